@@ -1,0 +1,48 @@
+"""ember: a deep-learning framework written from scratch in Python, with PyTorch's API.
+
+Tensors on NumPy (CPU) or CuPy (CUDA), reverse-mode autograd, ``ember.nn``, optimizers,
+data loading and PyTorch-compatible checkpoints.
+"""
+from . import _dtype
+from ._dtype import (bool, cdouble, cfloat, complex64, complex128, double, dtype,  # noqa: F401
+                     float, float16, float32, float64, get_default_dtype, half, int, int8,
+                     int16, int32, int64, long, promote_types, set_default_dtype, short, uint8)
+from ._tensor import Size, Tensor
+from ._tensor_str import set_printoptions
+from .autograd import (enable_grad, inference_mode, is_grad_enabled, no_grad,  # noqa: F401
+                       set_grad_enabled)
+from .backends import device
+from . import ops
+from .ops import *  # noqa: F401,F403
+from . import autograd, backends  # noqa: F401
+
+__version__ = "0.1.0"
+
+
+def is_tensor(obj):
+    """Whether ``obj`` is an ember Tensor."""
+    return isinstance(obj, Tensor)
+
+
+def numel(input):
+    return input.numel()
+
+
+def result_type(tensor1, tensor2):
+    return _dtype.result_type(tensor1, tensor2)
+
+
+def is_floating_point(input):
+    return input.is_floating_point()
+
+
+__all__ = (
+    ["Tensor", "Size", "dtype", "device", "is_tensor", "numel", "result_type",
+     "is_floating_point", "no_grad", "enable_grad", "set_grad_enabled", "inference_mode",
+     "is_grad_enabled", "get_default_dtype", "set_default_dtype", "promote_types",
+     "set_printoptions", "autograd", "backends",
+     "float16", "half", "float32", "float", "float64", "double", "int8", "int16", "short",
+     "int32", "int", "int64", "long", "uint8", "bool", "complex64", "complex128", "cfloat",
+     "cdouble"]
+    + ops.__all__
+)

@@ -1,0 +1,558 @@
+"""The Tensor: an array (NumPy or CuPy) plus what autograd needs to know about it.
+
+Operations live in ``ember/ops/``; each family module attaches its Tensor methods at import,
+so this file holds only storage, metadata, conversions and the autograd entry points.
+"""
+import numpy as np
+
+from . import _dtype
+from ._dtype import _FROM_NP
+from .autograd import function as _function
+from .autograd import grad_mode
+from .backends import CPU, device, device_of, get_array_module, to_device
+
+_state = grad_mode._state
+
+
+class Size(tuple):
+    """A tensor's shape: a tuple with ``numel()``, printed as ``ember.Size([2, 3])``."""
+
+    __slots__ = ()
+
+    def numel(self):
+        n = 1
+        for s in self:
+            n *= s
+        return n
+
+    def __repr__(self):
+        return f"ember.Size({list(self)})"
+
+    def __getitem__(self, i):
+        r = tuple.__getitem__(self, i)
+        return Size(r) if isinstance(i, slice) else r
+
+    def __add__(self, other):
+        return Size(tuple(self) + tuple(other))
+
+
+class Tensor:
+    """A multi-dimensional array with automatic differentiation.
+
+    ``Tensor(data)`` builds a default-dtype tensor from nested sequences;
+    ``Tensor(*sizes)`` an uninitialised tensor of that shape (PyTorch's legacy constructor).
+    Prefer :func:`ember.tensor`.
+
+    Example:
+        >>> import ember
+        >>> x = ember.tensor([[1., 2.]], requires_grad=True)
+        >>> x
+        tensor([[1., 2.]], requires_grad=True)
+        >>> (x * x).sum().backward()
+        >>> x.grad
+        tensor([[2., 4.]])
+    """
+
+    __slots__ = ("_data", "_requires_grad", "_grad_fn", "_output_nr", "grad", "_version",
+                 "_base", "__dict__", "__weakref__")
+
+    # Rarely-set attributes live in __dict__ with these class-level defaults, so creating a
+    # tensor (the hot path) assigns only the slots above.
+    _hooks = None
+    _post_acc_hooks = None
+    _accumulator = None
+    _view_fn = None
+    _retains_grad = False
+    _is_param = False
+
+    def __init__(self, *args, dtype=None, device=None, requires_grad=False):
+        if len(args) == 1 and not isinstance(args[0], int):
+            from .ops.creation import tensor as _t
+
+            src = _t(args[0], dtype=dtype or _dtype.get_default_dtype())
+            data = src._data
+        else:
+            shape = args[0] if len(args) == 1 and isinstance(args[0], (tuple, list)) else args
+            dt = _dtype.to_dtype(dtype) if dtype is not None else _dtype.get_default_dtype()
+            data = np.zeros(tuple(shape), dtype=dt.np)
+        self._data = data
+        self._requires_grad = False
+        self._grad_fn = None
+        self._output_nr = 0
+        self.grad = None
+        self._version = [0]
+        self._base = None
+        if requires_grad:
+            self.requires_grad_(True)
+
+    @staticmethod
+    def _make(data):
+        """Wrap an array in a new Tensor with no history (the fast internal constructor)."""
+        if data.__class__ is not _ndarray and isinstance(data, _generic):
+            data = np.asarray(data)  # NumPy reductions return scalars; keep 0-d arrays
+        t = _new(Tensor)
+        t._data = data
+        t._requires_grad = False
+        t._grad_fn = None
+        t._output_nr = 0
+        t.grad = None
+        t._version = [0]
+        t._base = None
+        return t
+
+    # --- metadata ---------------------------------------------------------------------------
+    @property
+    def shape(self):
+        return Size(self._data.shape)
+
+    def size(self, dim=None):
+        """The shape, or the size of dimension ``dim``."""
+        if dim is None:
+            return Size(self._data.shape)
+        return self._data.shape[self._wrap_dim(dim)]
+
+    @property
+    def dtype(self):
+        return _FROM_NP[self._data.dtype]
+
+    @property
+    def device(self):
+        return device_of(self._data)
+
+    @property
+    def is_cuda(self):
+        return self.device.type == "cuda"
+
+    @property
+    def is_cpu(self):
+        return self.device.type == "cpu"
+
+    def dim(self):
+        return self._data.ndim
+
+    ndimension = dim
+
+    @property
+    def ndim(self):
+        return self._data.ndim
+
+    def numel(self):
+        return int(self._data.size)
+
+    nelement = numel
+
+    def element_size(self):
+        return self._data.itemsize
+
+    @property
+    def itemsize(self):
+        return self._data.itemsize
+
+    @property
+    def nbytes(self):
+        return self._data.nbytes
+
+    def stride(self, dim=None):
+        st = tuple(s // self._data.itemsize for s in self._data.strides)
+        return st if dim is None else st[self._wrap_dim(dim)]
+
+    def is_contiguous(self, memory_format=None):
+        return bool(self._data.flags.c_contiguous)
+
+    def is_floating_point(self):
+        return self._data.dtype.kind == "f"
+
+    def is_complex(self):
+        return self._data.dtype.kind == "c"
+
+    @property
+    def is_sparse(self):
+        return False
+
+    @property
+    def layout(self):
+        return "strided"
+
+    def data_ptr(self):
+        return self._data.__array_interface__["data"][0] if self.is_cpu else self._data.data.ptr
+
+    def _wrap_dim(self, dim):
+        n = self._data.ndim or 1
+        if not -n <= dim < n:
+            raise IndexError(f"Dimension out of range (expected to be in range of [{-n}, "
+                             f"{n - 1}], but got {dim})")
+        return dim % n
+
+    def _type_name(self):
+        d = self.dtype.name
+        names = {"float32": "Float", "float64": "Double", "float16": "Half", "int64": "Long",
+                 "int32": "Int", "int16": "Short", "int8": "Char", "uint8": "Byte",
+                 "bool": "Bool", "complex64": "ComplexFloat", "complex128": "ComplexDouble"}
+        return f"torch.{names.get(d, d)}Tensor"
+
+    def type(self, dtype=None, non_blocking=False):
+        """With no argument, the type string (``'torch.FloatTensor'``); else a cast."""
+        if dtype is None:
+            return self._type_name()
+        if isinstance(dtype, str):
+            rev = {"torch.FloatTensor": "float32", "torch.DoubleTensor": "float64",
+                   "torch.LongTensor": "int64", "torch.IntTensor": "int32",
+                   "torch.HalfTensor": "float16", "torch.BoolTensor": "bool",
+                   "torch.ByteTensor": "uint8", "torch.CharTensor": "int8",
+                   "torch.ShortTensor": "int16"}
+            dtype = rev.get(dtype, dtype)
+        return self.to(dtype)
+
+    # --- autograd attributes ----------------------------------------------------------------
+    @property
+    def requires_grad(self):
+        return self._requires_grad
+
+    @requires_grad.setter
+    def requires_grad(self, value):
+        self.requires_grad_(value)
+
+    def requires_grad_(self, requires_grad=True):
+        """Set whether autograd records operations on this (leaf) tensor; returns self."""
+        if self._grad_fn is not None:
+            if not requires_grad:
+                raise RuntimeError(
+                    "you can only change requires_grad flags of leaf variables. If you want to "
+                    "use a computed variable in a subgraph that doesn't require differentiation "
+                    "use var_no_grad = var.detach().")
+            return self
+        if requires_grad and self._data.dtype.kind not in "fc":
+            raise RuntimeError("only Tensors of floating point and complex dtype can require "
+                               f"gradients (got {self.dtype})")
+        self._requires_grad = bool(requires_grad)
+        return self
+
+    @property
+    def grad_fn(self):
+        return self._grad_fn
+
+    @property
+    def is_leaf(self):
+        return self._grad_fn is None
+
+    @property
+    def output_nr(self):
+        return self._output_nr
+
+    @property
+    def _version_value(self):
+        return self._version[0]
+
+    @property
+    def data(self):
+        """The same storage, detached from the graph (own version counter, as in PyTorch)."""
+        return Tensor._make(self._data)
+
+    @data.setter
+    def data(self, value):
+        if not isinstance(value, Tensor):
+            raise TypeError(f"data must be a Tensor, got {type(value).__name__}")
+        self._data = value._data
+
+    def retain_grad(self):
+        """Keep ``.grad`` for this non-leaf tensor after backward."""
+        if self._grad_fn is None:
+            if not self._requires_grad:
+                raise RuntimeError("can't retain_grad on Tensor that has requires_grad=False")
+            return
+        if self._retains_grad:
+            return
+        import weakref
+
+        ref = weakref.ref(self)
+
+        def _retain(g):
+            t = ref()
+            if t is not None:
+                if t.grad is None:
+                    t.grad = g.detach().clone()
+                else:
+                    t.grad = t.grad + g.detach()
+
+        self._grad_fn._add_tensor_hook(self._output_nr, _retain)
+        self._retains_grad = True
+
+    @property
+    def retains_grad(self):
+        return self._retains_grad
+
+    def register_hook(self, hook):
+        """``hook(grad)`` runs when this tensor's gradient is computed; may return a new grad."""
+        if not self._requires_grad:
+            raise RuntimeError("cannot register a hook on a tensor that doesn't require gradient")
+        if self._grad_fn is not None:
+            return self._grad_fn._add_tensor_hook(self._output_nr, hook)
+        if self._hooks is None:
+            self._hooks = []
+        self._hooks.append(hook)
+        return _function._RemovableHandle(self._hooks, hook)
+
+    def register_post_accumulate_grad_hook(self, hook):
+        if self._grad_fn is not None:
+            raise RuntimeError("post accumulate grad hooks cannot be registered on non-leaf "
+                               "tensors")
+        if self._post_acc_hooks is None:
+            self._post_acc_hooks = []
+        self._post_acc_hooks.append(hook)
+        return _function._RemovableHandle(self._post_acc_hooks, hook)
+
+    def backward(self, gradient=None, retain_graph=None, create_graph=False, inputs=None):
+        """Accumulate the gradient of this tensor w.r.t. the graph leaves into their ``.grad``.
+
+        Args:
+            gradient (Tensor, optional): d(out)/d(self); required unless self has one element.
+            retain_graph (bool, optional): keep saved tensors for another backward.
+                Defaults to ``create_graph``.
+            create_graph (bool): record the backward pass, for higher-order gradients.
+            inputs (sequence of Tensor, optional): accumulate only into these.
+        """
+        from .autograd.engine import run_backward
+
+        if retain_graph is None:
+            retain_graph = create_graph
+        if inputs is not None:
+            inputs = [inputs] if isinstance(inputs, Tensor) else list(inputs)
+        run_backward([self], [gradient], retain_graph, create_graph, inputs=inputs,
+                     accumulate=True)
+
+    def _edge(self):
+        fn = self._grad_fn
+        if fn is not None:
+            return (fn, self._output_nr)
+        acc = self._accumulator
+        if acc is None:
+            acc = self._accumulator = _function.AccumulateGrad(self)
+        return (acc, 0)
+
+    def detach(self):
+        """A new tensor on the same storage, cut from the graph."""
+        t = Tensor._make(self._data)
+        t._version = self._version
+        return t
+
+    def detach_(self):
+        self._grad_fn = None
+        self._requires_grad = False
+        return self
+
+    def _alias(self):
+        """A new tensor object sharing data, version and autograd identity with self."""
+        t = Tensor._make(self._data)
+        t._version = self._version
+        t._requires_grad = self._requires_grad
+        t._grad_fn = self._grad_fn
+        t._output_nr = self._output_nr
+        return t
+
+    # --- conversion ---------------------------------------------------------------------------
+    def item(self):
+        """The value of a one-element tensor as a Python number."""
+        if self._data.size != 1:
+            raise RuntimeError(f"a Tensor with {self._data.size} elements cannot be converted "
+                               "to Scalar")
+        return self._data.reshape(()).item()
+
+    def tolist(self):
+        return _to_host(self._data).tolist()
+
+    def numpy(self, force=False):
+        """The NumPy array behind this CPU tensor (shared memory)."""
+        if self._requires_grad and not force:
+            raise RuntimeError("Can't call numpy() on Tensor that requires grad. Use "
+                               "tensor.detach().numpy() instead.")
+        if not self.is_cpu:
+            if force:
+                return _to_host(self._data)
+            raise TypeError(f"can't convert {self.device} device type tensor to numpy. Use "
+                            "Tensor.cpu() to copy the tensor to host memory first.")
+        return self._data
+
+    def __array__(self, dtype=None, copy=None):
+        a = _to_host(self._data)
+        if dtype is not None and a.dtype != dtype:
+            return a.astype(dtype)
+        if copy:
+            return a.copy()
+        return a
+
+    def __len__(self):
+        if self._data.ndim == 0:
+            raise TypeError("len() of a 0-d tensor")
+        return self._data.shape[0]
+
+    def __iter__(self):
+        if self._data.ndim == 0:
+            raise TypeError("iteration over a 0-d tensor")
+        return iter(self.unbind(0))
+
+    def __index__(self):
+        if self._data.dtype.kind not in "iub" or self._data.size != 1:
+            raise TypeError("only integer tensors of a single element can be converted to an "
+                            "index")
+        return int(self._data.reshape(()).item())
+
+    def __bool__(self):
+        if self._data.size != 1:
+            raise RuntimeError(f"Boolean value of Tensor with {'no' if self._data.size == 0 else 'more than one'} values is ambiguous")
+        return bool(self._data.reshape(()).item())
+
+    def __int__(self):
+        return int(self.item())
+
+    def __float__(self):
+        return float(self.item())
+
+    def __complex__(self):
+        return complex(self.item())
+
+    def __format__(self, spec):
+        if self._data.ndim == 0:
+            return format(self.item(), spec)
+        return object.__format__(self, spec) if not spec else format(repr(self), spec)
+
+    __hash__ = object.__hash__
+
+    def __repr__(self):
+        from ._tensor_str import tensor_repr
+
+        return tensor_repr(self)
+
+    def __reduce_ex__(self, protocol):
+        # Pickling (multiprocessing, copy, ember.save with weights_only=False).
+        return (_rebuild, (_to_host(self._data), self._requires_grad, self.device.type))
+
+    def __deepcopy__(self, memo):
+        if id(self) in memo:
+            return memo[id(self)]
+        if not self.is_leaf:
+            raise RuntimeError("Only Tensors created explicitly by the user (graph leaves) "
+                               "support the deepcopy protocol at the moment.")
+        new = type(self).__new__(type(self))
+        Tensor.__init_copy__(new, self._data.copy(), self._requires_grad)
+        for k, v in self.__dict__.items():
+            if k not in ("_accumulator", "_hooks"):
+                import copy
+
+                new.__dict__[k] = copy.deepcopy(v, memo)
+        if self.grad is not None:
+            new.grad = self.grad.__deepcopy__(memo)
+        memo[id(self)] = new
+        return new
+
+    def __init_copy__(self, data, requires_grad):
+        self._data = data
+        self._requires_grad = requires_grad
+        self._grad_fn = None
+        self._output_nr = 0
+        self.grad = None
+        self._version = [0]
+        self._base = None
+
+    def to(self, *args, **kwargs):
+        """Cast and/or move: ``to(dtype)``, ``to(device)``, ``to(device, dtype)``,
+        ``to(other)``; returns self when nothing changes."""
+        dt, dev = None, None
+        copy = kwargs.pop("copy", False)
+        kwargs.pop("non_blocking", None)
+        kwargs.pop("memory_format", None)
+        for a in list(args) + list(kwargs.values()):
+            if isinstance(a, Tensor):
+                dt, dev = a.dtype, a.device
+            elif isinstance(a, _dtype.dtype) or a in (float, int, bool) or (
+                    isinstance(a, str) and a in _dtype._NAMES):
+                dt = _dtype.to_dtype(a)
+            elif isinstance(a, (str, device, int)):
+                dev = device(a)
+            elif a is not None:
+                dt = _dtype.to_dtype(a)
+        out = self
+        if dev is not None and dev != out.device:
+            from .ops.creation import _to_device_op
+
+            out = _to_device_op(out, dev)
+        if dt is not None and dt.np != out._data.dtype:
+            from .ops.elementwise import _cast
+
+            out = _cast(out, dt)
+        if copy and out is self:
+            out = self.clone()
+        return out
+
+    def cpu(self):
+        return self.to(CPU)
+
+    def cuda(self, device=None, non_blocking=False):
+        from .backends import cuda
+
+        cuda._require()
+        return self.to(device_cls("cuda", device if isinstance(device, int) else 0))
+
+    def float(self):
+        return self.to(_dtype.float32)
+
+    def double(self):
+        return self.to(_dtype.float64)
+
+    def half(self):
+        return self.to(_dtype.float16)
+
+    def long(self):
+        return self.to(_dtype.int64)
+
+    def int(self):
+        return self.to(_dtype.int32)
+
+    def short(self):
+        return self.to(_dtype.int16)
+
+    def char(self):
+        return self.to(_dtype.int8)
+
+    def byte(self):
+        return self.to(_dtype.uint8)
+
+    def bool(self):
+        return self.to(_dtype.bool)
+
+    def type_as(self, other):
+        return self.to(other.dtype)
+
+    def share_memory_(self):
+        return self
+
+    def is_shared(self):
+        return False
+
+    def pin_memory(self):
+        return self
+
+    def is_pinned(self):
+        return False
+
+
+device_cls = device
+_new = object.__new__
+_ndarray = np.ndarray
+_generic = np.generic
+
+
+def _to_host(a):
+    return a if type(a) is np.ndarray else a.get()
+
+
+def _rebuild(array, requires_grad, dev="cpu"):
+    t = Tensor._make(array)
+    if dev != "cpu":
+        t._data = to_device(array, device(dev))
+    t._requires_grad = requires_grad
+    return t
+
+
+_function._set_tensor_class(Tensor)
+
+__all__ = ["Tensor", "Size", "get_array_module"]

@@ -1,0 +1,88 @@
+"""Reverse-mode automatic differentiation: ``Function``, ``backward``, ``grad``, grad modes,
+gradient checks and anomaly detection."""
+from . import engine
+from .function import Function, once_differentiable
+from .grad_mode import (enable_grad, inference_mode, is_grad_enabled, no_grad,  # noqa: F401
+                        set_grad_enabled)
+
+__all__ = ["Function", "backward", "grad", "Variable", "no_grad", "enable_grad",
+           "set_grad_enabled", "inference_mode", "is_grad_enabled", "gradcheck",
+           "gradgradcheck", "set_detect_anomaly", "detect_anomaly", "once_differentiable"]
+
+
+def _seq(x):
+    from .._tensor import Tensor
+
+    if x is None:
+        return None
+    return [x] if isinstance(x, Tensor) else list(x)
+
+
+def backward(tensors, grad_tensors=None, retain_graph=None, create_graph=False, inputs=None):
+    """Accumulate gradients of ``tensors`` into the leaves' ``.grad``."""
+    tensors = _seq(tensors)
+    grads = _seq(grad_tensors) or [None] * len(tensors)
+    if retain_graph is None:
+        retain_graph = create_graph
+    engine.run_backward(tensors, grads, retain_graph, create_graph, inputs=_seq(inputs),
+                        accumulate=True)
+
+
+def grad(outputs, inputs, grad_outputs=None, retain_graph=None, create_graph=False,
+         only_inputs=True, allow_unused=None, is_grads_batched=False, materialize_grads=False):
+    """Gradients of ``outputs`` w.r.t. ``inputs``, returned (not accumulated into ``.grad``).
+
+    Example:
+        >>> import ember
+        >>> x = ember.tensor(3.0, requires_grad=True)
+        >>> (g,) = ember.autograd.grad(x ** 2, x, create_graph=True)
+        >>> g, ember.autograd.grad(g, x)[0]
+        (tensor(6., grad_fn=<MulBackward0>), tensor(2.))
+    """
+    outputs = _seq(outputs)
+    inputs_l = _seq(inputs)
+    grads = _seq(grad_outputs) or [None] * len(outputs)
+    if retain_graph is None:
+        retain_graph = create_graph
+    if allow_unused is None:
+        allow_unused = materialize_grads
+    res = engine.run_backward(outputs, grads, retain_graph, create_graph, inputs=inputs_l,
+                              allow_unused=allow_unused, accumulate=False)
+    if materialize_grads:
+        from ..ops.creation import zeros_like
+
+        res = [zeros_like(i) if r is None else r for r, i in zip(res, inputs_l)]
+    return tuple(res)
+
+
+def Variable(tensor, requires_grad=False, volatile=False):
+    """The deprecated ``Variable`` wrapper: returns the tensor itself."""
+    if requires_grad:
+        tensor.requires_grad_(True)
+    return tensor
+
+
+class set_detect_anomaly:
+    """Turn anomaly detection on or off: a backward that produces NaN raises, naming the op."""
+
+    def __init__(self, mode, check_nan=True):
+        self.prev = engine._anomaly[0]
+        engine._anomaly[0] = bool(mode)
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        engine._anomaly[0] = self.prev
+
+
+class detect_anomaly(set_detect_anomaly):
+    def __init__(self, check_nan=True):
+        super().__init__(True, check_nan)
+
+
+def is_anomaly_enabled():
+    return engine._anomaly[0]
+
+
+from .gradcheck import gradcheck, gradgradcheck  # noqa: E402

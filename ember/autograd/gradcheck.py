@@ -1,0 +1,142 @@
+"""Finite-difference checks of analytical gradients (PyTorch's ``gradcheck``/``gradgradcheck``).
+
+Central differences in float64: for each input element, perturb by ``eps`` both ways and
+compare the numerical Jacobian column with the analytical one from backward.
+"""
+import numpy as np
+
+__all__ = ["gradcheck", "gradgradcheck"]
+
+
+def _T():
+    from .._tensor import Tensor
+
+    return Tensor
+
+
+def _as_tuple(x):
+    return x if isinstance(x, tuple) else (x,)
+
+
+def _outputs(fn, inputs):
+    return [o for o in _as_tuple(fn(*inputs)) if isinstance(o, _T())]
+
+
+def _numerical_jacobian(fn, inputs, eps):
+    """Rows: flattened input elements; one block per (input, output)."""
+    from .grad_mode import no_grad
+
+    jac = []
+    with no_grad():
+        outs0 = _outputs(fn, inputs)
+        for x in inputs:
+            if not (isinstance(x, _T()) and x._requires_grad):
+                jac.append(None)
+                continue
+            flat = x._data.reshape(-1)  # a view: we perturb in place
+            cols = [np.zeros((flat.size, o._data.size)) for o in outs0]
+            for i in range(flat.size):
+                orig = flat[i].item()
+                flat[i] = orig + eps
+                plus = [np.asarray(o._data, dtype=np.float64).ravel().copy()
+                        for o in _outputs(fn, inputs)]
+                flat[i] = orig - eps
+                minus = [np.asarray(o._data, dtype=np.float64).ravel().copy()
+                         for o in _outputs(fn, inputs)]
+                flat[i] = orig
+                for k in range(len(outs0)):
+                    cols[k][i] = (plus[k] - minus[k]) / (2 * eps)
+            jac.append(cols)
+    return jac
+
+
+def _analytical_jacobian(fn, inputs):
+    from . import grad as agrad
+
+    outs = _outputs(fn, inputs)
+    diff_in = [x for x in inputs if isinstance(x, _T()) and x._requires_grad]
+    jac = {id(x): [np.zeros((x._data.size, o._data.size)) for o in outs] for x in diff_in}
+    for k, o in enumerate(outs):
+        if not o._requires_grad:
+            continue
+        flat_n = o._data.size
+        for j in range(flat_n):
+            g = np.zeros(flat_n, dtype=o._data.dtype)
+            g[j] = 1
+            gt = _T()._make(g.reshape(o._data.shape))
+            grads = agrad([o], diff_in, [gt], retain_graph=True, allow_unused=True)
+            for x, gx in zip(diff_in, grads):
+                if gx is not None:
+                    jac[id(x)][k][:, j] = np.asarray(gx._data, dtype=np.float64).ravel()
+    return [jac.get(id(x)) if isinstance(x, _T()) and x._requires_grad else None
+            for x in inputs]
+
+
+def gradcheck(func, inputs, *, eps=1e-6, atol=1e-5, rtol=1e-3, raise_exception=True,
+              nondet_tol=0.0, check_undefined_grad=True, check_grad_dtypes=False,
+              check_batched_grad=False, fast_mode=False, masked=None):
+    """Check ``func``'s gradients against central finite differences.
+
+    Inputs that require grad should be float64. Returns True, or raises (or returns False
+    with ``raise_exception=False``) naming the input and output that disagree.
+
+    Example:
+        >>> import ember
+        >>> x = ember.randn(3, dtype=ember.float64, requires_grad=True)
+        >>> ember.autograd.gradcheck(lambda t: (t * t).sum(), (x,))
+        True
+    """
+    inputs = _as_tuple(inputs) if not isinstance(inputs, list) else tuple(inputs)
+    for x in inputs:
+        if isinstance(x, _T()) and x._requires_grad and x._data.dtype != np.float64:
+            import warnings
+
+            warnings.warn("Input #0 requires gradient and is not a double precision floating "
+                          "point. This check will likely fail if all the inputs are not of "
+                          "double precision floating point.", stacklevel=2)
+    num = _numerical_jacobian(func, inputs, eps)
+    ana = _analytical_jacobian(func, inputs)
+    for i, (n, a) in enumerate(zip(num, ana)):
+        if n is None:
+            continue
+        for k, (nk, ak) in enumerate(zip(n, a)):
+            if not np.allclose(ak, nk, rtol=rtol, atol=atol):
+                msg = (f"Jacobian mismatch for output {k} with respect to input {i},\n"
+                       f"numerical:{nk}\nanalytical:{ak}\n")
+                if raise_exception:
+                    raise GradcheckError(msg)
+                return False
+    return True
+
+
+def gradgradcheck(func, inputs, grad_outputs=None, *, eps=1e-6, atol=1e-5, rtol=1e-3,
+                  gen_non_contig_grad_outputs=False, raise_exception=True, **kw):
+    """Check second derivatives: gradcheck of the map (inputs, v) -> vjp(func, v)."""
+    from . import grad as agrad
+
+    inputs = _as_tuple(inputs) if not isinstance(inputs, list) else tuple(inputs)
+    outs = _outputs(func, inputs)
+    if grad_outputs is None:
+        rng = np.random.default_rng(0)
+        grad_outputs = tuple(_T()._make(rng.standard_normal(o._data.shape).astype(
+            o._data.dtype)).requires_grad_(o._data.dtype.kind == "f") for o in outs)
+    grad_outputs = _as_tuple(grad_outputs)
+    n_in = len(inputs)
+    diff_idx = [i for i, x in enumerate(inputs) if isinstance(x, _T()) and x._requires_grad]
+
+    def vjp(*args):
+        from .grad_mode import enable_grad
+
+        xs, vs = args[:n_in], args[n_in:]
+        with enable_grad():
+            o = _outputs(func, xs)
+            diff = [xs[i] for i in diff_idx]
+            gs = agrad(o, diff, list(vs), create_graph=True, allow_unused=True)
+        return tuple(g for g in gs if g is not None)
+
+    return gradcheck(vjp, inputs + tuple(grad_outputs), eps=eps, atol=atol, rtol=rtol,
+                     raise_exception=raise_exception)
+
+
+class GradcheckError(RuntimeError):
+    pass

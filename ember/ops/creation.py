@@ -1,0 +1,338 @@
+"""Tensor creation: from data (``tensor``, ``as_tensor``, ``from_numpy``) and by shape
+(``zeros``, ``ones``, ``full``, ``empty``, ``arange``, ``linspace``, ``eye``, ``*_like``)."""
+import builtins
+import math
+
+import numpy as np
+
+from .. import _dtype
+from .._dtype import _FROM_NP, get_default_dtype, to_dtype
+from ..backends import CPU, device as _device, get_array_module, to_device
+from ._util import Function, Tensor, _make, register
+
+__all__ = ["tensor", "as_tensor", "asarray", "from_numpy", "zeros", "ones", "full", "empty",
+           "zeros_like", "ones_like", "full_like", "empty_like", "arange", "range",
+           "linspace", "logspace", "eye", "scalar_tensor", "empty_strided"]
+
+
+def _infer_dtype(data):
+    """PyTorch's dtype for nested Python data: bool < int64 < default float < complex."""
+    cat = -1
+    stack = [data]
+    while stack:
+        x = stack.pop()
+        if isinstance(x, (list, tuple)):
+            stack.extend(x)
+        elif isinstance(x, Tensor):
+            cat = builtins.max(cat, _dtype.promote_types(x.dtype, x.dtype)._cat)
+            if x.dtype._cat == 2 and x.dtype is not get_default_dtype():
+                return x.dtype
+        elif isinstance(x, builtins.bool) or isinstance(x, np.bool_):
+            cat = builtins.max(cat, 0)
+        elif isinstance(x, (builtins.int, np.integer)):
+            cat = builtins.max(cat, 1)
+        elif isinstance(x, (builtins.float, np.floating)):
+            cat = builtins.max(cat, 2)
+        elif isinstance(x, complex):
+            cat = 3
+        elif isinstance(x, np.ndarray):
+            return _FROM_NP[x.dtype] if x.size else get_default_dtype()
+        else:
+            raise TypeError(f"Could not infer dtype of {type(x).__name__}")
+    return _dtype._cat_default(cat) if cat >= 0 else get_default_dtype()
+
+
+def _to_array(data, dtype):
+    if isinstance(data, Tensor):
+        a = data._data
+        return a.astype(dtype.np) if dtype is not None else a.copy()
+    if isinstance(data, np.ndarray):
+        return data.astype(dtype.np if dtype is not None else data.dtype, copy=True)
+    if isinstance(data, (list, tuple)) and _has_tensor(data):
+        data = _tensors_to_lists(data)
+    dt = dtype if dtype is not None else _infer_dtype(data)
+    try:
+        return np.array(data, dtype=dt.np)
+    except ValueError as e:
+        raise ValueError(f"expected sequence of equal-length lists ({e})") from None
+
+
+def _has_tensor(data):
+    return any(isinstance(x, Tensor) or (isinstance(x, (list, tuple)) and _has_tensor(x))
+               for x in data)
+
+
+def _tensors_to_lists(data):
+    return [x.tolist() if isinstance(x, Tensor) else
+            _tensors_to_lists(x) if isinstance(x, (list, tuple)) else x for x in data]
+
+
+def _finish(arr, device, requires_grad):
+    if device is not None:
+        dev = _device(device) if not isinstance(device, _device) else device
+        if dev.type != "cpu":
+            arr = to_device(arr, dev)
+    t = _make(arr)
+    if requires_grad:
+        t.requires_grad_(True)
+    return t
+
+
+def tensor(data, *, dtype=None, device=None, requires_grad=False, pin_memory=False):
+    """A new tensor holding a copy of ``data`` (nested lists, scalars, arrays, tensors).
+
+    Python floats become the default dtype (float32), ints int64, bools bool.
+
+    Example:
+        >>> import ember
+        >>> ember.tensor([1, 2]).dtype, ember.tensor([1.0]).dtype
+        (ember.int64, ember.float32)
+    """
+    dt = to_dtype(dtype) if dtype is not None else None
+    return _finish(_to_array(data, dt), device, requires_grad)
+
+
+def as_tensor(data, dtype=None, device=None):
+    """Like :func:`tensor`, but shares memory with a tensor or NumPy array when it can."""
+    dt = to_dtype(dtype) if dtype is not None else None
+    if isinstance(data, Tensor):
+        out = data if dt is None else data.to(dt)
+        return out.to(device) if device is not None else out
+    if isinstance(data, np.ndarray) and (dt is None or dt.np == data.dtype):
+        return _finish(data, device, False)
+    return _finish(_to_array(data, dt), device, False)
+
+
+def asarray(obj, *, dtype=None, device=None, copy=None, requires_grad=False):
+    t = as_tensor(obj, dtype=dtype, device=device) if not copy else tensor(obj, dtype=dtype,
+                                                                          device=device)
+    if requires_grad:
+        t.requires_grad_(True)
+    return t
+
+
+def from_numpy(ndarray):
+    """A tensor sharing memory with a NumPy array (float64 stays float64)."""
+    if not isinstance(ndarray, np.ndarray):
+        raise TypeError(f"expected np.ndarray (got {type(ndarray).__name__})")
+    _dtype.from_numpy_dtype(ndarray.dtype)
+    return _make(ndarray)
+
+
+def _size(size):
+    if len(size) == 1 and isinstance(size[0], (tuple, list)):
+        size = size[0]
+    out = tuple(builtins.int(s) for s in size)
+    for s in out:
+        if s < 0:
+            raise RuntimeError(f"Trying to create tensor with negative dimension {s}: "
+                               f"{list(out)}")
+    return out
+
+
+def _dt(dtype):
+    return to_dtype(dtype) if dtype is not None else get_default_dtype()
+
+
+def _xp_for(device):
+    if device is None:
+        return np, None
+    dev = device if isinstance(device, _device) else _device(device)
+    if dev.type == "cpu":
+        return np, None
+    from ..backends import cuda
+
+    cuda._require()
+    return cuda.cupy, dev
+
+
+def _filled(fill, size, dtype, device, requires_grad):
+    xp, dev = _xp_for(device)
+    dt = _dt(dtype)
+    if dev is not None:
+        with xp.cuda.Device(dev.index or 0):
+            arr = xp.full(size, fill, dtype=dt.np)
+    else:
+        arr = xp.full(size, fill, dtype=dt.np)
+    t = _make(arr)
+    if requires_grad:
+        t.requires_grad_(True)
+    return t
+
+
+def zeros(*size, out=None, dtype=None, layout=None, device=None, requires_grad=False,
+          pin_memory=False):
+    """A tensor of zeros of the given size."""
+    return _filled(0, _size(size), dtype, device, requires_grad)
+
+
+def ones(*size, out=None, dtype=None, layout=None, device=None, requires_grad=False,
+         pin_memory=False):
+    """A tensor of ones of the given size."""
+    return _filled(1, _size(size), dtype, device, requires_grad)
+
+
+def empty(*size, out=None, dtype=None, layout=None, device=None, requires_grad=False,
+          pin_memory=False, memory_format=None):
+    """An uninitialised tensor (ember fills it with zeros)."""
+    return _filled(0, _size(size), dtype, device, requires_grad)
+
+
+def empty_strided(size, stride, *, dtype=None, device=None, requires_grad=False):
+    return empty(*size, dtype=dtype, device=device, requires_grad=requires_grad)
+
+
+def full(size, fill_value, *, out=None, dtype=None, layout=None, device=None,
+         requires_grad=False):
+    """A tensor filled with ``fill_value``; its dtype is inferred from the value."""
+    if dtype is None:
+        if isinstance(fill_value, Tensor):
+            fill_value = fill_value.item()
+        dtype = _infer_dtype(fill_value)
+    return _filled(fill_value, _size((size,) if isinstance(size, builtins.int) else size),
+                   dtype, device, requires_grad)
+
+
+def scalar_tensor(s, *, dtype=None, device=None, requires_grad=False):
+    return full((), s, dtype=_dt(dtype), device=device, requires_grad=requires_grad)
+
+
+def _like(input, dtype, device):
+    return (dtype if dtype is not None else input.dtype,
+            device if device is not None else input.device)
+
+
+def zeros_like(input, *, dtype=None, layout=None, device=None, requires_grad=False,
+               memory_format=None):
+    dt, dev = _like(input, dtype, device)
+    return _filled(0, input._data.shape, dt, dev, requires_grad)
+
+
+def ones_like(input, *, dtype=None, layout=None, device=None, requires_grad=False,
+              memory_format=None):
+    dt, dev = _like(input, dtype, device)
+    return _filled(1, input._data.shape, dt, dev, requires_grad)
+
+
+def empty_like(input, *, dtype=None, layout=None, device=None, requires_grad=False,
+               memory_format=None):
+    return zeros_like(input, dtype=dtype, device=device, requires_grad=requires_grad)
+
+
+def full_like(input, fill_value, *, dtype=None, layout=None, device=None, requires_grad=False,
+              memory_format=None):
+    dt, dev = _like(input, dtype, device)
+    return _filled(fill_value, input._data.shape, dt, dev, requires_grad)
+
+
+def _num(x):
+    return x.item() if isinstance(x, Tensor) else x
+
+
+def arange(start=0, end=None, step=1, *, out=None, dtype=None, layout=None, device=None,
+           requires_grad=False):
+    """Values from ``start`` to ``end`` (exclusive) by ``step``; int64 unless any is a float.
+
+    Example:
+        >>> import ember
+        >>> ember.arange(3)
+        tensor([0, 1, 2])
+    """
+    start, end, step = _num(start), _num(end), _num(step)
+    if end is None:
+        start, end = 0, start
+    if step == 0:
+        raise RuntimeError("step must be nonzero")
+    if (end - start) * step < 0:
+        raise RuntimeError("upper bound and larger bound inconsistent with step sign")
+    if dtype is None:
+        dtype = _infer_dtype([start, end, step])
+    dt = to_dtype(dtype)
+    n = builtins.max(0, math.ceil((end - start) / step))
+    xp, _ = _xp_for(device)
+    if dt._cat == 1 and all(isinstance(v, builtins.int) for v in (start, end, step)):
+        arr = xp.arange(start, end, step, dtype=dt.np)
+    else:
+        # computed in float64 then cast, as PyTorch computes start + i * step in double
+        arr = (start + xp.arange(n, dtype=np.float64) * step).astype(dt.np)
+    t = _make(arr)
+    if requires_grad:
+        t.requires_grad_(True)
+    return t
+
+
+def range(start=0, end=None, step=1, *, dtype=None, device=None, requires_grad=False):
+    """Deprecated inclusive range (``end`` included), default dtype float."""
+    if end is None:
+        start, end = 0, start
+    n = builtins.int(math.floor((end - start) / step)) + 1
+    xp, _ = _xp_for(device)
+    arr = (start + xp.arange(n, dtype=np.float64) * step).astype(_dt(dtype).np)
+    return _finish(arr, None, requires_grad)
+
+
+def linspace(start, end, steps, *, out=None, dtype=None, layout=None, device=None,
+             requires_grad=False):
+    """``steps`` evenly spaced values from ``start`` to ``end`` inclusive."""
+    xp, _ = _xp_for(device)
+    arr = xp.linspace(_num(start), _num(end), builtins.int(steps), dtype=np.float64)
+    return _finish(arr.astype(_dt(dtype).np), None, requires_grad)
+
+
+def logspace(start, end, steps, base=10.0, *, dtype=None, device=None, requires_grad=False):
+    xp, _ = _xp_for(device)
+    arr = base ** xp.linspace(start, end, builtins.int(steps), dtype=np.float64)
+    return _finish(arr.astype(_dt(dtype).np), None, requires_grad)
+
+
+def eye(n, m=None, *, out=None, dtype=None, layout=None, device=None, requires_grad=False):
+    """The identity matrix (``n x m``)."""
+    xp, _ = _xp_for(device)
+    return _finish(xp.eye(n, m if m is not None else n, dtype=_dt(dtype).np), None,
+                   requires_grad)
+
+
+class ToDevice(Function):
+    _array_forward = True
+
+    @staticmethod
+    def forward(ctx, x, dev):
+        ctx.src = _dev_of(x)
+        return to_device(x, dev)
+
+    @staticmethod
+    def backward(ctx, grad):
+        # moving is the identity on values
+        return ToDevice.apply(grad, ctx.src), None
+
+
+def _dev_of(x):
+    from ..backends import device_of
+
+    return device_of(x)
+
+
+def _to_device_op(t, dev):
+    return ToDevice.apply(t, dev)
+
+
+def _new_tensor(self, data, dtype=None, device=None, requires_grad=False):
+    return tensor(data, dtype=dtype or self.dtype, device=device or self.device,
+                  requires_grad=requires_grad)
+
+
+def _new_factory(fn):
+    def method(self, *size, dtype=None, device=None, requires_grad=False, **kw):
+        return fn(*size, dtype=dtype or self.dtype, device=device or self.device,
+                  requires_grad=requires_grad)
+
+    return method
+
+
+def _new_full(self, size, fill_value, dtype=None, device=None, requires_grad=False, **kw):
+    return full(size, fill_value, dtype=dtype or self.dtype, device=device or self.device,
+                requires_grad=requires_grad)
+
+
+register(new_tensor=_new_tensor, new_zeros=_new_factory(zeros), new_ones=_new_factory(ones),
+         new_empty=_new_factory(empty), new_full=_new_full)

@@ -1,0 +1,421 @@
+"""Elementwise primitives: arithmetic with broadcasting, and the core unary functions.
+
+Each primitive is a Function: ``forward`` on arrays, ``backward`` in Tensor ops, with the
+local derivative in a comment. Python scalars stay Python scalars (NumPy treats them as weakly
+typed, which keeps float32 float32); tensors are first promoted by PyTorch's rules.
+"""
+import numpy as np
+
+from .._dtype import _FROM_NP, result_type
+from ._util import Function, Tensor, _make, _state, get_array_module, inplace, register, \
+    unbroadcast
+
+__all__ = ["add", "sub", "subtract", "mul", "multiply", "div", "divide", "true_divide", "neg",
+           "negative", "pow", "exp", "log", "rsub"]
+
+
+def _prep(a, b):
+    """Promote ``a`` and ``b`` (Tensor or scalar) to the result dtype; scalars stay scalars."""
+    a_t = isinstance(a, Tensor)
+    b_t = isinstance(b, Tensor)
+    if a_t and b_t:
+        da, db = a._data.dtype, b._data.dtype
+        if da is db or da == db:
+            return a, b
+    elif a_t:
+        if isinstance(b, np.generic):
+            b = b.item()
+    elif b_t:
+        if isinstance(a, np.generic):
+            a = a.item()
+    else:
+        raise TypeError(f"expected at least one Tensor operand, got {type(a).__name__} and "
+                        f"{type(b).__name__}")
+    dt = result_type(a, b)
+    npdt = dt.np
+    if a_t and a._data.dtype != npdt:
+        a = _cast(a, dt)
+    if b_t and b._data.dtype != npdt:
+        b = _cast(b, dt)
+    return a, b
+
+
+def _shape(x):
+    return x._data.shape if isinstance(x, Tensor) else None
+
+
+def _check_broadcast(x, y):
+    from ._util import broadcast_shapes
+
+    broadcast_shapes(np.shape(x), np.shape(y))
+
+
+class Add(Function):
+    _array_forward = True
+
+    @staticmethod
+    def forward(ctx, x, y):
+        try:
+            out = x + y
+        except ValueError:
+            _check_broadcast(x, y)
+            raise
+        ctx.shapes = (np.shape(x), np.shape(y))
+        return out
+
+    @staticmethod
+    def backward(ctx, grad):
+        # d(x + y) = dx + dy
+        sx, sy = ctx.shapes
+        return unbroadcast(grad, sx), unbroadcast(grad, sy)
+
+
+class Sub(Function):
+    _array_forward = True
+
+    @staticmethod
+    def forward(ctx, x, y):
+        try:
+            out = x - y
+        except ValueError:
+            _check_broadcast(x, y)
+            raise
+        ctx.shapes = (np.shape(x), np.shape(y))
+        return out
+
+    @staticmethod
+    def backward(ctx, grad):
+        # d(x - y) = dx - dy
+        sx, sy = ctx.shapes
+        gy = -unbroadcast(grad, sy) if ctx.needs_input_grad[1] else None
+        return unbroadcast(grad, sx), gy
+
+
+class Mul(Function):
+    _array_forward = True
+
+    @staticmethod
+    def forward(ctx, x, y):
+        try:
+            out = x * y
+        except ValueError:
+            _check_broadcast(x, y)
+            raise
+        ctx.save_for_backward(x, y)
+        return out
+
+    @staticmethod
+    def backward(ctx, grad):
+        # d(x * y) = y dx + x dy
+        x, y = ctx.saved_tensors
+        gx = unbroadcast(grad * y, x.shape) if ctx.needs_input_grad[0] else None
+        gy = unbroadcast(grad * x, y.shape) if ctx.needs_input_grad[1] else None
+        return gx, gy
+
+
+class Div(Function):
+    _array_forward = True
+
+    @staticmethod
+    def forward(ctx, x, y):
+        xp = get_array_module(x, y)
+        with np.errstate(divide="ignore", invalid="ignore"):
+            try:
+                out = xp.true_divide(x, y)
+            except ValueError:
+                _check_broadcast(x, y)
+                raise
+        ctx.save_for_backward(x, y)
+        return out
+
+    @staticmethod
+    def backward(ctx, grad):
+        # d(x / y) = dx / y - x / y**2 dy
+        x, y = ctx.saved_tensors
+        gx = unbroadcast(grad / y, x.shape) if ctx.needs_input_grad[0] else None
+        gy = unbroadcast(-grad * x / (y * y), y.shape) if ctx.needs_input_grad[1] else None
+        return gx, gy
+
+
+class Neg(Function):
+    _array_forward = True
+
+    @staticmethod
+    def forward(ctx, x):
+        return -x
+
+    @staticmethod
+    def backward(ctx, grad):
+        # d(-x) = -dx
+        return -grad
+
+
+class Pow(Function):
+    _array_forward = True
+
+    @staticmethod
+    def forward(ctx, x, y):
+        xp = get_array_module(x, y)
+        with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
+            try:
+                out = xp.power(x, y)
+            except ValueError:
+                _check_broadcast(x, y)
+                raise
+        ctx.save_for_backward(x, y, out)
+        return out
+
+    @staticmethod
+    def backward(ctx, grad):
+        # d(x**y) = y x**(y-1) dx + x**y log(x) dy
+        x, y, out = ctx.saved_tensors
+        gx = gy = None
+        if not isinstance(y, Tensor):
+            # scalar exponent; y == 0 gives 0 (not 0 * inf) at x == 0, as in PyTorch
+            return (grad * (y * x ** (y - 1)) if y != 0 else grad * 0), None
+        if ctx.needs_input_grad[0]:
+            gx = unbroadcast(where_(y == 0, 0.0, grad * y * x ** (y - 1)), x.shape)
+        if ctx.needs_input_grad[1]:
+            # x == 0 and y >= 0: the limit of x**y log x is 0
+            gy = unbroadcast(where_((x == 0) & (y >= 0), 0.0, grad * out * log(x)), y.shape)
+        return gx, gy
+
+
+def where_(cond, a, b):
+    from .selection import where
+
+    return where(cond, a, b)
+
+
+class Exp(Function):
+    _array_forward = True
+
+    @staticmethod
+    def forward(ctx, x):
+        xp = get_array_module(x)
+        with np.errstate(over="ignore"):
+            out = xp.exp(x)
+        ctx.save_for_backward(out)
+        return out
+
+    @staticmethod
+    def backward(ctx, grad):
+        # d exp(x) = exp(x) dx
+        (out,) = ctx.saved_tensors
+        return grad * out
+
+
+class Log(Function):
+    _array_forward = True
+
+    @staticmethod
+    def forward(ctx, x):
+        xp = get_array_module(x)
+        with np.errstate(divide="ignore", invalid="ignore"):
+            out = xp.log(x)
+        ctx.save_for_backward(x)
+        return out
+
+    @staticmethod
+    def backward(ctx, grad):
+        # d log(x) = dx / x
+        (x,) = ctx.saved_tensors
+        return grad / x
+
+
+class Cast(Function):
+    """Dtype conversion; the gradient is cast back to the input's dtype."""
+
+    _array_forward = True
+
+    @staticmethod
+    def forward(ctx, x, npdt):
+        ctx.src = _FROM_NP[x.dtype]
+        return x.astype(npdt)
+
+    @staticmethod
+    def backward(ctx, grad):
+        # d cast(x) = cast^-1(dx)
+        if not ctx.src.is_floating_point and not ctx.src.is_complex:
+            return None, None
+        return _cast(grad, ctx.src), None
+
+
+def _cast(x, dt):
+    if x._data.dtype == dt.np:
+        return x
+    return Cast.apply(x, dt.np)
+
+
+# --- public functions -------------------------------------------------------------------------
+def _binary(cls, a, b):
+    if (not _state[0] or not (getattr(a, "_requires_grad", False)
+                              or getattr(b, "_requires_grad", False))):
+        a, b = _prep(a, b)
+        xa = a._data if isinstance(a, Tensor) else a
+        xb = b._data if isinstance(b, Tensor) else b
+        return _make(cls.forward(_Null, xa, xb))
+    a, b = _prep(a, b)
+    return cls.apply(a, b)
+
+
+class _NullCtx:
+    """A throwaway ctx for forward-only calls (no graph is recorded)."""
+
+    def save_for_backward(self, *a):
+        pass
+
+    def __setattr__(self, k, v):
+        pass
+
+
+_Null = _NullCtx()
+
+
+def add(input, other, *, alpha=1, out=None):
+    """``input + alpha * other``, with broadcasting.
+
+    Example:
+        >>> import ember
+        >>> ember.add(ember.tensor([1., 2.]), 1)
+        tensor([2., 3.])
+    """
+    if alpha != 1:
+        other = mul(other, alpha)
+    return _out(_binary(Add, input, other), out)
+
+
+def sub(input, other, *, alpha=1, out=None):
+    """``input - alpha * other``, with broadcasting."""
+    if alpha != 1:
+        other = mul(other, alpha)
+    if isinstance(input, Tensor) and input._data.dtype == np.bool_ and \
+            (not isinstance(other, Tensor) or other._data.dtype == np.bool_):
+        raise RuntimeError("Subtraction, the `-` operator, with two bool tensors is not "
+                           "supported. Use the `^` or `logical_xor()` operator instead.")
+    return _out(_binary(Sub, input, other), out)
+
+
+def mul(input, other, *, out=None):
+    """``input * other``, with broadcasting."""
+    return _out(_binary(Mul, input, other), out)
+
+
+def div(input, other, *, rounding_mode=None, out=None):
+    """``input / other`` (true division: integers give float), or ``'trunc'``/``'floor'``."""
+    if rounding_mode is not None:
+        from .pointwise import floor_divide, _trunc_div
+
+        r = floor_divide(input, other) if rounding_mode == "floor" else _trunc_div(input, other)
+        return _out(r, out)
+    a, b = _prep(input, other)
+    # int / int is float in PyTorch
+    for t in (a, b):
+        if isinstance(t, Tensor) and t._data.dtype.kind in "biu":
+            from .._dtype import get_default_dtype
+
+            dt = get_default_dtype()
+            a = _cast(a, dt) if isinstance(a, Tensor) else a
+            b = _cast(b, dt) if isinstance(b, Tensor) else b
+            break
+    return _out(_binary(Div, a, b), out)
+
+
+def neg(input, *, out=None):
+    """``-input``."""
+    if input._data.dtype == np.bool_:
+        raise RuntimeError("Negation, the `-` operator, on a bool tensor is not supported. If "
+                           "you are trying to invert a mask, use the `~` or `logical_not()` "
+                           "operator instead.")
+    return _out(Neg.apply(input), out)
+
+
+def pow(input, exponent, *, out=None):
+    """``input ** exponent``, elementwise, with broadcasting."""
+    if not isinstance(input, Tensor) and not isinstance(exponent, Tensor):
+        raise TypeError("pow expects at least one Tensor")
+    a, b = _prep(input, exponent)
+    if isinstance(a, Tensor) and isinstance(b, int) and a._data.dtype.kind in "iu" and b < 0:
+        raise RuntimeError("Integers to negative integer powers are not allowed.")
+    return _out(_binary(Pow, a, b), out)
+
+
+def exp(input, *, out=None):
+    """``e ** input``, elementwise."""
+    return _out(Exp.apply(_floating(input)), out)
+
+
+def log(input, *, out=None):
+    """Natural logarithm; ``log(0) = -inf`` without raising."""
+    return _out(Log.apply(_floating(input)), out)
+
+
+def rsub(input, other, *, alpha=1):
+    return sub(other, input, alpha=alpha)
+
+
+def _floating(x):
+    """Integer inputs of floating functions are computed in the default dtype, as in PyTorch."""
+    if x._data.dtype.kind in "biu":
+        from .._dtype import get_default_dtype
+
+        return _cast(x, get_default_dtype())
+    return x
+
+
+def _out(result, out):
+    if out is None:
+        return result
+    if tuple(out.shape) != tuple(result.shape):
+        out._data = result._data.astype(out._data.dtype)
+    else:
+        out._data[...] = result._data
+    out._version[0] += 1
+    return out
+
+
+subtract, multiply, divide, true_divide, negative = sub, mul, div, div, neg
+
+
+# --- Tensor methods ---------------------------------------------------------------------------
+def _radd(self, other):
+    return add(other, self)
+
+
+def _rsub(self, other):
+    return sub(other, self)
+
+
+def _rmul(self, other):
+    return mul(other, self)
+
+
+def _rtruediv(self, other):
+    return div(other, self)
+
+
+def _rpow(self, other):
+    return pow(other, self)
+
+
+register(
+    add=add, sub=sub, subtract=sub, mul=mul, multiply=mul, div=div, divide=div,
+    true_divide=div, neg=neg, negative=neg, pow=pow, exp=exp, log=log,
+    __add__=add, __radd__=_radd, __sub__=sub, __rsub__=_rsub, __mul__=mul, __rmul__=_rmul,
+    __truediv__=div, __rtruediv__=_rtruediv, __pow__=pow, __rpow__=_rpow, __neg__=neg,
+    __pos__=lambda self: self,
+    add_=lambda self, other, *, alpha=1: inplace(self, add, other, alpha=alpha),
+    sub_=lambda self, other, *, alpha=1: inplace(self, sub, other, alpha=alpha),
+    mul_=lambda self, other: inplace(self, mul, other),
+    div_=lambda self, other, *, rounding_mode=None: inplace(self, div, other,
+                                                            rounding_mode=rounding_mode),
+    pow_=lambda self, e: inplace(self, pow, e),
+    neg_=lambda self: inplace(self, neg),
+    exp_=lambda self: inplace(self, exp),
+    log_=lambda self: inplace(self, log),
+    __iadd__=lambda self, other: inplace(self, add, other),
+    __isub__=lambda self, other: inplace(self, sub, other),
+    __imul__=lambda self, other: inplace(self, mul, other),
+    __itruediv__=lambda self, other: inplace(self, div, other),
+    __ipow__=lambda self, other: inplace(self, pow, other),
+)

@@ -1,0 +1,338 @@
+"""Shape and movement primitives that return views: view/reshape, transpose/permute, expand,
+squeeze/unsqueeze, flatten; plus clone/contiguous.
+
+A view shares memory (and the version counter) with its base, as in PyTorch; ``make_view``
+records how to re-derive it from the base so in-place writes through it reach the base's graph.
+"""
+
+from ._util import Function, get_array_module, make_view, register, wrap_dim
+
+__all__ = ["reshape", "view", "transpose", "swapaxes", "swapdims", "permute", "t", "expand",
+           "squeeze", "unsqueeze", "flatten", "clone", "contiguous", "movedim", "moveaxis",
+           "broadcast_to"]
+
+
+def _infer_shape(shape, numel):
+    shape = list(shape)
+    neg = [i for i, s in enumerate(shape) if s == -1]
+    if len(neg) > 1:
+        raise RuntimeError("only one dimension can be inferred")
+    known = 1
+    for s in shape:
+        if s != -1:
+            if s < 0:
+                raise RuntimeError(f"invalid shape dimension {s}")
+            known *= s
+    if neg:
+        if known == 0 or numel % known:
+            raise RuntimeError(f"shape '{list(shape)}' is invalid for input of size "
+                               f"{numel}")
+        shape[neg[0]] = numel // known
+    elif known != numel:
+        raise RuntimeError(f"shape '{shape}' is invalid for input of size {numel}")
+    return tuple(shape)
+
+
+def _shape_arg(shape):
+    if len(shape) == 1 and isinstance(shape[0], (tuple, list)):
+        shape = shape[0]
+    return tuple(int(s) for s in shape)
+
+
+class Reshape(Function):
+    _array_forward = True
+
+    @staticmethod
+    def forward(ctx, x, shape):
+        ctx.shape = x.shape
+        return x.reshape(shape)
+
+    @staticmethod
+    def backward(ctx, grad):
+        # reshape is a permutation of memory order: reshape the gradient back
+        return grad.reshape(ctx.shape)
+
+
+def reshape(input, *shape):
+    """A tensor with the same data and a new shape (a view when possible).
+
+    Example:
+        >>> import ember
+        >>> ember.arange(6).reshape(2, -1).shape
+        ember.Size([2, 3])
+    """
+    shape = _infer_shape(_shape_arg(shape), input._data.size)
+    if shape == input._data.shape:
+        return _alias_view(input)
+    out = Reshape.apply(input, shape)
+    if get_array_module(input).may_share_memory(out._data, input._data):
+        make_view(out, input, lambda b: b.reshape(shape))
+    return out
+
+
+def view(input, *shape):
+    """Like :func:`reshape` but never copies; raises if the strides do not allow a view."""
+    if len(shape) == 1 and not isinstance(shape[0], (tuple, list, int)) and \
+            not hasattr(shape[0], "__index__"):
+        return input.to(shape[0])  # view(dtype)
+    shape = _infer_shape(_shape_arg(shape), input._data.size)
+    x = input._data
+    if not _viewable(x, shape):
+        raise RuntimeError(
+            "view size is not compatible with input tensor's size and stride (at least one "
+            "dimension spans across two contiguous subspaces). Use .reshape(...) instead.")
+    return reshape(input, shape)
+
+
+def _viewable(x, shape):
+    if x.flags.c_contiguous or x.size <= 1:
+        return True
+    try:
+        v = x.view()
+        v.shape = shape  # NumPy refuses (AttributeError) when a copy would be needed
+        return True
+    except AttributeError:
+        return False
+
+
+def _alias_view(input):
+    out = Alias.apply(input)
+    return make_view(out, input, _alias_plain)
+
+
+def _alias_plain(b):
+    return Alias.apply(b)
+
+
+class Alias(Function):
+    _array_forward = True
+
+    @staticmethod
+    def forward(ctx, x):
+        return x.view()
+
+    @staticmethod
+    def backward(ctx, grad):
+        # identity
+        return grad
+
+
+class Permute(Function):
+    _array_forward = True
+
+    @staticmethod
+    def forward(ctx, x, dims):
+        ctx.dims = dims
+        return x.transpose(dims)
+
+    @staticmethod
+    def backward(ctx, grad):
+        # permute back with the inverse permutation
+        inv = [0] * len(ctx.dims)
+        for i, d in enumerate(ctx.dims):
+            inv[d] = i
+        return grad.permute(*inv)
+
+
+def permute(input, *dims):
+    """Reorder the dimensions (a view)."""
+    dims = _shape_arg(dims)
+    n = input._data.ndim
+    if len(dims) != n:
+        raise RuntimeError(f"permute(sparse_coo): number of dimensions in the tensor input does "
+                           f"not match the length of the desired ordering of dimensions i.e. "
+                           f"input.dim() = {n} is not equal to len(dims) = {len(dims)}")
+    dims = tuple(wrap_dim(d, n) for d in dims)
+    if len(set(dims)) != n:
+        raise RuntimeError("permute(): duplicate dims are not allowed.")
+    out = Permute.apply(input, dims)
+    return make_view(out, input, lambda b: b.permute(*dims))
+
+
+def transpose(input, dim0, dim1):
+    """Swap two dimensions (a view)."""
+    n = input._data.ndim
+    if n == 0:
+        return _alias_view(input)
+    d0, d1 = wrap_dim(dim0, n), wrap_dim(dim1, n)
+    dims = list(range(n))
+    dims[d0], dims[d1] = dims[d1], dims[d0]
+    return permute(input, dims)
+
+
+swapaxes = swapdims = transpose
+
+
+def t(input):
+    """Transpose of a <= 2-d tensor."""
+    if input._data.ndim > 2:
+        raise RuntimeError(f"t() expects a tensor with <= 2 dimensions, but self is "
+                           f"{input._data.ndim}D")
+    return transpose(input, 0, 1) if input._data.ndim == 2 else _alias_view(input)
+
+
+def movedim(input, source, destination):
+    n = input._data.ndim
+    src = [source] if isinstance(source, int) else list(source)
+    dst = [destination] if isinstance(destination, int) else list(destination)
+    src = [wrap_dim(s, n) for s in src]
+    dst = [wrap_dim(d, n) for d in dst]
+    order = [i for i in range(n) if i not in src]
+    for d, s in sorted(zip(dst, src)):
+        order.insert(d, s)
+    return permute(input, order)
+
+
+moveaxis = movedim
+
+
+class Expand(Function):
+    _array_forward = True
+
+    @staticmethod
+    def forward(ctx, x, shape):
+        ctx.shape = x.shape
+        xp = get_array_module(x)
+        return xp.broadcast_to(x, shape)
+
+    @staticmethod
+    def backward(ctx, grad):
+        # the broadcast's backward sums over the expanded dimensions
+        from ._util import unbroadcast
+
+        return unbroadcast(grad, ctx.shape)
+
+
+def expand(input, *sizes):
+    """Broadcast to a larger shape without copying (-1 keeps a size)."""
+    sizes = _shape_arg(sizes)
+    x = input._data
+    if len(sizes) < x.ndim:
+        raise RuntimeError(f"expand(torch.FloatTensor{{{list(x.shape)}}}, size={list(sizes)}): "
+                           "the number of sizes provided ({}) must be greater or equal to the "
+                           "number of dimensions in the tensor ({})".format(len(sizes), x.ndim))
+    lead = len(sizes) - x.ndim
+    shape = []
+    for i, s in enumerate(sizes):
+        if i < lead:
+            if s < 0:
+                raise RuntimeError(f"expand: -1 is not allowed in a leading, non-existing "
+                                   f"dimension {i}")
+            shape.append(s)
+        else:
+            cur = x.shape[i - lead]
+            if s == -1:
+                s = cur
+            if cur != s and cur != 1:
+                raise RuntimeError(
+                    f"The expanded size of the tensor ({s}) must match the existing size "
+                    f"({cur}) at non-singleton dimension {i}.  Target sizes: {list(sizes)}.  "
+                    f"Tensor sizes: {list(x.shape)}")
+            shape.append(s)
+    shape = tuple(shape)
+    if shape == x.shape:
+        return _alias_view(input)
+    out = Expand.apply(input, shape)
+    return make_view(out, input, lambda b: b.expand(*shape))
+
+
+def broadcast_to(input, size):
+    return expand(input, *size)
+
+
+def squeeze(input, dim=None):
+    """Remove dimensions of size 1 (all, or those in ``dim``)."""
+    x = input._data
+    if dim is None:
+        shape = tuple(s for s in x.shape if s != 1)
+    else:
+        dims = dim if isinstance(dim, (tuple, list)) else (dim,)
+        dims = {wrap_dim(d, x.ndim) for d in dims}
+        shape = tuple(s for i, s in enumerate(x.shape) if not (i in dims and s == 1))
+    return reshape(input, shape)
+
+
+def unsqueeze(input, dim):
+    """Insert a dimension of size 1 at ``dim``."""
+    x = input._data
+    d = wrap_dim(dim, x.ndim + 1)
+    shape = x.shape[:d] + (1,) + x.shape[d:]
+    return reshape(input, shape)
+
+
+def flatten(input, start_dim=0, end_dim=-1):
+    """Merge dimensions ``start_dim..end_dim`` into one."""
+    x = input._data
+    if x.ndim == 0:
+        return reshape(input, (1,))
+    s, e = wrap_dim(start_dim, x.ndim), wrap_dim(end_dim, x.ndim)
+    if s > e:
+        raise RuntimeError("flatten() has invalid args: start_dim cannot come after end_dim")
+    n = 1
+    for k in x.shape[s:e + 1]:
+        n *= k
+    return reshape(input, x.shape[:s] + (n,) + x.shape[e + 1:])
+
+
+def unflatten(input, dim, sizes):
+    x = input._data
+    d = wrap_dim(dim, x.ndim)
+    sizes = _infer_shape(tuple(sizes), x.shape[d])
+    return reshape(input, x.shape[:d] + tuple(sizes) + x.shape[d + 1:])
+
+
+class Clone(Function):
+    _array_forward = True
+
+    @staticmethod
+    def forward(ctx, x):
+        return x.copy()
+
+    @staticmethod
+    def backward(ctx, grad):
+        # identity
+        return grad
+
+
+def clone(input, *, memory_format=None):
+    """A copy with its own storage (differentiable)."""
+    return Clone.apply(input)
+
+
+def contiguous(input, memory_format=None):
+    """``input`` itself if C-contiguous, else a contiguous copy."""
+    if input._data.flags.c_contiguous:
+        return input
+    return Clone.apply(input)
+
+
+def view_as(input, other):
+    return view(input, other.shape)
+
+
+def reshape_as(input, other):
+    return reshape(input, other.shape)
+
+
+def expand_as(input, other):
+    return expand(input, other.shape)
+
+
+def _T(self):
+    n = self._data.ndim
+    return permute(self, tuple(range(n - 1, -1, -1))) if n > 1 else self
+
+
+def _mT(self):
+    return transpose(self, -2, -1)
+
+
+register(
+    reshape=reshape, view=view, view_as=view_as, reshape_as=reshape_as, transpose=transpose,
+    swapaxes=swapaxes, swapdims=swapdims, permute=permute, t=t, expand=expand,
+    expand_as=expand_as, squeeze=squeeze, unsqueeze=unsqueeze, flatten=flatten,
+    unflatten=unflatten, clone=clone, contiguous=contiguous, movedim=movedim,
+    moveaxis=moveaxis, broadcast_to=broadcast_to,
+    T=property(_T), mT=property(_mT), H=property(_T), mH=property(_mT),
+)
+__all__ += ["unflatten", "view_as", "reshape_as", "expand_as"]
