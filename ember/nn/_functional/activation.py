@@ -1,0 +1,3 @@
+"""F functions: activation (being filled in)."""
+
+__all__ = []

@@ -1,0 +1,3 @@
+"""F functions: attention (being filled in)."""
+
+__all__ = []

@@ -1,0 +1,3 @@
+"""F functions: conv (being filled in)."""
+
+__all__ = []

@@ -1,0 +1,3 @@
+"""F functions: dropout (being filled in)."""
+
+__all__ = []

@@ -1,0 +1,3 @@
+"""F functions: linear (being filled in)."""
+
+__all__ = []

@@ -1,0 +1,3 @@
+"""F functions: loss (being filled in)."""
+
+__all__ = []

@@ -1,0 +1,3 @@
+"""F functions: norm (being filled in)."""
+
+__all__ = []

@@ -1,0 +1,3 @@
+"""F functions: pooling (being filled in)."""
+
+__all__ = []

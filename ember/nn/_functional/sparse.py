@@ -1,0 +1,3 @@
+"""F functions: sparse (being filled in)."""
+
+__all__ = []

@@ -1,0 +1,3 @@
+"""F functions: vision (being filled in)."""
+
+__all__ = []

@@ -1,0 +1,2 @@
+"""Layers, one file per family (as in PyTorch: ``ember.nn.modules.conv.Conv2d``)."""
+from .module import Module  # noqa: F401

@@ -1,0 +1,3 @@
+"""pointwise primitives (being filled in)."""
+
+__all__ = []

@@ -1,0 +1,3 @@
+"""shape primitives (being filled in)."""
+
+__all__ = []
