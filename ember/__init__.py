@@ -46,3 +46,5 @@ __all__ = (
      "cdouble"]
     + ops.__all__
 )
+
+from . import nn  # noqa: E402,F401  (after the core: nn builds on it)
