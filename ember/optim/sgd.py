@@ -1,7 +1,7 @@
 """Stochastic gradient descent, with momentum, Nesterov momentum and weight decay."""
 from .._tensor import Tensor
-from .optimizer import Optimizer
 from ._functional import check_range
+from .optimizer import Optimizer
 
 __all__ = ["SGD"]
 
