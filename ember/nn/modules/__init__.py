@@ -7,3 +7,4 @@ from .activation import CELU, ELU, GELU, GLU, SELU, Hardshrink, Hardsigmoid, Har
 from .dropout import AlphaDropout, Dropout, Dropout1d, Dropout2d, Dropout3d, FeatureAlphaDropout  # noqa: F401,E501
 from .sparse import Embedding, EmbeddingBag  # noqa: F401
 from .loss import *  # noqa: F401,F403
+from .rnn import GRU, LSTM, RNN, GRUCell, LSTMCell, RNNBase, RNNCell, RNNCellBase  # noqa: F401,E402
