@@ -133,7 +133,8 @@ def train_classifier(run_dir, cfg, train, test, args):
         t0 = time.perf_counter()
         bar = _progress(n, f"epoch {epoch + 1}/{cfg['epochs']}", args.quiet)
         tot_loss, correct, seen = 0.0, 0, 0
-        for idx in _batches(n, bs, cfg["seed"] * 100003 + epoch):
+        for step, idx in enumerate(_batches(n, bs, cfg["seed"] * 100003 + epoch)):
+            _maybe_crash(epoch, step)
             xb, yb = x_tr[ember.from_numpy(idx)], y_tr[ember.from_numpy(idx)]
             out = model(xb)
             loss = loss_fn(out, yb)
@@ -166,6 +167,16 @@ def train_classifier(run_dir, cfg, train, test, args):
 
             plot_classifier(run_dir, cm, cfg["classes"])
     return 0
+
+
+def _maybe_crash(epoch, step):
+    """Fault injection for the resume test: EMBER_CRASH_AT="epoch:step" (1-based epoch) kills
+    this process with SIGKILL at that point, as an interrupted run would die."""
+    at = os.environ.get("EMBER_CRASH_AT")
+    if at and at == f"{epoch + 1}:{step}":
+        import signal
+
+        os.kill(os.getpid(), signal.SIGKILL)
 
 
 def evaluate(model, x, y, num_classes, batch_size=256):
