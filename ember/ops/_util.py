@@ -164,7 +164,11 @@ def _write(self, out):
         xp = get_array_module(dst)
         if dst.ndim == 0 and type(dst) is not xp.ndarray:
             raise RuntimeError("cannot write into a scalar")
-        xp.copyto(dst, src, casting="unsafe")
+        try:
+            xp.copyto(dst, src, casting="unsafe")
+        except ValueError:
+            raise RuntimeError(f"output with shape {list(dst.shape)} doesn't match the "
+                               f"broadcast shape {list(src.shape)}") from None
     self._version[0] += 1
 
 
