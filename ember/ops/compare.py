@@ -56,7 +56,7 @@ def _bitwise(name):
     def op(input, other, *, out=None):
         if isinstance(input, Tensor) and input._data.dtype.kind == "f" or \
                 isinstance(other, Tensor) and other._data.dtype.kind == "f":
-            raise RuntimeError(f"\"{name}_cpu\" not implemented for 'Float'")
+            raise NotImplementedError(f"\"{name}_cpu\" not implemented for 'Float'")
         a, b = _prep(input, other)
         xa = a._data if isinstance(a, Tensor) else a
         xb = b._data if isinstance(b, Tensor) else b
@@ -72,7 +72,7 @@ bitwise_and, bitwise_or, bitwise_xor = (_bitwise("bitwise_and"), _bitwise("bitwi
 
 def bitwise_not(input, *, out=None):
     if input._data.dtype.kind == "f":
-        raise RuntimeError("\"bitwise_not_cpu\" not implemented for 'Float'")
+        raise NotImplementedError("\"bitwise_not_cpu\" not implemented for 'Float'")
     return _make(~input._data)
 
 
