@@ -291,7 +291,9 @@ def _as_output(o, args):
 
 def _resolve_saved(s, args, outs, results):
     """Map a saved object (array or Tensor) to the graph Tensor it stands for."""
-    if s is None or isinstance(s, (int, float, complex, bool)):
+    # exact types: NumPy's float64 scalar (what a ufunc returns for 0-d arrays) subclasses
+    # float, yet stands for a tensor
+    if s is None or type(s) in (int, float, complex, bool):
         return s
     Tensor = _Tensor
     if isinstance(s, Tensor):
