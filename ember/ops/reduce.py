@@ -76,10 +76,8 @@ def sum(input, dim=None, keepdim=False, *, dtype=None):
         >>> ember.tensor([[1., 2.], [3., 4.]]).sum(dim=0)
         tensor([4., 6.])
     """
-    axes = normalize_dims(dim, input._data.ndim)
+    axes = _axes(dim, input._data.ndim)
     if dtype is not None:
-        from .._dtype import to_dtype
-
         npdt = to_dtype(dtype).np
         input = input.to(dtype)
     elif input._data.dtype.kind in "biu":
@@ -97,7 +95,7 @@ def mean(input, dim=None, keepdim=False, *, dtype=None):
         raise RuntimeError(
             "mean(): could not infer output dtype. Input dtype must be either a floating point "
             f"or complex dtype. Got: {input.dtype.name.capitalize()}")
-    axes = normalize_dims(dim, input._data.ndim)
+    axes = _axes(dim, input._data.ndim)
     return Mean.apply(input, axes, keepdim)
 
 
@@ -459,21 +457,26 @@ class Norm(Function):
     def forward(ctx, x, p, axes, keepdim):
         xp = get_array_module(x)
         with np.errstate(all="ignore"):
-            if p == 2:
+            if p == 0:
+                out = (x != 0).sum(axis=axes, keepdims=keepdim)
+            elif p == 2:
                 out = xp.sqrt((x * x).sum(axis=axes, keepdims=keepdim))
             elif p == 1:
                 out = xp.abs(x).sum(axis=axes, keepdims=keepdim)
             else:
                 out = (xp.abs(x) ** p).sum(axis=axes, keepdims=keepdim) ** (1.0 / p)
+        out = xp.asarray(out, dtype=x.dtype)  # save the very array returned (graph identity)
         ctx.p, ctx.axes, ctx.keepdim = p, axes, keepdim
         ctx.save_for_backward(x, out)
-        return out.astype(x.dtype, copy=False)
+        return out
 
     @staticmethod
     def backward(ctx, grad):
         # d ||x||_p = sign(x) |x|^(p-1) / ||x||^(p-1) dx (x / ||x|| for p = 2), 0 where ||x|| = 0
         x, out = ctx.saved_tensors
         p, axes, keepdim = ctx.p, ctx.axes, ctx.keepdim
+        if p == 0:  # a count: piecewise constant
+            return _c(get_array_module(x._data).zeros_like(x._data)), None, None, None
         if p == 1:
             return _expand_back(grad, x.shape, axes, keepdim) * x.sign(), None, None, None
         if p == 2:
@@ -509,18 +512,10 @@ def norm(input, p="fro", dim=None, keepdim=False, out=None, dtype=None):
         a = input.abs()
         r = amax(a, axes or (), keepdim) if p > 0 else amin(a, axes or (), keepdim)
         return r
-    if p == 0:
-        nz = (input != 0).to(input.dtype)
-        return nz.sum(dim=axes, keepdim=keepdim).detach() if axes is not None else \
-            _keep(nz.sum().detach(), input.ndim, keepdim)
     if p < 0:
         raise NotImplementedError("norm: negative p is not implemented")
     r = Norm.apply(input, float(p), axes, keepdim)
     return r if axes is not None or not keepdim else r.reshape((1,) * input.ndim)
-
-
-def _keep(r, ndim, keepdim):
-    return r.reshape((1,) * ndim) if keepdim else r
 
 
 # --- cumulative sums and products -------------------------------------------------------------
@@ -588,6 +583,8 @@ def _cumprod_grad(x, out, grad, axis):
     zero = xd == 0
     if not bool(zero.any()):
         return _rev_cumsum(grad * out, axis) / x
+    if _state[0]:  # create_graph: the masks below are right in value but not in derivative
+        return _cumprod_grad_differentiable(x, grad, axis)
     xp = get_array_module(xd)
     nz = xp.cumsum(zero, axis=axis)
     before, first = _c(nz == 0), _c(zero & (nz == 1))
@@ -595,6 +592,27 @@ def _cumprod_grad(x, out, grad, axis):
     x1 = _where(first, 1.0, x)
     b = _rev_cumsum(_where(_c(nz >= 1), grad * cumprod(x1, axis), 0.0), axis)
     return _where(before, a, _where(first, b, 0.0))
+
+
+def _cumprod_grad_differentiable(x, grad, axis):
+    """The same gradient as a polynomial in x that autograd can differentiate again (as
+    PyTorch does for double backward): one term per position k along ``axis``,
+    ``prod(x[:k]) * (grad[k] + sum_{j > k} grad[j] * cumprod(x[k+1:])[j])``."""
+    n = x.shape[axis]
+    lead = (slice(None),) * axis
+    pos = _c(get_array_module(x._data).arange(n).reshape(
+        [n if i == axis else 1 for i in range(x.ndim)]))
+    result = None
+    for k in range(n):
+        gk = grad[lead + (slice(k, k + 1),)]
+        if k + 1 < n:
+            tail = grad[lead + (slice(k + 1, None),)] * cumprod(x[lead + (slice(k + 1, None),)],
+                                                                 axis)
+            gk = gk + tail.sum(dim=axis, keepdim=True)
+        if k > 0:
+            gk = gk * prod(x[lead + (slice(0, k),)], axis, keepdim=True)
+        result = gk if result is None else _where(pos == k, gk, result)
+    return result.expand(*x.shape) if tuple(result.shape) != tuple(x.shape) else result
 
 
 def _cum_args(input, dim, dtype):
