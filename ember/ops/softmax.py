@@ -17,11 +17,11 @@ __all__ = ["softmax", "log_softmax", "softmin", "logsumexp"]
 
 
 def _shifted(x, axis):
-    """``x - max(x)`` along ``axis``, with an all ``-inf`` slice shifted by 0 (not NaN)."""
-    xp = get_array_module(x)
-    m = xp.max(x, axis=axis, keepdims=True) if x.size else xp.zeros((), dtype=x.dtype)
-    m = xp.where(xp.isfinite(m), m, 0).astype(x.dtype, copy=False)
-    return x - m, m
+    """``x - max(x)`` along ``axis`` (a slice with an infinite max becomes NaN, as in
+    PyTorch)."""
+    if not x.size:
+        return x
+    return x - get_array_module(x).max(x, axis=axis, keepdims=True)
 
 
 class Softmax(Function):
@@ -31,7 +31,7 @@ class Softmax(Function):
     def forward(ctx, x, axis):
         xp = get_array_module(x)
         with np.errstate(all="ignore"):
-            e = xp.exp(_shifted(x, axis)[0])
+            e = xp.exp(_shifted(x, axis))
             out = e / e.sum(axis=axis, keepdims=True)
         ctx.axis = axis
         ctx.save_for_backward(out)
@@ -52,7 +52,7 @@ class LogSoftmax(Function):
     def forward(ctx, x, axis):
         xp = get_array_module(x)
         with np.errstate(all="ignore"):
-            z, _ = _shifted(x, axis)
+            z = _shifted(x, axis)
             out = z - xp.log(xp.exp(z).sum(axis=axis, keepdims=True))
         ctx.axis = axis
         ctx.save_for_backward(out)
