@@ -1,5 +1,7 @@
 """Shared machinery for ops: undoing broadcasts, in-place writes under autograd, views,
 argument normalisation, and attaching Tensor methods."""
+from weakref import ref as _weakref
+
 from .._dtype import _FROM_NP, can_cast, result_type
 from .._tensor import Tensor
 from ..autograd import grad_mode
@@ -156,7 +158,24 @@ def inplace(self, fn, *args, **kwargs):
     else:
         self._grad_fn, self._output_nr = out._grad_fn, out._output_nr
     self._requires_grad = out._requires_grad or self._requires_grad
+    _refresh_views(base if base is not None else self, self)
     return self
+
+
+def _refresh_views(root, written):
+    """Re-derive the autograd history of the other live views of ``root`` after an in-place
+    write, so they see the new values' history (PyTorch regenerates a view's grad_fn when its
+    base changes). Multi-output views (no ``_view_fn``) keep theirs."""
+    refs = root.__dict__.get("_view_refs")
+    if not refs:
+        return
+    for r in refs:
+        v = r()
+        if v is None or v is written or v._view_fn is None:
+            continue
+        nv = v._view_fn(root)
+        v._grad_fn, v._output_nr, v._requires_grad = nv._grad_fn, nv._output_nr, \
+            nv._requires_grad
 
 
 def _write(self, out):
@@ -219,10 +238,19 @@ def make_view(out, parent, fn):
     out._version = parent._version
     pbase = parent._base
     if pbase is None:
-        out._base = parent
+        root = out._base = parent
         out._view_fn = fn
     else:
         pfn = parent._view_fn
-        out._base = pbase
-        out._view_fn = (lambda b: fn(pfn(b))) if pfn is not None else None
+        root = out._base = pbase
+        out._view_fn = (lambda b: fn(pfn(b))) if pfn is not None and fn is not None else None
+    # remember live views (weakly) so an in-place write can refresh their history
+    d = root.__dict__
+    refs = d.get("_view_refs")
+    if refs is None:
+        refs = d["_view_refs"] = []
+    refs.append(_weakref(out))
+    if len(refs) >= d.get("_view_cap", 16):
+        refs[:] = [r for r in refs if r() is not None]
+        d["_view_cap"] = 2 * len(refs) + 16
     return out

@@ -217,9 +217,16 @@ class IndexPut(Function):
 
 
 def index_put(input, indices, values, accumulate=False):
-    """Out-of-place ``input[indices] = values`` (``+=`` with ``accumulate=True``)."""
+    """Out-of-place ``input[indices] = values`` (``+=`` with ``accumulate=True``); ``indices``
+    is a tuple of index tensors."""
+    return _put(input, tuple(indices) if isinstance(indices, list) else indices, values,
+                accumulate)
+
+
+def _put(input, idx, values, accumulate=False):
+    """``input[idx] = values`` out of place, ``idx`` as written in ``input[idx]``."""
     xp = get_array_module(input._data)
-    idx, _ = _convert_index(tuple(indices) if isinstance(indices, list) else indices, xp)
+    idx, _ = _convert_index(idx, xp)
     if not isinstance(values, Tensor):
         values = _make(xp.asarray(values, dtype=input._data.dtype))
     elif values._data.dtype != input._data.dtype:
@@ -248,7 +255,12 @@ def setitem(self, idx, value):
                                f"{list(self._data[cidx].shape)}") from e
         self._version[0] += 1
         return
-    inplace(self, index_put, idx, value)
+    if self._grad_fn is None and self._requires_grad:
+        _, basic = _convert_index(idx, get_array_module(self._data))
+        if basic:  # PyTorch writes basic indices through a view
+            raise RuntimeError("a view of a leaf Variable that requires grad is being used in "
+                               "an in-place operation.")
+    inplace(self, _put, idx, value)
 
 
 def _overlap_error():
