@@ -55,7 +55,7 @@ def broadcast_shapes(*shapes):
                     # Name the two disagreeing sizes, as PyTorch does.
                     raise RuntimeError(
                         f"The size of tensor a ({out[j]}) must match the size of tensor b ({n}) "
-                        f"at non-singleton dimension {i}")
+                        f"at non-singleton dimension {j}")
                 out[j] = n
     return tuple(out)
 
