@@ -43,21 +43,27 @@ def normalize_dims(dim, ndim):
 
 
 def broadcast_shapes(*shapes):
-    """The broadcast of several shapes, with PyTorch's error on a mismatch."""
-    ndim = max((len(s) for s in shapes), default=0)
-    out = [1] * ndim
-    for s in shapes:
-        off = ndim - len(s)
-        for i, n in enumerate(s):
-            j = off + i
-            if n != 1:
-                if out[j] != 1 and out[j] != n:
-                    # Name the two disagreeing sizes, as PyTorch does.
-                    raise RuntimeError(
-                        f"The size of tensor a ({out[j]}) must match the size of tensor b ({n}) "
-                        f"at non-singleton dimension {j}")
-                out[j] = n
-    return tuple(out)
+    """The broadcast of several shapes, with PyTorch's error on a mismatch.
+
+    Folded pairwise and compared from the last dimension, as PyTorch does, so the message
+    names the same two sizes and dimension.
+    """
+    out = tuple(shapes[0]) if shapes else ()
+    for s in shapes[1:]:
+        if tuple(s) == out:
+            continue
+        n = max(len(out), len(s))
+        res = [1] * n
+        for i in range(n - 1, -1, -1):
+            oa, ob = i - n + len(out), i - n + len(s)
+            a = out[oa] if oa >= 0 else 1
+            b = s[ob] if ob >= 0 else 1
+            if a != b and a != 1 and b != 1:
+                raise RuntimeError(f"The size of tensor a ({a}) must match the size of tensor "
+                                   f"b ({b}) at non-singleton dimension {i}")
+            res[i] = b if a == 1 else a
+        out = tuple(res)
+    return out
 
 
 def unbroadcast(grad, shape):

@@ -101,10 +101,12 @@ def _index_error(e, shape, idx):
         dim = 0
         for i in idx:
             if getattr(i, "dtype", None) == np.bool_ and i.ndim:
-                if tuple(i.shape) != tuple(shape[dim:dim + i.ndim]):
-                    return IndexError(
-                        f"The shape of the mask {list(i.shape)} at index {dim} does not match "
-                        f"the shape of the indexed tensor {list(shape)} at index {dim}")
+                for k in range(i.ndim):
+                    if dim + k >= len(shape) or i.shape[k] != shape[dim + k]:
+                        return IndexError(
+                            f"The shape of the mask {list(i.shape)} at index {k} does not "
+                            f"match the shape of the indexed tensor {list(shape)} at index "
+                            f"{dim + k}")
                 dim += i.ndim
             elif i is not None and i is not Ellipsis and not isinstance(i, bool):
                 dim += 1
