@@ -14,7 +14,7 @@ __all__ = ["embedding", "embedding_bag"]
 _make = Tensor._make
 
 
-class _Embedding(Function):
+class Embedding(Function):
     _array_forward = True
 
     @staticmethod
@@ -136,7 +136,7 @@ def embedding(input, weight, padding_idx=None, max_norm=None, norm_type=2.0,
     idx = input._data
     if max_norm is not None:
         _renorm_(weight, idx, max_norm, norm_type)
-    return _Embedding.apply(weight, idx, padding_idx, scale_grad_by_freq)
+    return Embedding.apply(weight, idx, padding_idx, scale_grad_by_freq)
 
 
 def _bags(input, offsets, include_last_offset, xp):
