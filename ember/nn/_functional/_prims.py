@@ -253,8 +253,11 @@ class PNorm(Function):
         else:
             out = (a ** p).sum(axis=dim, keepdims=True) ** (1.0 / p)
         ctx.params = (p, dim, keepdim)
+        if not keepdim:
+            out = out.squeeze(axis=dim)
+        # save the returned array itself, so double backward sees the output's graph
         ctx.save_for_backward(x, out)
-        return out if keepdim else out.squeeze(axis=dim)
+        return out
 
     @staticmethod
     def backward(ctx, grad):
@@ -262,7 +265,8 @@ class PNorm(Function):
         p, dim, keepdim = ctx.params
         x, out = ctx.saved_tensors
         if not keepdim:
-            grad = grad.unsqueeze(dim) if isinstance(dim, int) else grad.reshape(out.shape)
+            grad = grad.unsqueeze(dim)
+            out = out.unsqueeze(dim)
         safe = out + _const(out._data == 0, out)
         if p == 1:
             return grad * _make(get_array_module(x._data).sign(x._data)).to(x.dtype)
