@@ -174,11 +174,11 @@ class Hardswish(Function):
 
     @staticmethod
     def backward(ctx, grad):
-        # d hardswish = 0 (x < -3), x/3 + 1/2 (-3 <= x <= 3), 1 (x > 3): PyTorch's kinks
+        # d hardswish = 0 (x <= -3), x/3 + 1/2 (-3 < x < 3), 1 (x >= 3): PyTorch's kinks
         (x,) = ctx.saved_tensors
         xa = x._data
-        mid = _const((xa >= -3) & (xa <= 3), grad)
-        hi = _const(xa > 3, grad)
+        mid = _const((xa > -3) & (xa < 3), grad)
+        hi = _const(xa >= 3, grad)
         return grad * (mid * (x / 3 + 0.5) + hi)
 
 
