@@ -55,9 +55,12 @@ def clip_grads_with_norm_(parameters, max_norm, total_norm, foreach=None):
     coef = float(max_norm) / (tn + 1e-6)
     xp = get_array_module(grads[0]._data)
     coef = xp.minimum(xp.asarray(coef), 1.0)
-    for g in grads:
-        g._data *= coef.astype(g._data.dtype)
-        g._version[0] += 1
+    import numpy as np
+
+    with np.errstate(invalid="ignore"):  # inf * 0 = nan, as in PyTorch
+        for g in grads:
+            g._data *= coef.astype(g._data.dtype)
+            g._version[0] += 1
 
 
 def clip_grad_norm_(parameters, max_norm, norm_type=2.0, error_if_nonfinite=False,
