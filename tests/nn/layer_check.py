@@ -2,9 +2,9 @@
 same inputs through both, and compare outputs, input gradients and parameter gradients."""
 import numpy as np
 import torch
+from helpers import assert_close
 
 import ember
-from helpers import assert_close
 
 
 def load_from_torch(e_mod, t_mod):

@@ -3,12 +3,12 @@ import warnings
 import numpy as np
 import pytest
 import torch
+from helpers import assert_close, check, check_grad
+from layer_check import compare_layer
 
 import ember
 import ember.nn.functional as F
 from ember import nn
-from helpers import assert_close, check, check_grad
-from layer_check import compare_layer
 
 tnn, tF = torch.nn, torch.nn.functional
 

@@ -3,10 +3,10 @@ from collections import OrderedDict
 import numpy as np
 import pytest
 import torch
+from layer_check import compare_layer
 
 import ember
 from ember import nn
-from layer_check import compare_layer
 
 tnn = torch.nn
 

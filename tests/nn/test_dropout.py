@@ -3,11 +3,11 @@ import warnings
 import numpy as np
 import pytest
 import torch
+from helpers import assert_close
 
 import ember
 import ember.nn.functional as F
 from ember import nn
-from helpers import assert_close
 
 tnn = torch.nn
 

@@ -1,12 +1,12 @@
 import numpy as np
 import pytest
 import torch
+from helpers import assert_close, check_grad
+from layer_check import compare_layer, load_from_torch
 
 import ember
 import ember.nn.functional as F
 from ember import nn
-from helpers import assert_close, check_grad
-from layer_check import compare_layer, load_from_torch
 
 tnn = torch.nn
 rng = np.random.default_rng(0)

@@ -1,12 +1,12 @@
 import numpy as np
 import pytest
 import torch
+from helpers import assert_close, check, check_grad
+from layer_check import compare_layer
 
 import ember
 import ember.nn.functional as F
 from ember import nn
-from helpers import assert_close, check, check_grad
-from layer_check import compare_layer
 
 rng = np.random.default_rng(0)
 
@@ -72,7 +72,7 @@ def test_linear_gradient_penalty_matches_torch():
     (ge,) = ember.autograd.grad(e(xe).sum(), xe, create_graph=True)
     ((gt * gt).sum(1) - 1).pow(2).mean().backward()
     ((ge * ge).sum(1) - 1).pow(2).mean().backward()
-    for (n, pe), (_, pt) in zip(e.named_parameters(), t.named_parameters()):
+    for (_, pe), (_, pt) in zip(e.named_parameters(), t.named_parameters()):
         assert_close(pe.grad, pt.grad, 1e-4, 1e-5)
 
 
@@ -137,9 +137,10 @@ def test_normalize_cosine_pairwise():
     tf = torch.nn.functional
     x, y = randn(4, 5), randn(4, 5)
     for p in (1.0, 2.0, 3.0):
-        check(lambda a: F.normalize(a, p=p), lambda a: tf.normalize(a, p=p), x, rtol=1e-4)
-        check(lambda a, b: F.pairwise_distance(a, b, p=p),
-              lambda a, b: tf.pairwise_distance(a, b, p=p), x, y, rtol=1e-4)
+        check(lambda a, p=p: F.normalize(a, p=p), lambda a, p=p: tf.normalize(a, p=p), x,
+              rtol=1e-4)
+        check(lambda a, b, p=p: F.pairwise_distance(a, b, p=p),
+              lambda a, b, p=p: tf.pairwise_distance(a, b, p=p), x, y, rtol=1e-4)
     check(lambda a: F.normalize(a, dim=0), lambda a: tf.normalize(a, dim=0), x, rtol=1e-4)
     check(lambda a, b: F.cosine_similarity(a, b), lambda a, b: tf.cosine_similarity(a, b), x, y,
           rtol=1e-4)

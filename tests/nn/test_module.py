@@ -4,11 +4,11 @@ import pickle
 import numpy as np
 import pytest
 import torch
+from helpers import assert_close
+from layer_check import load_from_torch
 
 import ember
 from ember import nn
-from helpers import assert_close
-from layer_check import load_from_torch
 
 
 def _classes(lib, tag):
@@ -82,7 +82,7 @@ def test_tied_weight_listed_once_and_shared_after_load():
     e(xe).sum().backward()
     t(xt).sum().backward()
     assert_close(e(xe), t(xt), 1e-5, 1e-5)
-    for (n, pe), (_, pt) in zip(e.named_parameters(), t.named_parameters()):
+    for (_, pe), (_, pt) in zip(e.named_parameters(), t.named_parameters()):
         assert_close(pe.grad, pt.grad, 1e-4, 1e-5)
 
 
@@ -161,7 +161,7 @@ def test_setattr_registry_rules():
     with pytest.raises(KeyError, match="contain"):
         m.register_parameter("a.b", None)
     with pytest.raises(AttributeError, match="'Module' object has no attribute 'nope'"):
-        m.nope
+        _ = m.nope
     del m.sub
     assert "sub" not in m._modules
     # re-assigning a parameter keeps its place in the order (as torch)

@@ -3,12 +3,16 @@ import math
 import numpy as np
 import pytest
 import torch
+from helpers import assert_close
 
 import ember
 from ember import nn
-from ember.nn.utils import (clip_grad_norm_, clip_grad_value_, parameters_to_vector,
-                            vector_to_parameters)
-from helpers import assert_close
+from ember.nn.utils import (
+    clip_grad_norm_,
+    clip_grad_value_,
+    parameters_to_vector,
+    vector_to_parameters,
+)
 
 
 def _params(lib, grads):

@@ -187,7 +187,7 @@ def embedding_bag(input, weight, offsets=None, max_norm=None, norm_type=2, scale
         Tensor :math:`(B, D)`; empty bags give zeros.
     """
     if mode not in ("sum", "mean", "max"):
-        raise ValueError(f"mode has to be one of sum, mean or max")
+        raise ValueError("mode has to be one of sum, mean or max")
     if per_sample_weights is not None:
         if mode != "sum":
             raise NotImplementedError(f"embedding_bag: per_sample_weights was not None. "

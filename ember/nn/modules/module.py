@@ -10,8 +10,8 @@ import itertools
 from collections import OrderedDict, namedtuple
 
 from ..._tensor import Tensor
-from ...backends import get_array_module, to_device
 from ...autograd.function import _RemovableHandle
+from ...backends import get_array_module, to_device
 from ..parameter import Buffer, Parameter
 
 __all__ = ["Module"]
