@@ -15,6 +15,7 @@ from .backends import device
 from . import ops
 from .ops import *  # noqa: F401,F403
 from . import autograd, backends  # noqa: F401
+from .serialization import load, save
 
 __version__ = "0.1.0"
 
@@ -40,9 +41,11 @@ __all__ = (
     ["Tensor", "Size", "dtype", "device", "is_tensor", "numel", "result_type",
      "is_floating_point", "no_grad", "enable_grad", "set_grad_enabled", "inference_mode",
      "is_grad_enabled", "get_default_dtype", "set_default_dtype", "promote_types",
-     "set_printoptions", "autograd", "backends",
+     "set_printoptions", "autograd", "backends", "save", "load",
      "float16", "half", "float32", "float", "float64", "double", "int8", "int16", "short",
      "int32", "int", "int64", "long", "uint8", "bool", "complex64", "complex128", "cfloat",
      "cdouble"]
     + ops.__all__
 )
+
+from . import nn  # noqa: E402,F401  (after the core: nn builds on it)

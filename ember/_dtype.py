@@ -158,27 +158,48 @@ def _cat_default(cat):
     return (bool, int64, _default[0], complex64 if _default[0] is not float64 else complex128)[cat]
 
 
+def _combine(higher, lower):
+    """PyTorch's ``combine_categories``: a lower priority tier wins only with a higher
+    category; a complex lower tier keeps a floating higher tier's precision."""
+    if higher is None:
+        return lower
+    if lower is None or higher._cat == 3:
+        return higher
+    if lower._cat == 3:
+        if higher._cat == 2:
+            return complex128 if higher is float64 else complex64
+        return lower
+    if higher._cat == 2:
+        return higher
+    if higher._cat == 0 or lower._cat == 2:
+        return promote_types(higher, lower)
+    return higher
+
+
 def result_type(*operands):
     """PyTorch's result type for a mix of tensors (dimensioned or 0-d) and Python scalars.
 
     Three tiers, in priority: tensors with dimensions, zero-dim tensors, scalars. A lower tier
     changes the result only when it has a higher category (bool < int < float < complex).
+
+    Example:
+        >>> import ember
+        >>> ember.result_type(ember.tensor([1, 2]), 1.5)
+        ember.float32
     """
     dim_t = zero_t = None
     scal_cat = -1
     for o in operands:
         d = getattr(o, "_data", None)
         if d is None:
-            scal_cat = max(scal_cat, _scalar_cat(o))
+            c = _scalar_cat(o)
+            if c > scal_cat:
+                scal_cat = c
             continue
         dt = _FROM_NP[d.dtype]
         if d.ndim:
             dim_t = dt if dim_t is None else promote_types(dim_t, dt)
         else:
             zero_t = dt if zero_t is None else promote_types(zero_t, dt)
-    r = dim_t
-    if zero_t is not None and (r is None or zero_t._cat > r._cat):
-        r = zero_t
-    if scal_cat >= 0 and (r is None or scal_cat > r._cat):
-        r = _cat_default(scal_cat)
-    return r
+    wrapped = _cat_default(scal_cat) if scal_cat >= 0 else None
+    return _combine(dim_t, _combine(zero_t, wrapped))

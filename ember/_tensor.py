@@ -185,22 +185,18 @@ class Tensor:
 
     def _type_name(self):
         d = self.dtype.name
-        names = {"float32": "Float", "float64": "Double", "float16": "Half", "int64": "Long",
-                 "int32": "Int", "int16": "Short", "int8": "Char", "uint8": "Byte",
-                 "bool": "Bool", "complex64": "ComplexFloat", "complex128": "ComplexDouble"}
-        return f"torch.{names.get(d, d)}Tensor"
+        return f"torch.{_TYPE_NAMES.get(d, d)}Tensor"
 
     def type(self, dtype=None, non_blocking=False):
         """With no argument, the type string (``'torch.FloatTensor'``); else a cast."""
         if dtype is None:
             return self._type_name()
         if isinstance(dtype, str):
-            rev = {"torch.FloatTensor": "float32", "torch.DoubleTensor": "float64",
-                   "torch.LongTensor": "int64", "torch.IntTensor": "int32",
-                   "torch.HalfTensor": "float16", "torch.BoolTensor": "bool",
-                   "torch.ByteTensor": "uint8", "torch.CharTensor": "int8",
-                   "torch.ShortTensor": "int16"}
-            dtype = rev.get(dtype, dtype)
+            name = dtype.split(".")[-1]
+            rev = {v + "Tensor": k for k, v in _TYPE_NAMES.items()}
+            if name not in rev:
+                raise ValueError(f"invalid type: '{dtype}'")
+            dtype = rev[name]
         return self.to(dtype)
 
     # --- autograd attributes ----------------------------------------------------------------
@@ -222,8 +218,7 @@ class Tensor:
                     "use var_no_grad = var.detach().")
             return self
         if requires_grad and self._data.dtype.kind not in "fc":
-            raise RuntimeError("only Tensors of floating point and complex dtype can require "
-                               f"gradients (got {self.dtype})")
+            raise RuntimeError("only Tensors of floating point dtype can require gradients")
         self._requires_grad = bool(requires_grad)
         return self
 
@@ -373,12 +368,16 @@ class Tensor:
         return self._data
 
     def __array__(self, dtype=None, copy=None):
+        """NumPy's array protocol (NumPy 2 signature): shares memory when it can."""
+        if self._requires_grad:
+            self.numpy()  # raises PyTorch's error
         a = _to_host(self._data)
+        needs_copy = dtype is not None and a.dtype != dtype or a is not self._data
+        if copy is False and needs_copy:
+            raise ValueError("Unable to avoid copy while creating an array as requested.")
         if dtype is not None and a.dtype != dtype:
             return a.astype(dtype)
-        if copy:
-            return a.copy()
-        return a
+        return a.copy() if copy else a
 
     def __len__(self):
         if self._data.ndim == 0:
@@ -388,7 +387,10 @@ class Tensor:
     def __iter__(self):
         if self._data.ndim == 0:
             raise TypeError("iteration over a 0-d tensor")
-        return iter(self.unbind(0))
+        unbind = getattr(self, "unbind", None)
+        if unbind is None:  # before the shape family provides unbind
+            return iter([self[i] for i in range(self._data.shape[0])])
+        return iter(unbind(0))
 
     def __index__(self):
         if self._data.dtype.kind not in "iub" or self._data.size != 1:
@@ -398,22 +400,28 @@ class Tensor:
 
     def __bool__(self):
         if self._data.size != 1:
-            raise RuntimeError(f"Boolean value of Tensor with {'no' if self._data.size == 0 else 'more than one'} values is ambiguous")
+            many = "no values" if self._data.size == 0 else "more than one value"
+            raise RuntimeError(f"Boolean value of Tensor with {many} is ambiguous")
         return bool(self._data.reshape(()).item())
 
+    def _scalar(self):
+        if self._data.size != 1:
+            raise ValueError("only one element tensors can be converted to Python scalars")
+        return self._data.reshape(()).item()
+
     def __int__(self):
-        return int(self.item())
+        return int(self._scalar())
 
     def __float__(self):
-        return float(self.item())
+        return float(self._scalar())
 
     def __complex__(self):
-        return complex(self.item())
+        return complex(self._scalar())
 
     def __format__(self, spec):
         if self._data.ndim == 0:
             return format(self.item(), spec)
-        return object.__format__(self, spec) if not spec else format(repr(self), spec)
+        return object.__format__(self, spec)
 
     __hash__ = object.__hash__
 
@@ -455,42 +463,58 @@ class Tensor:
 
     def to(self, *args, **kwargs):
         """Cast and/or move: ``to(dtype)``, ``to(device)``, ``to(device, dtype)``,
-        ``to(other)``; returns self when nothing changes."""
+        ``to(other)``; returns self when nothing changes (unless ``copy=True``).
+
+        Example:
+            >>> import ember
+            >>> ember.tensor([1.5, 2.5]).to(ember.int64)
+            tensor([1, 2])
+        """
         dt, dev = None, None
         copy = kwargs.pop("copy", False)
         kwargs.pop("non_blocking", None)
         kwargs.pop("memory_format", None)
-        for a in list(args) + list(kwargs.values()):
+        for i, a in enumerate(args + tuple(kwargs.values())):
+            if a is None or (i > 0 and a.__class__ is bool):
+                continue  # positional non_blocking / copy flags
             if isinstance(a, Tensor):
                 dt, dev = a.dtype, a.device
-            elif isinstance(a, _dtype.dtype) or a in (float, int, bool) or (
-                    isinstance(a, str) and a in _dtype._NAMES):
-                dt = _dtype.to_dtype(a)
-            elif isinstance(a, (str, device, int)):
+            elif a.__class__ is _dtype.dtype:
+                dt = a
+            elif isinstance(a, device) or (isinstance(a, int) and not isinstance(a, bool)):
                 dev = device(a)
-            elif a is not None:
+            elif isinstance(a, str) and a not in _dtype._NAMES:
+                dev = device(a)
+            else:
                 dt = _dtype.to_dtype(a)
-        out = self
-        if dev is not None and dev != out.device:
-            from .ops.creation import _to_device_op
+        if dev is not None:
+            if dev.type == "cuda":
+                from .backends import cuda
 
-            out = _to_device_op(out, dev)
-        if dt is not None and dt.np != out._data.dtype:
-            from .ops.elementwise import _cast
+                cuda._require()
+            if dev == self.device:
+                dev = None
+        if dt is not None and dt.np == self._data.dtype:
+            dt = None
+        if dt is None and dev is None:
+            return self.clone() if copy else self
+        from .ops.creation import _to_copy
 
-            out = _cast(out, dt)
-        if copy and out is self:
-            out = self.clone()
-        return out
+        return _to_copy(self, dt, dev)
 
     def cpu(self):
         return self.to(CPU)
 
-    def cuda(self, device=None, non_blocking=False):
+    def cuda(self, device=None, non_blocking=False, memory_format=None):
+        """A copy on a CUDA device; raises if no GPU backend (CuPy and a GPU) is available."""
         from .backends import cuda
 
         cuda._require()
-        return self.to(device_cls("cuda", device if isinstance(device, int) else 0))
+        if device is None:
+            device = device_cls("cuda", cuda.current_device())
+        elif isinstance(device, int):
+            device = device_cls("cuda", device)
+        return self.to(device_cls(device))
 
     def float(self):
         return self.to(_dtype.float32)
@@ -536,6 +560,9 @@ class Tensor:
 
 
 device_cls = device
+_TYPE_NAMES = {"float32": "Float", "float64": "Double", "float16": "Half", "int64": "Long",
+               "int32": "Int", "int16": "Short", "int8": "Char", "uint8": "Byte",
+               "bool": "Bool", "complex64": "ComplexFloat", "complex128": "ComplexDouble"}
 _new = object.__new__
 _ndarray = np.ndarray
 _generic = np.generic

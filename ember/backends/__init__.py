@@ -50,9 +50,10 @@ class device:
         return self.type + (f":{self.index}" if self.index is not None else "")
 
     def __eq__(self, other):
-        if isinstance(other, str):
-            other = device(other)
-        return isinstance(other, device) and (self.type, self.index) == (other.type, other.index)
+        # As in PyTorch, a device never equals a string: device('cpu') == 'cpu' is False.
+        if not isinstance(other, device):
+            return NotImplemented
+        return (self.type, self.index) == (other.type, other.index)
 
     def __hash__(self):
         return hash((self.type, self.index))

@@ -1,4 +1,8 @@
-"""The CUDA backend: CuPy arrays. The only module in ember that imports cupy."""
+"""The CUDA backend: CuPy arrays. The only module in ember that imports cupy.
+
+Without CuPy or without a GPU, :func:`is_available` is False and anything that needs the
+device raises :class:`CudaUnavailableError`, naming what is missing.
+"""
 try:
     import cupy
 except ImportError as e:  # pragma: no cover - depends on the machine
@@ -6,6 +10,10 @@ except ImportError as e:  # pragma: no cover - depends on the machine
     _import_error = e
 else:
     _import_error = None
+
+
+class CudaUnavailableError(RuntimeError, AssertionError):
+    """No usable CUDA backend. A RuntimeError, and an AssertionError as PyTorch raises."""
 
 
 def is_available():
@@ -19,16 +27,40 @@ def is_available():
 
 
 def device_count():
+    """The number of CUDA devices CuPy sees (0 without CuPy or a GPU)."""
     return cupy.cuda.runtime.getDeviceCount() if is_available() else 0
+
+
+def current_device():
+    _require()
+    return cupy.cuda.runtime.getDevice()
+
+
+def set_device(index):
+    _require()
+    cupy.cuda.runtime.setDevice(index)
+
+
+def synchronize(index=None):
+    _require()
+    cupy.cuda.Device(index if index is not None else current_device()).synchronize()
+
+
+def get_device_name(index=None):
+    _require()
+    props = cupy.cuda.runtime.getDeviceProperties(index if index is not None else
+                                                  current_device())
+    name = props["name"]
+    return name.decode() if isinstance(name, bytes) else name
 
 
 def _require():
     if not is_available():
         why = (f"CuPy is not installed ({_import_error})" if cupy is None
-               else "CuPy found no CUDA device")
-        raise RuntimeError(
-            "Torch not compiled with CUDA enabled: ember's CUDA backend needs CuPy and a GPU "
-            f"({why}). Install the 'cuda' extra (cupy-cuda12x) on a machine with a GPU."
+               else "CuPy is installed but found no CUDA GPU")
+        raise CudaUnavailableError(
+            f"ember's CUDA backend is not available: {why}. CUDA tensors need CuPy "
+            "(pip install cupy-cuda12x) and an NVIDIA GPU; use device='cpu' otherwise."
         )
 
 

@@ -53,7 +53,7 @@ def broadcast_shapes(*shapes):
                     # Name the two disagreeing sizes, as PyTorch does.
                     raise RuntimeError(
                         f"The size of tensor a ({out[j]}) must match the size of tensor b ({n}) "
-                        f"at non-singleton dimension {i}")
+                        f"at non-singleton dimension {j}")
                 out[j] = n
     return tuple(out)
 
@@ -129,6 +129,13 @@ def inplace(self, fn, *args, **kwargs):
     if base is not None and base._grad_fn is None and base._requires_grad:
         raise RuntimeError("a view of a leaf Variable that requires grad is being used in an "
                            "in-place operation.")
+    if base is not None and self._view_fn is None:
+        fn = self._grad_fn
+        raise RuntimeError(
+            f"Output {self._output_nr} of {fn.name() if fn is not None else 'a function'} is a "
+            "view and is being modified inplace. This view is the output of a function that "
+            "returns multiple views. Such functions do not allow the output views to be "
+            "modified inplace. You should replace the inplace operation by an out-of-place one.")
     old = _make(self._data.copy())
     old._requires_grad = self._requires_grad
     old._grad_fn = self._grad_fn
@@ -164,6 +171,13 @@ def _write(self, out):
         xp = get_array_module(dst)
         if dst.ndim == 0 and type(dst) is not xp.ndarray:
             raise RuntimeError("cannot write into a scalar")
+        if src.shape != dst.shape and broadcast_shapes(src.shape, dst.shape) != dst.shape:
+            raise RuntimeError(f"output with shape {list(dst.shape)} doesn't match the "
+                               f"broadcast shape {list(broadcast_shapes(src.shape, dst.shape))}")
+        if not dst.flags.writeable:
+            raise RuntimeError("unsupported operation: more than one element of the written-to "
+                               "tensor refers to a single memory location. Please clone() the "
+                               "tensor before performing the operation.")
         xp.copyto(dst, src, casting="unsafe")
     self._version[0] += 1
 

@@ -16,30 +16,40 @@ __all__ = ["tensor", "as_tensor", "asarray", "from_numpy", "zeros", "ones", "ful
 
 
 def _infer_dtype(data):
-    """PyTorch's dtype for nested Python data: bool < int64 < default float < complex."""
-    cat = -1
+    """PyTorch's dtype for nested data: the promotion of every element's own dtype, where a
+    Python bool/int/float/complex counts as bool/int64/default float/default complex and
+    NumPy scalars, arrays and tensors bring their dtype."""
+    result = None
     stack = [data]
     while stack:
         x = stack.pop()
         if isinstance(x, (list, tuple)):
             stack.extend(x)
-        elif isinstance(x, Tensor):
-            cat = builtins.max(cat, _dtype.promote_types(x.dtype, x.dtype)._cat)
-            if x.dtype._cat == 2 and x.dtype is not get_default_dtype():
-                return x.dtype
-        elif isinstance(x, builtins.bool) or isinstance(x, np.bool_):
-            cat = builtins.max(cat, 0)
-        elif isinstance(x, (builtins.int, np.integer)):
-            cat = builtins.max(cat, 1)
-        elif isinstance(x, (builtins.float, np.floating)):
-            cat = builtins.max(cat, 2)
-        elif isinstance(x, complex):
-            cat = 3
-        elif isinstance(x, np.ndarray):
-            return _FROM_NP[x.dtype] if x.size else get_default_dtype()
-        else:
-            raise TypeError(f"Could not infer dtype of {type(x).__name__}")
-    return _dtype._cat_default(cat) if cat >= 0 else get_default_dtype()
+            continue
+        dt = _scalar_dtype(x)
+        result = dt if result is None else _dtype.promote_types(result, dt)
+    return result if result is not None else get_default_dtype()
+
+
+def _scalar_dtype(x):
+    if isinstance(x, Tensor):
+        return _FROM_NP[x._data.dtype]
+    if isinstance(x, (np.ndarray, np.generic)):
+        return _dtype.from_numpy_dtype(x.dtype)
+    c = x.__class__
+    if c is builtins.bool:
+        return _dtype.bool
+    if isinstance(x, builtins.int):
+        return _dtype.int64
+    if isinstance(x, builtins.float):
+        return get_default_dtype()
+    if isinstance(x, complex):
+        return _dtype._cat_default(3)
+    if isinstance(x, str):
+        raise TypeError(f"new(): invalid data type '{type(x).__name__}'")
+    if hasattr(x, "__array__"):
+        return _dtype.from_numpy_dtype(np.asarray(x).dtype)
+    raise RuntimeError(f"Could not infer dtype of {type(x).__name__}")
 
 
 def _to_array(data, dtype):
@@ -47,14 +57,32 @@ def _to_array(data, dtype):
         a = data._data
         return a.astype(dtype.np) if dtype is not None else a.copy()
     if isinstance(data, np.ndarray):
+        _dtype.from_numpy_dtype(data.dtype)
         return data.astype(dtype.np if dtype is not None else data.dtype, copy=True)
+    if isinstance(data, (list, tuple)):
+        _check_ragged(data)
+    dt = dtype if dtype is not None else _infer_dtype(data)
     if isinstance(data, (list, tuple)) and _has_tensor(data):
         data = _tensors_to_lists(data)
-    dt = dtype if dtype is not None else _infer_dtype(data)
-    try:
-        return np.array(data, dtype=dt.np)
-    except ValueError as e:
-        raise ValueError(f"expected sequence of equal-length lists ({e})") from None
+    return np.array(data, dtype=dt.np)
+
+
+def _check_ragged(data):
+    """PyTorch's errors for nested sequences of unequal lengths (checked level by level)."""
+    level, dim = [data], 0
+    while level:
+        seqs = [isinstance(x, (list, tuple)) for x in level]
+        if not any(seqs):
+            return
+        if not all(seqs):
+            raise TypeError("not a sequence")
+        n = len(level[0])
+        for x in level:
+            if len(x) != n:
+                raise ValueError(f"expected sequence of length {n} at dim {dim} "
+                                 f"(got {len(x)})")
+        level = [y for x in level for y in x]
+        dim += 1
 
 
 def _has_tensor(data):
@@ -63,7 +91,7 @@ def _has_tensor(data):
 
 
 def _tensors_to_lists(data):
-    return [x.tolist() if isinstance(x, Tensor) else
+    return [x._scalar() if isinstance(x, Tensor) else
             _tensors_to_lists(x) if isinstance(x, (list, tuple)) else x for x in data]
 
 
@@ -74,8 +102,15 @@ def _finish(arr, device, requires_grad):
             arr = to_device(arr, dev)
     t = _make(arr)
     if requires_grad:
-        t.requires_grad_(True)
+        _require_grad(t)
     return t
+
+
+def _require_grad(t):
+    if t._data.dtype.kind not in "fc":
+        raise RuntimeError("Only Tensors of floating point and complex dtype can require "
+                           "gradients")
+    t._requires_grad = True
 
 
 def tensor(data, *, dtype=None, device=None, requires_grad=False, pin_memory=False):
@@ -107,7 +142,7 @@ def asarray(obj, *, dtype=None, device=None, copy=None, requires_grad=False):
     t = as_tensor(obj, dtype=dtype, device=device) if not copy else tensor(obj, dtype=dtype,
                                                                           device=device)
     if requires_grad:
-        t.requires_grad_(True)
+        _require_grad(t)
     return t
 
 
@@ -119,12 +154,14 @@ def from_numpy(ndarray):
     return _make(ndarray)
 
 
-def _size(size):
+def _size(size, name=None):
     if len(size) == 1 and isinstance(size[0], (tuple, list)):
         size = size[0]
     out = tuple(builtins.int(s) for s in size)
     for s in out:
         if s < 0:
+            if name == "zeros":
+                raise RuntimeError("zeros: Dimension size must be non-negative.")
             raise RuntimeError(f"Trying to create tensor with negative dimension {s}: "
                                f"{list(out)}")
     return out
@@ -156,14 +193,14 @@ def _filled(fill, size, dtype, device, requires_grad):
         arr = xp.full(size, fill, dtype=dt.np)
     t = _make(arr)
     if requires_grad:
-        t.requires_grad_(True)
+        _require_grad(t)
     return t
 
 
 def zeros(*size, out=None, dtype=None, layout=None, device=None, requires_grad=False,
           pin_memory=False):
     """A tensor of zeros of the given size."""
-    return _filled(0, _size(size), dtype, device, requires_grad)
+    return _filled(0, _size(size, "zeros"), dtype, device, requires_grad)
 
 
 def ones(*size, out=None, dtype=None, layout=None, device=None, requires_grad=False,
@@ -244,7 +281,7 @@ def arange(start=0, end=None, step=1, *, out=None, dtype=None, layout=None, devi
     if step == 0:
         raise RuntimeError("step must be nonzero")
     if (end - start) * step < 0:
-        raise RuntimeError("upper bound and larger bound inconsistent with step sign")
+        raise RuntimeError("upper bound and lower bound inconsistent with step sign")
     if dtype is None:
         dtype = _infer_dtype([start, end, step])
     dt = to_dtype(dtype)
@@ -255,10 +292,7 @@ def arange(start=0, end=None, step=1, *, out=None, dtype=None, layout=None, devi
     else:
         # computed in float64 then cast, as PyTorch computes start + i * step in double
         arr = (start + xp.arange(n, dtype=np.float64) * step).astype(dt.np)
-    t = _make(arr)
-    if requires_grad:
-        t.requires_grad_(True)
-    return t
+    return _finish(arr, device, requires_grad)
 
 
 def range(start=0, end=None, step=1, *, dtype=None, device=None, requires_grad=False):
@@ -274,9 +308,27 @@ def range(start=0, end=None, step=1, *, dtype=None, device=None, requires_grad=F
 def linspace(start, end, steps, *, out=None, dtype=None, layout=None, device=None,
              requires_grad=False):
     """``steps`` evenly spaced values from ``start`` to ``end`` inclusive."""
+    steps = builtins.int(steps)
+    if steps < 0:
+        raise RuntimeError("number of steps must be non-negative")
     xp, _ = _xp_for(device)
-    arr = xp.linspace(_num(start), _num(end), builtins.int(steps), dtype=np.float64)
-    return _finish(arr.astype(_dt(dtype).np), None, requires_grad)
+    dt = _dt(dtype)
+    return _finish(_linspace(xp, _num(start), _num(end), steps, dt.np), device, requires_grad)
+
+
+def _linspace(xp, start, end, steps, npdt):
+    """PyTorch's kernel: the first half counts up from ``start``, the second half down from
+    ``end``, in the output dtype (double for integer outputs), so both ends are exact."""
+    if steps <= 1:
+        return xp.full((steps,), start, dtype=npdt)
+    w = np.dtype(npdt) if np.dtype(npdt).kind in "fc" else np.dtype(np.float64)
+    start_, end_ = w.type(start), w.type(end)
+    step = (end_ - start_) / w.type(steps - 1)
+    idx = xp.arange(steps, dtype=w)
+    up = start_ + step * idx
+    down = end_ - step * (w.type(steps - 1) - idx)
+    out = xp.where(xp.arange(steps) < steps // 2, up, down)
+    return out.astype(npdt, copy=False)
 
 
 def logspace(start, end, steps, base=10.0, *, dtype=None, device=None, requires_grad=False):
@@ -286,24 +338,46 @@ def logspace(start, end, steps, base=10.0, *, dtype=None, device=None, requires_
 
 
 def eye(n, m=None, *, out=None, dtype=None, layout=None, device=None, requires_grad=False):
-    """The identity matrix (``n x m``)."""
+    """The identity matrix (``n x m``).
+
+    Example:
+        >>> import ember
+        >>> ember.eye(2)
+        tensor([[1., 0.],
+                [0., 1.]])
+    """
+    if n < 0:
+        raise RuntimeError(f"n must be greater or equal to 0, got {n}")
+    if m is not None and m < 0:
+        raise RuntimeError(f"m must be greater or equal to 0, got {m}")
     xp, _ = _xp_for(device)
-    return _finish(xp.eye(n, m if m is not None else n, dtype=_dt(dtype).np), None,
+    return _finish(xp.eye(n, m if m is not None else n, dtype=_dt(dtype).np), device,
                    requires_grad)
 
 
-class ToDevice(Function):
+class ToCopy(Function):
+    """``Tensor.to``: a dtype cast and/or a device move (PyTorch's ``_to_copy``)."""
+
     _array_forward = True
 
     @staticmethod
-    def forward(ctx, x, dev):
-        ctx.src = _dev_of(x)
-        return to_device(x, dev)
+    def forward(ctx, x, npdt, dev):
+        ctx.src_dtype, ctx.src_dev = x.dtype, _dev_of(x)
+        if dev is not None:
+            x = to_device(x, dev)
+        return x.astype(npdt, copy=False) if npdt is not None else x
 
     @staticmethod
     def backward(ctx, grad):
-        # moving is the identity on values
-        return ToDevice.apply(grad, ctx.src), None
+        # d to(x) = to^-1(dx): the gradient goes back to the source dtype and device
+        src = ctx.src_dtype
+        if src.kind not in "fc":
+            return None
+        dev = ctx.src_dev if ctx.src_dev != _dev_of(grad._data) else None
+        npdt = src if grad._data.dtype != src else None
+        if dev is None and npdt is None:
+            return grad
+        return ToCopy.apply(grad, npdt, dev)
 
 
 def _dev_of(x):
@@ -312,8 +386,9 @@ def _dev_of(x):
     return device_of(x)
 
 
-def _to_device_op(t, dev):
-    return ToDevice.apply(t, dev)
+def _to_copy(t, dtype=None, dev=None):
+    """Cast ``t`` to ember dtype ``dtype`` and/or move it to device ``dev`` (None: keep)."""
+    return ToCopy.apply(t, dtype.np if dtype is not None else None, dev)
 
 
 def _new_tensor(self, data, dtype=None, device=None, requires_grad=False):

@@ -1,37 +1,52 @@
 """Random number generation: ``Generator``, ``manual_seed`` and the random creation functions.
 
-One NumPy ``Generator`` (PCG64) is the default source; ``manual_seed`` reseeds it, so a seed
-fixes every random op in ember (values differ from PyTorch's, whose generator is mt19937).
-Arrays are drawn in float64 where NumPy needs it and cast, never left as float64.
+A NumPy ``Generator`` (PCG64) is the source; ``manual_seed`` reseeds the CPU generator and the
+CUDA one, so a seed fixes every random op in ember (the values differ from PyTorch's, whose
+generator is mt19937). Samples are drawn in the target float dtype where NumPy can (float32),
+otherwise in float64 and cast; never left as float64.
 """
 import builtins
 
 import numpy as np
 
-from .._dtype import get_default_dtype, to_dtype
-from ._util import Tensor, _make, register
+from .._dtype import _FROM_NP, get_default_dtype, to_dtype
+from ..backends import device as _device
+from ._util import Tensor, _make, _state, broadcast_shapes, register
 
 __all__ = ["Generator", "manual_seed", "seed", "initial_seed", "get_rng_state",
            "set_rng_state", "default_generator", "rand", "randn", "randint", "randperm",
            "normal", "multinomial", "bernoulli", "rand_like", "randn_like", "randint_like",
            "poisson"]
 
+_DEFAULT_SEED = 67280421310721
+
 
 class Generator:
-    """A source of random numbers (``ember.Generator().manual_seed(0)``)."""
+    """A source of random numbers; pass it as ``generator=`` to random ops.
+
+    Example:
+        >>> import ember
+        >>> g = ember.Generator().manual_seed(0)
+        >>> a = ember.rand(3, generator=g)
+        >>> g.manual_seed(0)  # doctest: +ELLIPSIS
+        <ember.ops.random.Generator object at ...>
+        >>> bool((a == ember.rand(3, generator=g)).all())
+        True
+    """
 
     def __init__(self, device="cpu"):
-        self.device = device
-        self._seed = 67280421310721
-        self._rng = np.random.default_rng(self._seed)
+        self.device = _device(device)
+        self.manual_seed(_DEFAULT_SEED)
 
     def manual_seed(self, seed):
+        """Reseed; returns the generator."""
         self._seed = builtins.int(seed)
         self._rng = np.random.default_rng(self._seed & 0xFFFFFFFFFFFFFFFF)
         return self
 
     def seed(self):
-        s = builtins.int(np.random.SeedSequence().entropy) & 0xFFFFFFFFFFFFFFFF
+        """Reseed from OS entropy; returns the new seed."""
+        s = builtins.int(np.random.SeedSequence().entropy) & 0x7FFFFFFFFFFFFFFF
         self.manual_seed(s)
         return s
 
@@ -39,6 +54,7 @@ class Generator:
         return self._seed
 
     def get_state(self):
+        """The generator state as a uint8 tensor."""
         import pickle
 
         return _make(np.frombuffer(pickle.dumps(self._rng.bit_generator.state),
@@ -52,15 +68,32 @@ class Generator:
 
 
 default_generator = Generator()
+_cuda_gen = []
+
+
+def _cuda_generator():
+    if not _cuda_gen:
+        _cuda_gen.append(Generator("cuda"))
+    return _cuda_gen[0]
 
 
 def manual_seed(seed):
-    """Seed the default generator (and CUDA's, when present); returns it."""
+    """Seed the CPU generator and CUDA's; returns the CPU generator.
+
+    Example:
+        >>> import ember
+        >>> _ = ember.manual_seed(0); a = ember.randn(2)
+        >>> _ = ember.manual_seed(0); bool((a == ember.randn(2)).all())
+        True
+    """
+    _cuda_generator().manual_seed(seed)
     return default_generator.manual_seed(seed)
 
 
 def seed():
-    return default_generator.seed()
+    s = default_generator.seed()
+    _cuda_generator().manual_seed(s)
+    return s
 
 
 def initial_seed():
@@ -71,164 +104,242 @@ def get_rng_state():
     return default_generator.get_state()
 
 
-def set_rng_state(state):
-    default_generator.set_state(state)
+def set_rng_state(new_state):
+    default_generator.set_state(new_state)
 
 
-def _rng(generator):
-    return (generator or default_generator)._rng
+def _rng(generator, device=None):
+    if generator is not None:
+        return generator._rng
+    if device is not None and _device(device).type == "cuda":
+        return _cuda_generator()._rng
+    return default_generator._rng
 
 
 def _size(size):
     if len(size) == 1 and isinstance(size[0], (tuple, list)):
         size = size[0]
-    return tuple(builtins.int(s) for s in size)
+    out = tuple(builtins.int(s) for s in size)
+    if any(s < 0 for s in out):
+        raise RuntimeError(f"Trying to create tensor with negative dimension {min(out)}: "
+                           f"{list(out)}")
+    return out
 
 
 def _finish(arr, dtype, device, requires_grad):
     t = _make(arr.astype(dtype.np, copy=False))
-    if device is not None and str(device) != "cpu":
+    if device is not None and _device(device).type != "cpu":
         t = t.to(device)
     if requires_grad:
-        t.requires_grad_(True)
+        if dtype._cat < 2:
+            raise RuntimeError("Only Tensors of floating point and complex dtype can require "
+                               "gradients")
+        t._requires_grad = True
     return t
 
 
-def rand(*size, generator=None, dtype=None, device=None, requires_grad=False, **kw):
+def _float_dtype(dtype, kernel):
+    dt = to_dtype(dtype) if dtype is not None else get_default_dtype()
+    if not dt.is_floating_point:
+        raise NotImplementedError(f'"{kernel}" not implemented for '
+                                  f"'{_short_name(dt)}'")
+    return dt
+
+
+def _short_name(dt):
+    from ._util import _short
+
+    return _short(dt)
+
+
+def _draw_dtype(dt):
+    return np.float32 if dt.np == np.float32 else np.float64
+
+
+def rand(*size, generator=None, out=None, dtype=None, layout=None, device=None,
+         requires_grad=False, pin_memory=False):
     """Uniform samples in [0, 1)."""
-    dt = to_dtype(dtype) if dtype is not None else get_default_dtype()
-    arr = _rng(generator).random(_size(size), dtype=np.float64 if dt.np != np.float32
-                                 else np.float32)
+    dt = _float_dtype(dtype, "check_uniform_bounds")
+    arr = _rng(generator, device).random(_size(size), dtype=_draw_dtype(dt))
     return _finish(arr, dt, device, requires_grad)
 
 
-def randn(*size, generator=None, dtype=None, device=None, requires_grad=False, **kw):
-    """Standard normal samples."""
-    dt = to_dtype(dtype) if dtype is not None else get_default_dtype()
-    arr = _rng(generator).standard_normal(_size(size), dtype=np.float64 if dt.np != np.float32
-                                          else np.float32)
+def randn(*size, generator=None, out=None, dtype=None, layout=None, device=None,
+          requires_grad=False, pin_memory=False):
+    """Standard normal samples.
+
+    Example:
+        >>> import ember
+        >>> ember.randn(2, 3).shape
+        ember.Size([2, 3])
+    """
+    dt = _float_dtype(dtype, "normal_kernel_cpu")
+    arr = _rng(generator, device).standard_normal(_size(size), dtype=_draw_dtype(dt))
     return _finish(arr, dt, device, requires_grad)
 
 
-def randint(low=0, high=None, size=None, *, generator=None, dtype=None, device=None,
-            requires_grad=False):
-    """Integers uniform in [low, high); int64 by default."""
+def randint(low=0, high=None, size=None, *, generator=None, out=None, dtype=None, layout=None,
+            device=None, requires_grad=False, pin_memory=False):
+    """Integers uniform in [low, high); int64 unless ``dtype`` says otherwise."""
+    if size is None and isinstance(high, (tuple, list)):
+        low, high, size = 0, low, high
     if high is None:
         low, high = 0, low
     if size is None:
         raise TypeError("randint() missing 1 required positional argument: 'size'")
+    low, high = builtins.int(low), builtins.int(high)
+    if low >= high:
+        raise RuntimeError(f"random_ expects 'from' to be less than 'to', but got from={low} "
+                           f">= to={high}")
     dt = to_dtype(dtype) if dtype is not None else to_dtype("int64")
-    arr = _rng(generator).integers(low, high, size=tuple(size), dtype=np.int64)
+    if dt._cat == 0 and high > 2:
+        raise RuntimeError("to - 1 is out of bounds for bool")
+    arr = _rng(generator, device).integers(low, high, size=_size(tuple(size)), dtype=np.int64)
     return _finish(arr, dt, device, requires_grad)
 
 
-def randperm(n, *, generator=None, dtype=None, device=None, requires_grad=False):
-    """A random permutation of 0..n-1."""
+def randperm(n, *, generator=None, out=None, dtype=None, layout=None, device=None,
+             requires_grad=False, pin_memory=False):
+    """A random permutation of ``0 .. n-1`` (int64 by default)."""
+    n = builtins.int(n)
+    _size((n,))
     dt = to_dtype(dtype) if dtype is not None else to_dtype("int64")
-    return _finish(_rng(generator).permutation(builtins.int(n)), dt, device, requires_grad)
+    return _finish(_rng(generator, device).permutation(n), dt, device, requires_grad)
 
 
-def normal(mean=0.0, std=1.0, size=None, *, generator=None, dtype=None, device=None,
-           requires_grad=False, out=None):
-    """Normal samples; ``mean``/``std`` may be tensors (broadcast) or numbers."""
-    rng = _rng(generator)
+def normal(mean=0.0, std=1.0, size=None, *, generator=None, out=None, dtype=None, layout=None,
+           device=None, requires_grad=False, pin_memory=False):
+    """Normal samples; ``mean``/``std`` may be tensors (broadcast together) or numbers."""
     if isinstance(mean, Tensor) or isinstance(std, Tensor):
+        ref = mean if isinstance(mean, Tensor) else std
         m = mean._data if isinstance(mean, Tensor) else mean
         s = std._data if isinstance(std, Tensor) else std
-        ref = mean if isinstance(mean, Tensor) else std
-        shape = np.broadcast_shapes(np.shape(m), np.shape(s))
-        arr = m + s * rng.standard_normal(shape)
-        return _finish(np.asarray(arr), ref.dtype, None, requires_grad)
-    dt = to_dtype(dtype) if dtype is not None else get_default_dtype()
-    arr = mean + std * rng.standard_normal(tuple(size) if size is not None else ())
-    return _finish(np.asarray(arr), dt, device, requires_grad)
+        _check_std(s)
+        shape = broadcast_shapes(np.shape(m), np.shape(s))
+        npdt = ref._data.dtype
+        z = _rng(generator, ref.device).standard_normal(shape, dtype=_draw_dtype(_FROM_NP[npdt]))
+        arr = (m + s * z).astype(npdt, copy=False)
+        if type(ref._data) is not np.ndarray:
+            from ..backends import to_device
+
+            arr = to_device(arr, ref.device)
+        return _make(arr)
+    _check_std(std)
+    dt = _float_dtype(dtype, "normal_kernel_cpu")
+    z = _rng(generator, device).standard_normal(_size(tuple(size)) if size is not None
+                                                else (), dtype=_draw_dtype(dt))
+    return _finish(np.asarray(mean + std * z), dt, device, requires_grad)
 
 
-def multinomial(input, num_samples, replacement=False, *, generator=None):
-    """Sample indices from rows of non-negative weights (1-d or 2-d)."""
-    p = np.asarray(input._data, dtype=np.float64)
+def _check_std(s):
+    smin = float(np.min(s)) if np.size(s) else 0.0
+    if smin < 0:
+        raise RuntimeError(f"normal expects std >= 0.0, but found std {smin:g}")
+
+
+def multinomial(input, num_samples, replacement=False, *, generator=None, out=None):
+    """Sample ``num_samples`` category indices from rows of non-negative weights (1-d or 2-d).
+
+    Without replacement it is one vectorised Gumbel top-k over all rows.
+    """
+    from ..backends import get_array_module
+
+    xp = get_array_module(input._data)
+    if input._data.ndim not in (1, 2):
+        raise RuntimeError("prob_dist must be 1 or 2 dim")
+    p = xp.asarray(input._data, dtype=np.float64)
     single = p.ndim == 1
     p2 = p[None] if single else p
-    if (p2 < 0).any() or not np.isfinite(p2).all():
+    if bool((p2 < 0).any()) or not bool(xp.isfinite(p2).all()):
         raise RuntimeError("probability tensor contains either `inf`, `nan` or element < 0")
     sums = p2.sum(-1, keepdims=True)
-    if (sums <= 0).any():
+    if bool((sums <= 0).any()):
         raise RuntimeError("invalid multinomial distribution (sum of probabilities <= 0)")
     if not replacement and num_samples > p2.shape[-1]:
         raise RuntimeError("cannot sample n_sample > prob_dist.size(-1) samples without "
                            "replacement")
-    rng = _rng(generator)
+    rng = _rng(generator, input.device)
+    u = rng.random((p2.shape[0], num_samples) if replacement else p2.shape)
+    u = xp.asarray(u)
     p2 = p2 / sums
     if replacement:
-        u = rng.random((p2.shape[0], num_samples))
-        cdf = np.cumsum(p2, -1)
+        cdf = xp.cumsum(p2, -1)
         cdf[:, -1] = 1.0
-        idx = (u[:, :, None] > cdf[:, None, :]).sum(-1)
+        idx = (u[:, :, None] >= cdf[:, None, :]).sum(-1)
     else:
-        # Gumbel top-k: sampling without replacement in one vectorised step
         with np.errstate(divide="ignore"):
-            keys = np.log(p2) - np.log(-np.log(rng.random(p2.shape)))
-        idx = np.argsort(-keys, axis=-1, kind="stable")[:, :num_samples]
+            keys = xp.log(p2) - xp.log(-xp.log(u))
+        idx = xp.argsort(-keys, axis=-1, kind="stable")[:, :num_samples]
     idx = idx.astype(np.int64)
     return _make(idx[0] if single else idx)
 
 
-def bernoulli(input, p=None, *, generator=None):
-    """0/1 samples with probabilities ``input`` (or a scalar ``p``)."""
+def bernoulli(input, p=None, *, generator=None, out=None):
+    """0/1 samples with probabilities ``input`` (or a scalar ``p``), in ``input``'s dtype."""
     probs = input._data if p is None else p
-    u = _rng(generator).random(input._data.shape)
+    u = _rng(generator, input.device).random(input._data.shape)
     return _make((u < probs).astype(input._data.dtype))
 
 
 def poisson(input, generator=None):
-    return _make(_rng(generator).poisson(input._data).astype(input._data.dtype))
+    return _make(_rng(generator, input.device).poisson(input._data).astype(input._data.dtype))
 
 
-def rand_like(input, *, dtype=None, device=None, requires_grad=False, **kw):
-    return rand(*input.shape, dtype=dtype or input.dtype, requires_grad=requires_grad)
+def rand_like(input, *, dtype=None, layout=None, device=None, requires_grad=False,
+              memory_format=None):
+    return rand(*input.shape, dtype=dtype or input.dtype, device=device or input.device,
+                requires_grad=requires_grad)
 
 
-def randn_like(input, *, dtype=None, device=None, requires_grad=False, **kw):
-    return randn(*input.shape, dtype=dtype or input.dtype, requires_grad=requires_grad)
+def randn_like(input, *, dtype=None, layout=None, device=None, requires_grad=False,
+               memory_format=None):
+    return randn(*input.shape, dtype=dtype or input.dtype, device=device or input.device,
+                 requires_grad=requires_grad)
 
 
-def randint_like(input, low=0, high=None, *, dtype=None, device=None, requires_grad=False):
+def randint_like(input, low=0, high=None, *, dtype=None, layout=None, device=None,
+                 requires_grad=False, memory_format=None):
     if high is None:
         low, high = 0, low
-    return randint(low, high, tuple(input.shape), dtype=dtype or input.dtype)
+    return randint(low, high, tuple(input.shape), dtype=dtype or input.dtype,
+                   device=device or input.device, requires_grad=requires_grad)
 
 
-def _uniform_(self, a=0.0, b=1.0, *, generator=None):
-    self._data[...] = _rng(generator).uniform(a, b, self._data.shape)
+def _fill_(self, arr):
+    from ..backends import get_array_module
+
+    if self._requires_grad and self._grad_fn is None and _state[0]:
+        raise RuntimeError("a leaf Variable that requires grad is being used in an in-place "
+                           "operation.")
+    xp = get_array_module(self._data)
+    xp.copyto(self._data, xp.asarray(arr), casting="unsafe")
     self._version[0] += 1
     return self
+
+
+def _uniform_(self, from_=0.0, to=1.0, *, generator=None):
+    return _fill_(self, _rng(generator, self.device).uniform(from_, to, self._data.shape))
 
 
 def _normal_(self, mean=0.0, std=1.0, *, generator=None):
-    self._data[...] = mean + std * _rng(generator).standard_normal(self._data.shape)
-    self._version[0] += 1
-    return self
+    z = _rng(generator, self.device).standard_normal(self._data.shape)
+    return _fill_(self, mean + std * z)
 
 
 def _bernoulli_(self, p=0.5, *, generator=None):
     pp = p._data if isinstance(p, Tensor) else p
-    self._data[...] = _rng(generator).random(self._data.shape) < pp
-    self._version[0] += 1
-    return self
+    return _fill_(self, _rng(generator, self.device).random(self._data.shape) < pp)
 
 
-def _random_(self, low=0, high=None, *, generator=None):
-    if high is None:
-        low, high = 0, low
-    self._data[...] = _rng(generator).integers(low, high, self._data.shape)
-    self._version[0] += 1
-    return self
+def _random_(self, from_=0, to=None, *, generator=None):
+    if to is None:
+        from_, to = 0, from_
+    return _fill_(self, _rng(generator, self.device).integers(from_, to, self._data.shape))
 
 
 def _exponential_(self, lambd=1.0, *, generator=None):
-    self._data[...] = _rng(generator).exponential(1.0 / lambd, self._data.shape)
-    self._version[0] += 1
-    return self
+    return _fill_(self, _rng(generator, self.device).exponential(1.0 / lambd,
+                                                                 self._data.shape))
 
 
 register(uniform_=_uniform_, normal_=_normal_, bernoulli_=_bernoulli_, random_=_random_,
