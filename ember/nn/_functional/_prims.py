@@ -174,11 +174,11 @@ class Hardswish(Function):
 
     @staticmethod
     def backward(ctx, grad):
-        # d hardswish = 0 (x < -3), x/3 + 1/2 (-3 <= x <= 3), 1 (x > 3): PyTorch's kinks
+        # d hardswish = 0 (x <= -3), x/3 + 1/2 (-3 < x < 3), 1 (x >= 3): PyTorch's kinks
         (x,) = ctx.saved_tensors
         xa = x._data
-        mid = _const((xa >= -3) & (xa <= 3), grad)
-        hi = _const(xa > 3, grad)
+        mid = _const((xa > -3) & (xa < 3), grad)
+        hi = _const(xa >= 3, grad)
         return grad * (mid * (x / 3 + 0.5) + hi)
 
 
@@ -253,8 +253,11 @@ class PNorm(Function):
         else:
             out = (a ** p).sum(axis=dim, keepdims=True) ** (1.0 / p)
         ctx.params = (p, dim, keepdim)
+        if not keepdim:
+            out = out.squeeze(axis=dim)
+        # save the returned array itself, so double backward sees the output's graph
         ctx.save_for_backward(x, out)
-        return out if keepdim else out.squeeze(axis=dim)
+        return out
 
     @staticmethod
     def backward(ctx, grad):
@@ -262,7 +265,8 @@ class PNorm(Function):
         p, dim, keepdim = ctx.params
         x, out = ctx.saved_tensors
         if not keepdim:
-            grad = grad.unsqueeze(dim) if isinstance(dim, int) else grad.reshape(out.shape)
+            grad = grad.unsqueeze(dim)
+            out = out.unsqueeze(dim)
         safe = out + _const(out._data == 0, out)
         if p == 1:
             return grad * _make(get_array_module(x._data).sign(x._data)).to(x.dtype)

@@ -156,7 +156,7 @@ def gelu(input, approximate="none"):
         k = math.sqrt(2 / math.pi)
         inner = (input + 0.044715 * input * input * input) * k
         return 0.5 * input * (1 + _prims.Tanh.apply(inner))
-    raise RuntimeError(f"approximate argument must be either none or tanh.")
+    raise RuntimeError("approximate argument must be either none or tanh.")
 
 
 def sigmoid(input):
@@ -190,7 +190,8 @@ def hardswish(input, inplace=False):
 
 
 def softplus(input, beta=1.0, threshold=20.0):
-    r""":math:`\frac{1}{\beta} \log(1 + e^{\beta x})`, linear where :math:`\beta x > \text{threshold}`."""
+    r""":math:`\frac{1}{\beta} \log(1 + e^{\beta x})`; linear where
+    :math:`\beta x > \text{threshold}`."""
     return _prims.Softplus.apply(input, beta, threshold)
 
 
@@ -224,7 +225,8 @@ def hardshrink(input, lambd=0.5):
 
 
 def softshrink(input, lambd=0.5):
-    r""":math:`x - \lambda` above :math:`\lambda`, :math:`x + \lambda` below :math:`-\lambda`, else 0."""
+    r""":math:`x - \lambda` above :math:`\lambda`, :math:`x + \lambda` below
+    :math:`-\lambda`, else 0."""
     if lambd < 0:
         raise RuntimeError(f"lambda must be greater or equal to 0, but found to be {lambd}.")
     out = where(input > lambd, input - lambd, 0.0)

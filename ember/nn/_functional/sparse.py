@@ -14,7 +14,7 @@ __all__ = ["embedding", "embedding_bag"]
 _make = Tensor._make
 
 
-class _Embedding(Function):
+class Embedding(Function):
     _array_forward = True
 
     @staticmethod
@@ -136,7 +136,7 @@ def embedding(input, weight, padding_idx=None, max_norm=None, norm_type=2.0,
     idx = input._data
     if max_norm is not None:
         _renorm_(weight, idx, max_norm, norm_type)
-    return _Embedding.apply(weight, idx, padding_idx, scale_grad_by_freq)
+    return Embedding.apply(weight, idx, padding_idx, scale_grad_by_freq)
 
 
 def _bags(input, offsets, include_last_offset, xp):
@@ -187,7 +187,7 @@ def embedding_bag(input, weight, offsets=None, max_norm=None, norm_type=2, scale
         Tensor :math:`(B, D)`; empty bags give zeros.
     """
     if mode not in ("sum", "mean", "max"):
-        raise ValueError(f"mode has to be one of sum, mean or max")
+        raise ValueError("mode has to be one of sum, mean or max")
     if per_sample_weights is not None:
         if mode != "sum":
             raise NotImplementedError(f"embedding_bag: per_sample_weights was not None. "

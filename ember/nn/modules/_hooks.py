@@ -4,6 +4,8 @@ The module's tensor inputs and outputs are passed through identity Functions; th
 outputs records ``grad_output``, the one on the inputs sees ``grad_input`` and calls the hooks
 (which may replace it).
 """
+import warnings
+
 from ..._tensor import Tensor
 from ...autograd.function import Function
 
@@ -21,9 +23,10 @@ class _Identity(Function):
 
 
 class BackwardHook:
-    def __init__(self, module, hooks):
+    def __init__(self, module, hooks, pre_hooks=()):
         self.module = module
         self.hooks = hooks
+        self.pre_hooks = pre_hooks
         self.grad_outputs = None
         self.n_inputs = 0
 
@@ -37,6 +40,7 @@ class BackwardHook:
     def setup_input_hook(self, args):
         idx = [i for i, a in enumerate(args) if isinstance(a, Tensor) and a.requires_grad]
         self.n_inputs = len(idx)
+        self._n_tensor_args = [i for i, a in enumerate(args) if isinstance(a, Tensor)]
         if not idx:
             return args
         outs = _Identity.apply(self._on_input_grads, *[args[i] for i in idx])
@@ -65,7 +69,17 @@ class BackwardHook:
         return outs[0] if single else type(out)(outs)
 
     def _on_output_grads(self, grads):
-        self.grad_outputs = tuple(grads)
-        if self.n_inputs == 0:
-            self._call_hooks((None,))
+        grads = tuple(grads)
+        for h in self.pre_hooks:
+            r = h(self.module, grads)
+            if r is not None:
+                grads = tuple(r)
+        self.grad_outputs = grads
+        if self.n_inputs == 0 and self.hooks:
+            warnings.warn(
+                "Full backward hook is firing when gradients are computed with respect to "
+                "module outputs since no inputs require gradients. See "
+                "https://docs.pytorch.org/docs/main/generated/torch.nn.Module.html"
+                "#torch.nn.Module.register_full_backward_hook for more details.", stacklevel=2)
+            self._call_hooks((None,) * max(len(self._n_tensor_args), 1))
         return grads

@@ -11,6 +11,7 @@ from collections import OrderedDict, namedtuple
 
 from ..._tensor import Tensor
 from ...autograd.function import _RemovableHandle
+from ...backends import get_array_module, to_device
 from ..parameter import Buffer, Parameter
 
 __all__ = ["Module"]
@@ -72,6 +73,7 @@ class Module:
         d["_forward_pre_hooks"] = OrderedDict()
         d["_forward_pre_hooks_with_kwargs"] = {}
         d["_backward_hooks"] = OrderedDict()
+        d["_backward_pre_hooks"] = OrderedDict()
         d["_state_dict_hooks"] = OrderedDict()
         d["_load_state_dict_pre_hooks"] = OrderedDict()
 
@@ -82,7 +84,7 @@ class Module:
         if isinstance(value, Parameter):
             if params is None:
                 raise AttributeError("cannot assign parameters before Module.__init__() call")
-            self._remove_from(name, d)
+            self._remove_from(name, d, keep="_parameters")
             self.register_parameter(name, value)
             return
         if params is not None and name in params:
@@ -95,7 +97,7 @@ class Module:
         if isinstance(value, Module):
             if modules is None:
                 raise AttributeError("cannot assign module before Module.__init__() call")
-            self._remove_from(name, d)
+            self._remove_from(name, d, keep="_modules")
             modules[name] = value
             return
         if modules is not None and name in modules:
@@ -106,7 +108,7 @@ class Module:
             return
         buffers = d.get("_buffers")
         if isinstance(value, Buffer):
-            self._remove_from(name, d)
+            self._remove_from(name, d, keep="_buffers")
             self.register_buffer(name, value, persistent=value.persistent)
             return
         if buffers is not None and name in buffers:
@@ -117,8 +119,11 @@ class Module:
             return
         object.__setattr__(self, name, value)
 
-    def _remove_from(self, name, d):
+    def _remove_from(self, name, d, keep=None):
+        # a re-assigned name keeps its place in its own registry (PyTorch's key order)
         for key in ("_parameters", "_buffers", "_modules"):
+            if key == keep:
+                continue
             reg = d.get(key)
             if reg is not None and name in reg:
                 del reg[name]
@@ -314,36 +319,64 @@ class Module:
         return self
 
     def _apply(self, fn):
-        """Replace every parameter's and buffer's data by ``fn(tensor)`` (keeping identity)."""
-        for m in self.modules():
-            for k, p in m._parameters.items():
-                if p is None:
-                    continue
-                new = fn(p)
-                if new is not p:
-                    p._data = new._data
-                if p.grad is not None:
-                    g = fn(p.grad)
-                    if g is not p.grad:
-                        p.grad._data = g._data
-            for k, b in m._buffers.items():
-                if b is not None:
-                    m._buffers[k] = fn(b)
+        """Replace every parameter's and buffer's data by ``fn(tensor)``.
+
+        Parameters keep their identity (optimizers holding them stay valid): only their
+        storage is swapped, as PyTorch does by default.
+        """
+        from ...autograd.grad_mode import no_grad
+
+        with no_grad():
+            for m in self.modules():
+                for p in m._parameters.values():
+                    if p is None:
+                        continue
+                    new = fn(p)
+                    if new is not p:
+                        p._data = new._data
+                    if p.grad is not None:
+                        g = fn(p.grad)
+                        if g is not p.grad:
+                            p.grad._data = g._data
+                for k, b in m._buffers.items():
+                    if b is not None:
+                        m._buffers[k] = fn(b)
         return self
 
     def to(self, *args, **kwargs):
-        """Move and/or cast parameters and buffers (floating-point ones only for dtypes)."""
+        """Move and/or cast parameters and buffers: ``to(device)``, ``to(dtype)``,
+        ``to(device, dtype)``, ``to(tensor)``. Dtype casts apply to floating-point tensors
+        only; returns self.
+
+        Example:
+            >>> import ember
+            >>> m = ember.nn.Linear(2, 2).to(ember.float64)
+            >>> m.weight.dtype
+            ember.float64
+        """
         from ..._dtype import dtype as _dt
+        from ..._dtype import to_dtype
+
+        dtype = device = None
+        for a in list(args) + [v for k, v in kwargs.items() if k in ("device", "dtype",
+                                                                     "tensor")]:
+            if isinstance(a, Tensor):
+                dtype, device = a.dtype, a.device
+            elif isinstance(a, _dt) or (isinstance(a, str) and _is_dtype_name(a)):
+                dtype = to_dtype(a)
+            elif a is not None and not isinstance(a, bool):
+                device = a
+        if dtype is not None and not (dtype.is_floating_point or dtype.is_complex):
+            raise TypeError("nn.Module.to only accepts floating point or complex dtypes, but "
+                            f"got desired dtype={dtype}")
 
         def convert(t):
             out = t
-            for a in list(args) + list(kwargs.values()):
-                if isinstance(a, _dt) or (isinstance(a, str) and a.startswith("float")):
-                    if t.is_floating_point():
-                        out = out.to(a)
-                elif a is not None and not isinstance(a, bool):
-                    out = out.to(a)
-            return out.detach() if out is not t else t
+            if device is not None:
+                out = out.to(device)
+            if dtype is not None and out.is_floating_point():
+                out = out.to(dtype)
+            return out
 
         return self._apply(convert)
 
@@ -376,7 +409,7 @@ class Module:
     def __call__(self, *args, **kwargs):
         d = self.__dict__
         if not (d["_forward_pre_hooks"] or d["_forward_hooks"] or d["_backward_hooks"]
-                or _global_hooks_active()):
+                or d.get("_backward_pre_hooks") or _global_hooks_active()):
             return self.forward(*args, **kwargs)
         return self._call_with_hooks(args, kwargs)
 
@@ -390,10 +423,12 @@ class Module:
                 r = hook(self, args)
                 if r is not None:
                     args = r if isinstance(r, tuple) else (r,)
-        if self._backward_hooks:
+        pre = self.__dict__.get("_backward_pre_hooks")
+        if self._backward_hooks or pre:
             from ._hooks import BackwardHook
 
-            bh = BackwardHook(self, list(self._backward_hooks.values()))
+            bh = BackwardHook(self, list(self._backward_hooks.values()),
+                              list(pre.values()) if pre else ())
             args = bh.setup_input_hook(args)
             out = self.forward(*args, **kwargs)
         else:
@@ -438,7 +473,11 @@ class Module:
         return self._add_hook(self._backward_hooks, hook, prepend)
 
     def register_full_backward_pre_hook(self, hook, prepend=False):
-        raise NotImplementedError("register_full_backward_pre_hook is not implemented in ember")
+        """``hook(module, grad_output)`` runs before the module's input gradients are
+        computed; may return a new grad_output."""
+        if "_backward_pre_hooks" not in self.__dict__:
+            self.__dict__["_backward_pre_hooks"] = OrderedDict()
+        return self._add_hook(self._backward_pre_hooks, hook, prepend)
 
     def register_backward_hook(self, hook):
         return self.register_full_backward_hook(hook)
@@ -484,16 +523,17 @@ class Module:
 
     def _load_from_state_dict(self, state_dict, prefix, local_metadata, strict, missing_keys,
                               unexpected_keys, error_msgs):
+        """Copy this module's own parameters and persistent buffers (not its children's)."""
         for hook in self._load_state_dict_pre_hooks.values():
             hook(state_dict, prefix, local_metadata, strict, missing_keys, unexpected_keys,
                  error_msgs)
         persistent = {k: v for k, v in self._buffers.items()
                       if k not in self._non_persistent_buffers_set}
-        local = itertools.chain(self._parameters.items(), persistent.items())
-        for name, param in local:
+        local_state = {k: v for k, v in itertools.chain(self._parameters.items(),
+                                                        persistent.items()) if v is not None}
+        assign = local_metadata.get("assign_to_params_buffers", False)
+        for name, param in local_state.items():
             key = prefix + name
-            if param is None:
-                continue
             if key not in state_dict:
                 if strict:
                     missing_keys.append(key)
@@ -506,27 +546,42 @@ class Module:
                                       f"torch.Tensor or Tensor-like object from checkpoint but "
                                       f"received {type(state_dict[key])}")
                     continue
+            if param.ndim == 0 and value.ndim == 1 and value.shape[0] == 1:
+                value = value.reshape(())  # checkpoints from before 0-d tensors
             if tuple(value.shape) != tuple(param.shape):
                 error_msgs.append(
                     f"size mismatch for {key}: copying a param with shape {value.shape} from "
                     f"checkpoint, the shape in current model is {param.shape}.")
                 continue
-            from ...autograd.grad_mode import no_grad
+            try:
+                _load_one(self, name, param, value, assign)
+            except Exception as ex:
+                error_msgs.append(
+                    f'While copying the parameter named "{key}", whose dimensions in the model '
+                    f"are {param.size()} and whose dimensions in the checkpoint are "
+                    f"{value.size()}, an exception occurred : {ex.args}.")
+        self._load_extra_and_unexpected(state_dict, prefix, local_state, strict,
+                                        missing_keys, unexpected_keys)
 
-            with no_grad():
-                param.copy_(value) if hasattr(param, "copy_") else _copy_into(param, value)
-        if strict:
-            extra_key = prefix + "_extra_state"
-            has_extra = getattr(type(self), "set_extra_state", None) not in (
-                None, Module.set_extra_state)
-            if has_extra and extra_key in state_dict:
+    def _load_extra_and_unexpected(self, state_dict, prefix, local_state, strict,
+                                   missing_keys, unexpected_keys):
+        extra_key = prefix + "_extra_state"
+        if getattr(type(self), "set_extra_state", Module.set_extra_state) is not \
+                Module.set_extra_state:
+            if extra_key in state_dict:
                 self.set_extra_state(state_dict[extra_key])
+            elif strict:
+                missing_keys.append(extra_key)
+        elif strict and extra_key in state_dict:
+            unexpected_keys.append(extra_key)
+        if strict:
             for key in state_dict:
                 if key.startswith(prefix) and key != extra_key:
-                    rest = key[len(prefix):]
-                    name = rest.split(".", 1)[0]
-                    if name not in self._modules and name not in self._parameters and \
-                            name not in persistent:
+                    parts = key[len(prefix):].split(".", 1)
+                    if len(parts) > 1:
+                        if parts[0] not in self._modules:
+                            unexpected_keys.append(key)
+                    elif parts[0] not in local_state:
                         unexpected_keys.append(key)
 
     def set_extra_state(self, state):
@@ -534,22 +589,39 @@ class Module:
                            "be called.")
 
     def load_state_dict(self, state_dict, strict=True, assign=False):
-        """Copy parameters and buffers from ``state_dict``.
+        """Copy parameters and buffers from ``state_dict`` into this module and its children.
+
+        Args:
+            state_dict (dict): name -> tensor (ember tensors, or NumPy/torch arrays).
+            strict (bool): missing or unexpected keys raise. Default: ``True``
+            assign (bool): assign the state dict's tensors instead of copying into the
+                existing ones. Default: ``False``
 
         Returns:
-            ``(missing_keys, unexpected_keys)`` named tuple. With ``strict=True`` missing or
-            unexpected keys raise; size mismatches always raise, listing every key with both
-            shapes.
+            ``(missing_keys, unexpected_keys)`` named tuple. Size mismatches always raise,
+            listing every mismatched key with both shapes.
         """
         if not isinstance(state_dict, dict):
             raise TypeError(f"Expected state_dict to be dict-like, got {type(state_dict)}.")
         missing, unexpected, errors = [], [], []
         metadata = getattr(state_dict, "_metadata", None)
-        for name, mod in self.named_modules():
-            prefix = name + "." if name else ""
-            local_meta = {} if metadata is None else metadata.get(name, {})
-            mod._load_from_state_dict(state_dict, prefix, local_meta, True, missing,
-                                      unexpected, errors)
+        state_dict = OrderedDict(state_dict)
+        if metadata is not None:
+            state_dict._metadata = metadata
+
+        def load(module, local_sd, prefix=""):
+            meta = {} if metadata is None else dict(metadata.get(prefix[:-1], {}))
+            if assign:
+                meta["assign_to_params_buffers"] = assign
+            module._load_from_state_dict(local_sd, prefix, meta, True, missing, unexpected,
+                                         errors)
+            for name, child in module._modules.items():
+                if child is not None:
+                    child_prefix = prefix + name + "."
+                    child_sd = {k: v for k, v in local_sd.items() if k.startswith(child_prefix)}
+                    load(child, child_sd, child_prefix)
+
+        load(self, state_dict)
         if strict:
             if unexpected:
                 errors.insert(0, "Unexpected key(s) in state_dict: {}. ".format(
@@ -608,9 +680,36 @@ class Module:
         return self.__dict__.copy()
 
 
+def _load_one(module, name, param, value, assign):
+    """Copy ``value`` into ``param`` (untracked), or assign it when ``assign``."""
+    if assign:
+        if isinstance(param, Parameter) and not isinstance(value, Parameter):
+            value = Parameter(value, requires_grad=param.requires_grad)
+        elif isinstance(param, Parameter):
+            value.requires_grad_(param.requires_grad)
+        setattr(module, name, value)
+        return
+    from ...autograd.grad_mode import no_grad
+
+    with no_grad():
+        if hasattr(param, "copy_"):
+            param.copy_(value)
+        else:  # until Tensor.copy_ lands in the core
+            _copy_into(param, value)
+
+
 def _copy_into(param, value):
-    param._data[...] = value._data
+    src = value._data
+    if get_array_module(src) is not get_array_module(param._data):
+        src = to_device(src, param.device)
+    param._data[...] = src
     param._version[0] += 1
+
+
+def _is_dtype_name(name):
+    from ... import _dtype
+
+    return name in getattr(_dtype, "_NAMES", ())
 
 
 def _foreign_to_tensor(value):
