@@ -278,7 +278,7 @@ def adaptive_avg_pool1d(input, output_size):
         >>> import ember
         >>> import ember.nn.functional as F
         >>> F.adaptive_avg_pool1d(ember.tensor([[[1., 2., 3., 4., 5.]]]), 2)
-        tensor([[[2.0000, 4.0000]]])
+        tensor([[[2., 4.]]])
     """
     return _adaptive_avg(1, input, output_size)
 
@@ -436,7 +436,7 @@ def max_unpool2d(input, indices, kernel_size, stride=None, padding=0, output_siz
         >>> x = ember.arange(16.).reshape(1, 1, 4, 4)
         >>> y, i = F.max_pool2d(x, 2, return_indices=True)
         >>> F.max_unpool2d(y, i, 2)[0, 0, 1]
-        tensor([ 0.,  5.,  0.,  7.])
+        tensor([0., 5., 0., 7.])
     """
     return _max_unpool(2, input, indices, kernel_size, stride, padding, output_size)
 

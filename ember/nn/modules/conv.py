@@ -189,7 +189,7 @@ class Conv2d(_Conv):
         >>> import ember
         >>> m = ember.nn.Conv2d(16, 33, (3, 5), stride=(2, 1), padding=(4, 2), dilation=(3, 1))
         >>> m(ember.randn(2, 16, 20, 12)).shape
-        ember.Size([2, 33, 12, 12])
+        ember.Size([2, 33, 11, 12])
     """
 
     _nd = 2
