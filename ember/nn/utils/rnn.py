@@ -231,7 +231,11 @@ def pad_sequence(sequences, batch_first=False, padding_value=0.0, padding_side="
     trail = tuple(sequences[0].shape[1:])
     for s in sequences[1:]:
         if tuple(s.shape[1:]) != trail:
-            _rnn.cat([sequences[0][:1], s[:1]], 0)  # raises PyTorch's size mismatch message
+            i = next(k for k, (a, b) in enumerate(zip(trail, s.shape[1:])) if a != b) \
+                if len(s.shape) == len(trail) + 1 else 0
+            a, b = (trail[i], s.shape[1 + i]) if len(s.shape) == len(trail) + 1 else (0, 0)
+            raise RuntimeError(f"The size of tensor a ({a}) must match the size of tensor b "
+                               f"({b}) at non-singleton dimension {i + 1}")
     lens = np.array([s.shape[0] for s in sequences], dtype=np.int64)
     steps = int(lens.max())
     mask = _step_mask(lens, steps).T  # (B, T)
