@@ -3,10 +3,10 @@ import numpy as np
 import pytest
 import torch
 import torch.nn.utils.rnn as T
+from helpers import assert_close
 
 import ember
 import ember.nn.utils.rnn as E
-from helpers import assert_close
 
 
 def _leaf(a):

@@ -4,12 +4,12 @@ compared."""
 import numpy as np
 import pytest
 import torch
+from helpers import assert_close
 
 import ember
 import ember.nn as nn
 from ember.nn.utils.rnn import pack_padded_sequence as e_pack
 from ember.nn.utils.rnn import pad_packed_sequence as e_unpack
-from helpers import assert_close
 
 RTOL, ATOL = 1e-4, 1e-5
 
