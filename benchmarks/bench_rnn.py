@@ -40,14 +40,16 @@ def _build(mode):
     return t_rnn, t_fc, e_rnn, e_w, e_b
 
 
-def _time(fn, repeat):
-    fn()  # warm up
-    ts = []
+def _time_pair(fa, fb, repeat):
+    """Median times of ``fa`` and ``fb``, interleaved so that load changes hit both alike."""
+    fa(), fb()  # warm up
+    ta, tb = [], []
     for _ in range(repeat):
-        t0 = time.perf_counter()
-        fn()
-        ts.append(time.perf_counter() - t0)
-    return statistics.median(ts)
+        for fn, ts in ((fa, ta), (fb, tb)):
+            t0 = time.perf_counter()
+            fn()
+            ts.append(time.perf_counter() - t0)
+    return statistics.median(ta), statistics.median(tb)
 
 
 def bench(mode, repeat):
@@ -76,9 +78,7 @@ def bench(mode, repeat):
 
     lt, le = step_torch().item(), step_ember().item()
     assert abs(lt - le) < 1e-4, (lt, le)
-    tt = _time(step_torch, repeat)
-    te = _time(step_ember, repeat)
-    return tt, te
+    return _time_pair(step_torch, step_ember, repeat)
 
 
 def main():

@@ -255,12 +255,25 @@ def test_bad_constructor_args():
         nn.LSTM(3, 4, proj_size=4)
 
 
-def test_double_backward_through_lstm():
-    # the step primitives' backward is written in ember ops: grad of a grad matches torch
-    e, t = _twins("LSTM", 3, 4)
+@pytest.mark.parametrize("mode", ["RNN", "LSTM", "GRU", "RNN_relu"])
+@pytest.mark.parametrize("packed", [False, True])
+def test_double_backward(mode, packed):
+    # the backward (fused sequence node or per-step nodes for packed input) is written in
+    # ember ops under create_graph: the gradient of a gradient matches torch
+    kw = {"bidirectional": True}
+    if mode == "RNN_relu":
+        mode, kw["nonlinearity"] = "RNN", "relu"
+    e, t = _twins(mode, 3, 4, **kw)
     xe, xt = _leaf(np.random.default_rng(9).standard_normal((3, 2, 3)).astype(np.float32))
-    (ge,) = ember.autograd.grad(e(xe)[0].pow(2).sum(), xe, create_graph=True)
-    (gt,) = torch.autograd.grad(t(xt)[0].pow(2).sum(), xt, create_graph=True)
+    pe, pt = xe, xt
+    if packed:
+        pe = e_pack(xe, [3, 2])
+        pt = torch.nn.utils.rnn.pack_padded_sequence(xt, [3, 2])
+    oe, ot = e(pe)[0], t(pt)[0]
+    if packed:
+        oe, ot = oe.data, ot.data
+    (ge,) = ember.autograd.grad(oe.pow(2).sum(), xe, create_graph=True)
+    (gt,) = torch.autograd.grad(ot.pow(2).sum(), xt, create_graph=True)
     assert_close(ge, gt, RTOL, ATOL)
     ge.pow(2).sum().backward()
     gt.pow(2).sum().backward()
