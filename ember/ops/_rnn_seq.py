@@ -10,10 +10,8 @@ The fast backward runs on raw arrays. With ``create_graph=True`` the backward in
 the steps with the per-step primitives and their Tensor-op vjps (``rnn.py``), so double
 backward works and agrees with the per-step path.
 """
-import numpy as np
-
 from . import rnn as _r
-from ._util import Function, Tensor, _make, _state, get_array_module
+from ._util import Function, _make, _state, get_array_module
 
 
 # --- array kernels, one (forward step, backward step) pair per mode -----------------------------
@@ -129,7 +127,9 @@ _KERNELS = {"LSTM": (_lstm_fwd, _lstm_bwd), "GRU": (_gru_fwd, _gru_bwd),
 
 
 def _alloc(xp, mode, steps, b, n, dtype):
-    e = (lambda *s: xp.empty((steps,) + s, dtype=dtype))
+    def e(*s):
+        return xp.empty((steps,) + s, dtype=dtype)
+
     st = {"out": e(b, n), "relu": mode == "RNN_RELU"}
     if mode == "LSTM":
         st.update(acts=e(b, 4 * n), cs=e(b, n), tcs=e(b, n))
@@ -297,4 +297,3 @@ def seq_layer(gx, h0, c0, w, b, mode, reverse):
     return out, h_n, c_n
 
 
-_ = (np, Tensor)
