@@ -8,6 +8,7 @@ maps each name to an ember object here; nothing is imported by name. With
 anything runs.
 """
 import _codecs
+import _compat_pickle
 import collections
 import pickle
 
@@ -248,6 +249,13 @@ def _aliases(full):
         yield "numpy._core." + full[len("numpy.core."):]
     elif full.startswith("numpy._core."):
         yield "numpy.core." + full[len("numpy._core."):]
+
+
+def fix_import(module, name):
+    """Python 2 names that protocol-2 pickles still write (``__builtin__.set``) -> Python 3."""
+    if (module, name) in _compat_pickle.NAME_MAPPING:
+        return _compat_pickle.NAME_MAPPING[(module, name)]
+    return _compat_pickle.IMPORT_MAPPING.get(module, module), name
 
 
 def resolve_safe(module, name):

@@ -118,6 +118,7 @@ class _Unpickler(pickle.Unpickler):
         self._load_storage = load_storage
 
     def find_class(self, module, name):
+        module, name = G.fix_import(module, name)
         full = f"{module}.{name}"
         if full in G.ALLOWED:
             return G.ALLOWED[full]
@@ -141,7 +142,7 @@ class _SafeUnpickler(_Unpickler):
     """Resolves only allowlisted globals; anything else raises before it can run."""
 
     def find_class(self, module, name):
-        return G.resolve_safe(module, name)
+        return G.resolve_safe(*G.fix_import(module, name))
 
 
 def _ascii(v):
