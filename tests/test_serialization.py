@@ -155,6 +155,17 @@ def test_torch_parameters_and_requires_grad(tmp_path):
     assert isinstance(got["frozen"], ember.nn.Parameter) and not got["frozen"].requires_grad
 
 
+def test_torch_tensors_with_attributes(tmp_path):
+    t = torch.ones(2)
+    t.note = "bar"  # pickled through torch._tensor._rebuild_from_type_v2
+    p = torch.nn.Parameter(torch.ones(1))
+    p.tag = 3  # torch._utils._rebuild_parameter_with_state
+    torch.save({"t": t, "p": p}, tmp_path / "a.pt")
+    got = ember.load(tmp_path / "a.pt")
+    assert got["t"].note == "bar" and got["t"].tolist() == [1.0, 1.0]
+    assert isinstance(got["p"], ember.nn.Parameter) and got["p"].tag == 3
+
+
 def test_file_objects_and_non_seekable(tmp_path):
     buf = io.BytesIO()
     torch.save({"a": torch.arange(3)}, buf)
@@ -233,6 +244,36 @@ def test_ember_zip_layout_matches_torch(tmp_path):
     buf = io.BytesIO()
     ember.save({"w": ember.ones(3)}, buf)
     assert zipfile.ZipFile(buf).namelist()[0] == "archive/data.pkl"
+    got = torch.load(tmp_path / "model.pt", weights_only=True, mmap=True)  # needs alignment
+    assert got["w"].tolist() == [1.0, 1.0, 1.0]
+
+
+def test_save_errors(tmp_path):
+    with pytest.raises(RuntimeError, match="Parent directory .* does not exist"):
+        ember.save(ember.ones(1), tmp_path / "missing" / "x.pt")
+    with pytest.raises(ValueError, match="mmap"):
+        ember.load(io.BytesIO(), mmap=True)
+
+
+def test_ember_optimizer_state_loads_into_torch_adam(tmp_path):
+    optim = pytest.importorskip("ember.optim")
+    rng = np.random.default_rng(0)
+    w0, g = rng.normal(size=(3, 2)).astype(np.float32), rng.normal(size=(3, 2)).astype(
+        np.float32)
+    ep = ember.nn.Parameter(ember.Tensor._make(w0.copy()))
+    eopt = optim.Adam([ep], lr=0.1, weight_decay=0.01)
+    for _ in range(2):
+        ep.grad = ember.Tensor._make(g.copy())
+        eopt.step()
+    ember.save({"opt": eopt.state_dict(), "w": ep}, tmp_path / "opt.pt")
+    ck = torch.load(tmp_path / "opt.pt", weights_only=True)
+    tp = torch.nn.Parameter(ck["w"].detach().clone())
+    topt = torch.optim.Adam([tp], lr=0.1, weight_decay=0.01)
+    topt.load_state_dict(ck["opt"])
+    ep.grad, tp.grad = ember.Tensor._make(g.copy()), torch.from_numpy(g.copy())
+    eopt.step()
+    topt.step()
+    np.testing.assert_allclose(ep.detach().numpy(), tp.detach().numpy(), rtol=1e-6, atol=1e-7)
 
 
 def test_ember_optimizer_like_state_loads_in_torch(tmp_path):
@@ -366,10 +407,10 @@ def _payloads(marker):
     ]
 
 
-def _wait_for(marker):
+def _wait_for(marker, tries=300):
     import time
 
-    for _ in range(300):  # Popen runs touch in a child process
+    for _ in range(tries):  # Popen runs touch in a child process
         if marker.exists():
             return True
         time.sleep(0.01)
@@ -393,7 +434,7 @@ def test_malicious_pickles_refused_and_not_run(tmp_path, idx):
     raw_bytes = payload if raw else pickle.dumps(payload, 2)
     with pytest.raises(pickle.UnpicklingError, match=_payloads(marker)[idx][2]):
         ember.load(io.BytesIO(raw_bytes))
-    assert not _wait_for(marker), f"{name} ran"
+    assert not _wait_for(marker, 30 if name == "Popen" else 1), f"{name} ran"
     # The corpus is real: an unrestricted load runs it.
     ember.load(tmp_path / "zip.pt", weights_only=False)
     assert _wait_for(marker), name
@@ -430,6 +471,32 @@ def test_out_of_bounds_tensor_refused(tmp_path):
             zout.writestr(info.filename, data)
     with pytest.raises(pickle.UnpicklingError, match="out of bounds"):
         ember.load(tmp_path / "bad.pt")
+
+
+def test_legacy_storage_larger_than_file_refused(tmp_path):
+    torch.save([torch.ones(4)], tmp_path / "l.pt", _use_new_zipfile_serialization=False)
+    raw = (tmp_path / "l.pt").read_bytes()
+    assert raw.count(b"K\x04N") == 1  # the storage id's numel (4), then view metadata None
+    (tmp_path / "big.pt").write_bytes(raw.replace(b"K\x04N", b"J\xff\xff\xff\x7fN"))
+    with pytest.raises(pickle.UnpicklingError, match="larger than the file"):
+        ember.load(tmp_path / "big.pt")
+
+
+def test_extension_opcode_goes_through_the_allow_list():
+    import copyreg
+
+    copyreg.add_extension("posix", "system", 240)
+    try:
+        blob = pickle.dumps(os.system, 2)
+    finally:
+        copyreg.remove_extension("posix", "system", 240)
+    assert blob == b"\x80\x02\x82\xf0."  # EXT1 240
+    copyreg.add_extension("posix", "system", 240)
+    try:
+        with pytest.raises(pickle.UnpicklingError, match="posix.system"):
+            ember.load(io.BytesIO(blob))
+    finally:
+        copyreg.remove_extension("posix", "system", 240)
 
 
 def test_truncated_and_empty_files_raise(tmp_path):

@@ -127,11 +127,14 @@ def _set_state(obj, state):
     """PyTorch's ``_set_obj_state``: a dict of attributes, or (dict, slots dict)."""
     if not state:
         return
+    slots = {}
     if isinstance(state, tuple) and len(state) == 2:
-        attrs, slots = state
-        for k, v in (slots or {}).items():
-            setattr(obj, k, v)
-        state = attrs
+        state, slots = state
+    for k in (*(state or {}), *(slots or {})):
+        if not isinstance(k, str) or k.startswith("__"):
+            raise pickle.UnpicklingError(f"refusing to set attribute {k!r} on a tensor")
+    for k, v in (slots or {}).items():
+        setattr(obj, k, v)
     for k, v in (state or {}).items():
         obj.__dict__[k] = v
 

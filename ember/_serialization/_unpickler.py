@@ -248,6 +248,9 @@ def load_legacy(f, map_location, weights_only, pickle_load_args):
     if version != LEGACY_PROTOCOL:
         raise RuntimeError(f"Invalid protocol version: {version}")
     sys_info = header()
+    here = f.tell()
+    left = f.seek(0, 2) - here  # storages can't hold more bytes than the file has left
+    f.seek(here)
     little = sys_info.get("little_endian", True) if isinstance(sys_info, dict) else True
     swap = little != (sys.byteorder == "little")
     storages = {}
@@ -255,6 +258,9 @@ def load_legacy(f, map_location, weights_only, pickle_load_args):
     def load_storage(stype, key, location, numel, view):
         st = storages.get(key)
         if st is None:
+            if numel * stype.np.itemsize > left:
+                raise pickle.UnpicklingError(f"storage {key} of {numel} elements is larger "
+                                             "than the file")
             raw = np.empty(numel * stype.np.itemsize, np.uint8)
             dev = _restore_device(location, map_location)
             st = storages[key] = LoadedStorage(raw, stype, dev, swap).defer()
