@@ -8,6 +8,7 @@ maps each name to an ember object here; nothing is imported by name. With
 anything runs.
 """
 import _codecs
+import _compat_pickle
 import collections
 import pickle
 
@@ -126,11 +127,14 @@ def _set_state(obj, state):
     """PyTorch's ``_set_obj_state``: a dict of attributes, or (dict, slots dict)."""
     if not state:
         return
+    slots = {}
     if isinstance(state, tuple) and len(state) == 2:
-        attrs, slots = state
-        for k, v in (slots or {}).items():
-            setattr(obj, k, v)
-        state = attrs
+        state, slots = state
+    for k in (*(state or {}), *(slots or {})):
+        if not isinstance(k, str) or k.startswith("__"):
+            raise pickle.UnpicklingError(f"refusing to set attribute {k!r} on a tensor")
+    for k, v in (slots or {}).items():
+        setattr(obj, k, v)
     for k, v in (state or {}).items():
         obj.__dict__[k] = v
 
@@ -248,6 +252,13 @@ def _aliases(full):
         yield "numpy._core." + full[len("numpy.core."):]
     elif full.startswith("numpy._core."):
         yield "numpy.core." + full[len("numpy._core."):]
+
+
+def fix_import(module, name):
+    """Python 2 names that protocol-2 pickles still write (``__builtin__.set``) -> Python 3."""
+    if (module, name) in _compat_pickle.NAME_MAPPING:
+        return _compat_pickle.NAME_MAPPING[(module, name)]
+    return _compat_pickle.IMPORT_MAPPING.get(module, module), name
 
 
 def resolve_safe(module, name):

@@ -118,6 +118,7 @@ class _Unpickler(pickle.Unpickler):
         self._load_storage = load_storage
 
     def find_class(self, module, name):
+        module, name = G.fix_import(module, name)
         full = f"{module}.{name}"
         if full in G.ALLOWED:
             return G.ALLOWED[full]
@@ -141,7 +142,7 @@ class _SafeUnpickler(_Unpickler):
     """Resolves only allowlisted globals; anything else raises before it can run."""
 
     def find_class(self, module, name):
-        return G.resolve_safe(module, name)
+        return G.resolve_safe(*G.fix_import(module, name))
 
 
 def _ascii(v):
@@ -247,6 +248,9 @@ def load_legacy(f, map_location, weights_only, pickle_load_args):
     if version != LEGACY_PROTOCOL:
         raise RuntimeError(f"Invalid protocol version: {version}")
     sys_info = header()
+    here = f.tell()
+    left = f.seek(0, 2) - here  # storages can't hold more bytes than the file has left
+    f.seek(here)
     little = sys_info.get("little_endian", True) if isinstance(sys_info, dict) else True
     swap = little != (sys.byteorder == "little")
     storages = {}
@@ -254,6 +258,9 @@ def load_legacy(f, map_location, weights_only, pickle_load_args):
     def load_storage(stype, key, location, numel, view):
         st = storages.get(key)
         if st is None:
+            if numel * stype.np.itemsize > left:
+                raise pickle.UnpicklingError(f"storage {key} of {numel} elements is larger "
+                                             "than the file")
             raw = np.empty(numel * stype.np.itemsize, np.uint8)
             dev = _restore_device(location, map_location)
             st = storages[key] = LoadedStorage(raw, stype, dev, swap).defer()
