@@ -78,7 +78,11 @@ class ExceptionWrapper:
             exception = self.exc_type(msg)
         except Exception:
             raise RuntimeError(msg) from None
-        raise exception
+        try:
+            raise exception
+        finally:
+            del exception  # no frame -> exception -> traceback -> frame cycle keeps the
+            # iterator (and its workers) alive until the next garbage collection
 
 
 class _KeyErrorMessage(str):

@@ -8,6 +8,8 @@ waits it checks every second that the workers are alive, so a killed worker rais
 when the iterator is exhausted, broken out of, or garbage-collected.
 """
 
+import multiprocessing
+
 from ...ops import random as _random
 from . import _worker
 from .collate import default_collate, default_convert

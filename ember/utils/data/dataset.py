@@ -5,7 +5,6 @@ import bisect
 import math
 import warnings
 
-
 __all__ = ["Dataset", "IterableDataset", "TensorDataset", "StackDataset", "ConcatDataset",
            "ChainDataset", "Subset", "random_split"]
 
