@@ -57,4 +57,13 @@ __all__ = (
     + ops.__all__
 )
 
-from . import nn  # noqa: E402,F401  (after the core: nn builds on it)
+from . import nn, optim, utils  # noqa: E402,F401  (after the core: they build on it)
+
+
+def __getattr__(name):
+    # Heavier optional subpackages load on first use, keeping `import ember` fast.
+    if name in ("models", "vision", "onnx", "serve", "distributed", "cli"):
+        import importlib
+
+        return importlib.import_module(f"ember.{name}")
+    raise AttributeError(f"module 'ember' has no attribute '{name}'")
