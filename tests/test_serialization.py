@@ -503,7 +503,12 @@ def test_truncated_and_empty_files_raise(tmp_path):
     ember.save({"w": ember.ones(1000)}, tmp_path / "ok.pt")
     raw = (tmp_path / "ok.pt").read_bytes()
     (tmp_path / "cut.pt").write_bytes(raw[:len(raw) // 2])
-    with pytest.raises(Exception):
+    with pytest.raises(RuntimeError, match="failed reading zip archive"):
+        ember.load(tmp_path / "cut.pt")
+    ember.save({"w": ember.ones(1000)}, tmp_path / "l.pt", _use_new_zipfile_serialization=False)
+    raw = (tmp_path / "l.pt").read_bytes()
+    (tmp_path / "cut.pt").write_bytes(raw[:-100])
+    with pytest.raises(RuntimeError, match="unexpected end of file"):
         ember.load(tmp_path / "cut.pt")
     (tmp_path / "empty.pt").write_bytes(b"")
     with pytest.raises(EOFError):

@@ -15,8 +15,8 @@ import pickle
 
 import numpy as np
 
-from .._tensor import Size, Tensor
 from .._dtype import dtype as _dtype_cls
+from .._tensor import Size, Tensor
 from ..backends import device as _device
 from ._globals import STORAGE_NAMES
 
