@@ -164,6 +164,10 @@ def test_torch_tensors_with_attributes(tmp_path):
     got = ember.load(tmp_path / "a.pt")
     assert got["t"].note == "bar" and got["t"].tolist() == [1.0, 1.0]
     assert isinstance(got["p"], ember.nn.Parameter) and got["p"].tag == 3
+    ember.save(got, tmp_path / "b.pt")  # and back: torch sees the attributes
+    back = torch.load(tmp_path / "b.pt", weights_only=True)
+    assert back["t"].note == "bar" and type(back["t"]) is torch.Tensor
+    assert isinstance(back["p"], torch.nn.Parameter) and back["p"].tag == 3
 
 
 def test_file_objects_and_non_seekable(tmp_path):
@@ -471,6 +475,12 @@ def test_out_of_bounds_tensor_refused(tmp_path):
             zout.writestr(info.filename, data)
     with pytest.raises(pickle.UnpicklingError, match="out of bounds"):
         ember.load(tmp_path / "bad.pt")
+
+
+def test_torch_tensor_class_cannot_allocate():
+    blob = b"\x80\x02" + _global("torch", "Tensor") + b"J\xff\xff\xff\x7f\x85R."
+    with pytest.raises(pickle.UnpicklingError, match="can't be constructed"):
+        ember.load(io.BytesIO(blob))
 
 
 def test_legacy_storage_larger_than_file_refused(tmp_path):

@@ -159,6 +159,14 @@ def _rebuild_device_tensor_from_numpy(data, dtype, device, requires_grad):
     return t.requires_grad_(bool(requires_grad)) if requires_grad else t
 
 
+class _TorchTensor:
+    """``torch.Tensor`` as a class name (the type in ``_rebuild_from_type_v2``): not callable,
+    so a checkpoint can't allocate tensors of any size through it."""
+
+    def __new__(cls, *args, **kwargs):
+        raise pickle.UnpicklingError("torch.Tensor can't be constructed while loading")
+
+
 class _TorchParameter:
     """``torch.nn.parameter.Parameter`` as a class name: calling it builds an ember Parameter."""
 
@@ -181,7 +189,7 @@ def _build_allowed():
         "collections.Counter": collections.Counter,
         "torch.nn.parameter.Parameter": _TorchParameter,
         "torch.Size": Size,
-        "torch.Tensor": Tensor,
+        "torch.Tensor": _TorchTensor,
         "torch.device": _torch_device,
         "_codecs.encode": _codecs.encode,  # bytes, in protocol 2
         "builtins.bytearray": bytearray,
