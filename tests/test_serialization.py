@@ -231,6 +231,40 @@ def test_ember_views_and_dtypes_load_in_torch(tmp_path, legacy):
                 if isinstance(t, torch.Tensor)}) == len(DTYPES) + 2  # + the scalar's copy
 
 
+def test_random_views_roundtrip_through_torch(tmp_path):
+    """Random strided views (slices with steps, permutations) of random bases."""
+    rng = np.random.default_rng(0)
+    obj, expect = {}, {}
+    for i in range(25):
+        shape = tuple(rng.integers(1, 6, size=rng.integers(1, 4)))
+        base = rng.normal(size=shape).astype(rng.choice(["float32", "float64", "int16"]))
+        idx = []
+        for n in shape:
+            a = int(rng.integers(0, n))
+            idx.append(slice(a, int(rng.integers(a + 1, n + 1)), int(rng.integers(1, 3))))
+        view = base[tuple(idx)].transpose(rng.permutation(len(shape)))
+        obj[f"b{i}"], obj[f"v{i}"] = ember.Tensor._make(base), ember.Tensor._make(view)
+        expect[i] = ((view.__array_interface__["data"][0] - base.__array_interface__["data"][0])
+                     // base.itemsize)
+    ember.save(obj, tmp_path / "r.pt")
+    got = torch.load(tmp_path / "r.pt", weights_only=True)
+    assert_same(obj, got)
+    for i, off in expect.items():
+        assert got[f"v{i}"].storage_offset() == off, i
+        assert torch_shares(got[f"b{i}"], got[f"v{i}"]), i
+    back = ember.load(tmp_path / "r.pt")
+    assert_same(back, got)
+    for i in expect:
+        assert shares(back[f"b{i}"], back[f"v{i}"]), i
+
+
+def test_non_storage_argument_refused():
+    blob = (b"\x80\x02" + _global("torch._utils", "_rebuild_tensor_v2")
+            + b"(K\x05K\x00K\x01\x85K\x01\x85\x89NtR.")
+    with pytest.raises(pickle.UnpicklingError, match="expected a storage, got int"):
+        ember.load(io.BytesIO(blob))
+
+
 def test_ember_zip_layout_matches_torch(tmp_path):
     ember.save({"w": ember.ones(3)}, tmp_path / "model.pt")
     with zipfile.ZipFile(tmp_path / "model.pt") as zf:

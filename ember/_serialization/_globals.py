@@ -62,6 +62,8 @@ DTYPES.update(half=_dtype.float16, float=_dtype.float32, double=_dtype.float64,
 def _strided(storage, dtype, offset, size, stride):
     """A NumPy view of ``storage`` with PyTorch's (element) offset, size and stride,
     checked to lie inside the storage: a hostile file must not read past the buffer."""
+    if not callable(getattr(storage, "typed", None)):
+        raise pickle.UnpicklingError(f"expected a storage, got {type(storage).__name__}")
     buf = storage.typed(dtype)
     size, stride = tuple(size), tuple(stride)
     if not all(type(v) is int for v in (offset, *size, *stride)) or len(size) != len(stride):
@@ -130,6 +132,8 @@ def _set_state(obj, state):
     slots = {}
     if isinstance(state, tuple) and len(state) == 2:
         state, slots = state
+    if not isinstance(state or {}, dict) or not isinstance(slots or {}, dict):
+        raise pickle.UnpicklingError(f"invalid tensor state {type(state).__name__}")
     for k in (*(state or {}), *(slots or {})):
         if not isinstance(k, str) or k.startswith("__"):
             raise pickle.UnpicklingError(f"refusing to set attribute {k!r} on a tensor")
