@@ -340,6 +340,24 @@ def test_ember_state_dict_roundtrip_into_torch_module(tmp_path):
         assert torch.equal(fresh.state_dict()[k], v), k
 
 
+@pytest.mark.parametrize("name, args", [("Linear", (4, 3)), ("Conv2d", (3, 8, 3)),
+                                        ("BatchNorm2d", (3,))])
+def test_ember_layer_state_dicts_both_ways(tmp_path, name, args):
+    if not hasattr(ember.nn, name):
+        pytest.skip(f"ember.nn.{name} not in this checkout")
+    em, tm = getattr(ember.nn, name)(*args), getattr(torch.nn, name)(*args)
+    ember.save(em.state_dict(), tmp_path / "e.pt")
+    tm.load_state_dict(torch.load(tmp_path / "e.pt", weights_only=True))
+    for k, v in em.state_dict().items():
+        np.testing.assert_array_equal(tm.state_dict()[k].numpy(), v.numpy(), err_msg=k)
+    if name == "BatchNorm2d":
+        torch.nn.init.uniform_(tm.weight)
+        tm(torch.randn(2, 3, 4, 4))
+    torch.save(tm.state_dict(), tmp_path / "t.pt")
+    em.load_state_dict(ember.load(tmp_path / "t.pt"))
+    assert_same(em.state_dict(), tm.state_dict())
+
+
 def test_ember_parameters_load_in_torch(tmp_path):
     p = ember.nn.Parameter(ember.randn(3))
     ember.save({"p": p, "again": p, "frozen": ember.nn.Parameter(ember.ones(2), False),
