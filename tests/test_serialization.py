@@ -164,6 +164,10 @@ def test_torch_tensors_with_attributes(tmp_path):
     got = ember.load(tmp_path / "a.pt")
     assert got["t"].note == "bar" and got["t"].tolist() == [1.0, 1.0]
     assert isinstance(got["p"], ember.nn.Parameter) and got["p"].tag == 3
+    ember.save(got, tmp_path / "b.pt")  # and back: torch sees the attributes
+    back = torch.load(tmp_path / "b.pt", weights_only=True)
+    assert back["t"].note == "bar" and type(back["t"]) is torch.Tensor
+    assert isinstance(back["p"], torch.nn.Parameter) and back["p"].tag == 3
 
 
 def test_file_objects_and_non_seekable(tmp_path):
@@ -225,6 +229,40 @@ def test_ember_views_and_dtypes_load_in_torch(tmp_path, legacy):
     assert got["base"][5].item() == -1.0 and got["t"][5, 0].item() == -1.0
     assert len({t.untyped_storage().data_ptr() for t in got.values()
                 if isinstance(t, torch.Tensor)}) == len(DTYPES) + 2  # + the scalar's copy
+
+
+def test_random_views_roundtrip_through_torch(tmp_path):
+    """Random strided views (slices with steps, permutations) of random bases."""
+    rng = np.random.default_rng(0)
+    obj, expect = {}, {}
+    for i in range(25):
+        shape = tuple(rng.integers(1, 6, size=rng.integers(1, 4)))
+        base = rng.normal(size=shape).astype(rng.choice(["float32", "float64", "int16"]))
+        idx = []
+        for n in shape:
+            a = int(rng.integers(0, n))
+            idx.append(slice(a, int(rng.integers(a + 1, n + 1)), int(rng.integers(1, 3))))
+        view = base[tuple(idx)].transpose(rng.permutation(len(shape)))
+        obj[f"b{i}"], obj[f"v{i}"] = ember.Tensor._make(base), ember.Tensor._make(view)
+        expect[i] = ((view.__array_interface__["data"][0] - base.__array_interface__["data"][0])
+                     // base.itemsize)
+    ember.save(obj, tmp_path / "r.pt")
+    got = torch.load(tmp_path / "r.pt", weights_only=True)
+    assert_same(obj, got)
+    for i, off in expect.items():
+        assert got[f"v{i}"].storage_offset() == off, i
+        assert torch_shares(got[f"b{i}"], got[f"v{i}"]), i
+    back = ember.load(tmp_path / "r.pt")
+    assert_same(back, got)
+    for i in expect:
+        assert shares(back[f"b{i}"], back[f"v{i}"]), i
+
+
+def test_non_storage_argument_refused():
+    blob = (b"\x80\x02" + _global("torch._utils", "_rebuild_tensor_v2")
+            + b"(K\x05K\x00K\x01\x85K\x01\x85\x89NtR.")
+    with pytest.raises(pickle.UnpicklingError, match="expected a storage, got int"):
+        ember.load(io.BytesIO(blob))
 
 
 def test_ember_zip_layout_matches_torch(tmp_path):
@@ -300,6 +338,24 @@ def test_ember_state_dict_roundtrip_into_torch_module(tmp_path):
     fresh.load_state_dict(torch.load(tmp_path / "b.pt", weights_only=True))
     for k, v in net.state_dict().items():
         assert torch.equal(fresh.state_dict()[k], v), k
+
+
+@pytest.mark.parametrize("name, args", [("Linear", (4, 3)), ("Conv2d", (3, 8, 3)),
+                                        ("BatchNorm2d", (3,))])
+def test_ember_layer_state_dicts_both_ways(tmp_path, name, args):
+    if not hasattr(ember.nn, name):
+        pytest.skip(f"ember.nn.{name} not in this checkout")
+    em, tm = getattr(ember.nn, name)(*args), getattr(torch.nn, name)(*args)
+    ember.save(em.state_dict(), tmp_path / "e.pt")
+    tm.load_state_dict(torch.load(tmp_path / "e.pt", weights_only=True))
+    for k, v in em.state_dict().items():
+        np.testing.assert_array_equal(tm.state_dict()[k].numpy(), v.numpy(), err_msg=k)
+    if name == "BatchNorm2d":
+        torch.nn.init.uniform_(tm.weight)
+        tm(torch.randn(2, 3, 4, 4))
+    torch.save(tm.state_dict(), tmp_path / "t.pt")
+    em.load_state_dict(ember.load(tmp_path / "t.pt"))
+    assert_same(em.state_dict(), tm.state_dict())
 
 
 def test_ember_parameters_load_in_torch(tmp_path):
@@ -473,6 +529,12 @@ def test_out_of_bounds_tensor_refused(tmp_path):
         ember.load(tmp_path / "bad.pt")
 
 
+def test_torch_tensor_class_cannot_allocate():
+    blob = b"\x80\x02" + _global("torch", "Tensor") + b"J\xff\xff\xff\x7f\x85R."
+    with pytest.raises(pickle.UnpicklingError, match="can't be constructed"):
+        ember.load(io.BytesIO(blob))
+
+
 def test_legacy_storage_larger_than_file_refused(tmp_path):
     torch.save([torch.ones(4)], tmp_path / "l.pt", _use_new_zipfile_serialization=False)
     raw = (tmp_path / "l.pt").read_bytes()
@@ -503,7 +565,12 @@ def test_truncated_and_empty_files_raise(tmp_path):
     ember.save({"w": ember.ones(1000)}, tmp_path / "ok.pt")
     raw = (tmp_path / "ok.pt").read_bytes()
     (tmp_path / "cut.pt").write_bytes(raw[:len(raw) // 2])
-    with pytest.raises(Exception):
+    with pytest.raises(RuntimeError, match="failed reading zip archive"):
+        ember.load(tmp_path / "cut.pt")
+    ember.save({"w": ember.ones(1000)}, tmp_path / "l.pt", _use_new_zipfile_serialization=False)
+    raw = (tmp_path / "l.pt").read_bytes()
+    (tmp_path / "cut.pt").write_bytes(raw[:-100])
+    with pytest.raises(RuntimeError, match="unexpected end of file"):
         ember.load(tmp_path / "cut.pt")
     (tmp_path / "empty.pt").write_bytes(b"")
     with pytest.raises(EOFError):

@@ -156,7 +156,11 @@ def _unpickle(file, weights_only, load_storage, pickle_load_args):
 
 # --- zip format ----------------------------------------------------------------------------------
 def load_zip(f, map_location, weights_only, pickle_load_args, mmap_path=None):
-    zf = zipfile.ZipFile(f)
+    try:
+        zf = zipfile.ZipFile(f)
+    except zipfile.BadZipFile as e:
+        raise RuntimeError(f"failed reading zip archive: {e} (a truncated or corrupt "
+                           "checkpoint?)") from None
     names = zf.namelist()
     prefix = names[0].split("/")[0] if names else ""
     if f"{prefix}/data.pkl" not in names:
@@ -207,12 +211,19 @@ def _read_record(zf, name, nbytes, mmap_path):
     if info.file_size != nbytes:
         raise RuntimeError(f"record {name} holds {info.file_size} bytes, the storage needs "
                            f"{nbytes}")
-    if mmap_path is not None and info.compress_type == zipfile.ZIP_STORED and nbytes:
-        return np.memmap(mmap_path, np.uint8, mode="c", offset=_data_offset(zf, info),
-                         shape=(nbytes,))
+    if info.compress_type != zipfile.ZIP_STORED or not nbytes:
+        raw = np.empty(nbytes, np.uint8)
+        with zf.open(info) as fh:
+            _readinto(fh, raw, name)
+        return raw
+    offset = _data_offset(zf, info)
+    if mmap_path is not None:
+        return np.memmap(mmap_path, np.uint8, mode="c", offset=offset, shape=(nbytes,))
+    # Stored entry: read straight into the buffer (one copy). Like PyTorch's reader, skip the
+    # CRC check: it would cost more than the read itself.
     raw = np.empty(nbytes, np.uint8)
-    with zf.open(info) as fh:
-        _readinto(fh, raw, name)
+    zf.fp.seek(offset)
+    _readinto(zf.fp, raw, name)
     return raw
 
 
