@@ -12,8 +12,7 @@ import math
 import numpy as np
 
 from . import _special, binary
-from ._util import Function, Tensor, _make, _state, get_array_module, inplace, register, \
-    unbroadcast
+from ._util import Function, Tensor, _make, _state, get_array_module, inplace, register, unbroadcast
 from .binary import *  # noqa: F401,F403  (re-exported: ops/__init__ lists the families)
 from .elementwise import _floating, _Null, _out, _prep, exp, log
 

@@ -11,9 +11,18 @@ import numpy as np
 
 from .. import return_types
 from .._dtype import get_default_dtype, to_dtype
+from ._util import (
+    Function,
+    Tensor,
+    _make,
+    _state,
+    get_array_module,
+    inplace,
+    normalize_dims,
+    register,
+    wrap_dim,
+)
 from .elementwise import _Null
-from ._util import Function, Tensor, _make, _state, get_array_module, inplace, normalize_dims, \
-    register, wrap_dim
 
 __all__ = ["sum", "mean", "prod", "max", "min", "amax", "amin", "argmax", "argmin", "var",
            "std", "var_mean", "std_mean", "norm", "cumsum", "cumprod", "all", "any",
@@ -772,7 +781,6 @@ def mode(input, dim=-1, keepdim=False):
 
 
 from .._dtype import _FROM_NP as _FROM  # noqa: E402
-
 
 register(
     sum=sum, mean=mean, prod=prod, max=max, min=min, amax=amax, amin=amin, argmax=argmax,

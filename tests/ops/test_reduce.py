@@ -4,8 +4,15 @@ gradients; named-tuple results; errors."""
 import numpy as np
 import pytest
 import torch
-from _opinfo import DOMAINS, OpInfo, ids, run_gradcheck, run_int_dtypes, run_noncontiguous, \
-    run_parity
+from _opinfo import (
+    DOMAINS,
+    OpInfo,
+    ids,
+    run_gradcheck,
+    run_int_dtypes,
+    run_noncontiguous,
+    run_parity,
+)
 from helpers import assert_close, check
 from hypothesis import given, settings
 from hypothesis import strategies as st
