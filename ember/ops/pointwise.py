@@ -133,14 +133,12 @@ Erfinv = _unary("Erfinv", lambda xp, x: _special.erfinv(x),
 
 
 def _sigmoid(xp, x):
-    # exp of -|x| only: no overflow, full relative precision in both tails
-    e = xp.exp(-xp.abs(x))
-    r = 1 / (1 + e)
-    return xp.where(x >= 0, r, e * r)
+    # full relative precision in both tails; exp(-x) overflowing to inf gives the limit 0
+    return 1 / (1 + xp.exp(-x))
 
 
 # d sigmoid = sigmoid (1 - sigmoid) dx
-Sigmoid = _unary("Sigmoid", _sigmoid, lambda g, y: g * (y * (-y + 1)), "out")
+Sigmoid = _unary("Sigmoid", _sigmoid, lambda g, y: g * (y * (-y + 1)), "out", True)
 # d relu = [x > 0] dx: the kink at 0 gets 0 (PyTorch's choice)
 Relu = _unary("Relu", lambda xp, x: xp.maximum(x, 0).astype(x.dtype, copy=False),
               lambda g, y: _where(y > 0, g, 0.0), "out")
