@@ -8,6 +8,8 @@ re-exported here.
 index, ``norm`` and ``std`` have gradient 0 where they are 0, and ``prod``/``cumprod`` are
 exact when the input has zeros.
 """
+import warnings
+
 import numpy as np
 
 from .. import return_types
@@ -412,9 +414,16 @@ def _var_args(input, dim, unbiased, keepdim, correction, name):
         raise RuntimeError(f"{name}: Cannot pass both 'unbiased' and 'correction'")
     if correction is None:
         correction = 1 if unbiased is None or unbiased else 0
-    if input._data.dtype.kind not in "fc":
+    x = input._data
+    if x.dtype.kind not in "fc":
         raise RuntimeError("std and var only support floating point and complex dtypes")
-    return _axes(dim, input._data.ndim), keepdim, correction
+    axes = _axes(dim, x.ndim)
+    n = x.size if axes is None else int(np.prod([x.shape[a] for a in axes]))
+    if n - correction <= 0 and x.size:
+        warnings.warn(f"{name}(): degrees of freedom is <= 0. Correction should be strictly "
+                      "less than the reduction factor (input numel divided by output numel).",
+                      stacklevel=3)
+    return axes, keepdim, correction
 
 
 def var(input, dim=None, unbiased=None, keepdim=False, *, correction=None):
