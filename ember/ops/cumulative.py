@@ -8,6 +8,7 @@ import numpy as np
 
 from .._dtype import _FROM_NP as _FROM
 from ._util import Function, _make, _state, get_array_module, inplace, register, wrap_dim
+from .elementwise import _out
 
 __all__ = ["cumsum", "cumprod"]
 
@@ -139,8 +140,8 @@ def cumsum(input, dim, *, dtype=None, out=None):
     """
     x, axis, npdt = _cum_args(input, dim, dtype)
     if x._data.ndim == 0:
-        return x.to(_FROM[np.dtype(npdt)]) if npdt else x.clone()
-    return Cumsum.apply(x, axis, npdt)
+        return _out(x.to(_FROM[np.dtype(npdt)]) if npdt else x.clone(), out)
+    return _out(Cumsum.apply(x, axis, npdt), out)
 
 
 def cumprod(input, dim, *, dtype=None, out=None):
@@ -153,8 +154,8 @@ def cumprod(input, dim, *, dtype=None, out=None):
     """
     x, axis, npdt = _cum_args(input, dim, dtype)
     if x._data.ndim == 0:
-        return x.to(_FROM[np.dtype(npdt)]) if npdt else x.clone()
-    return Cumprod.apply(x, axis, npdt)
+        return _out(x.to(_FROM[np.dtype(npdt)]) if npdt else x.clone(), out)
+    return _out(Cumprod.apply(x, axis, npdt), out)
 
 
 register(

@@ -26,7 +26,7 @@ from ._util import (
     wrap_dim,
 )
 from .cumulative import _cumprod_grad, cumprod, cumsum
-from .elementwise import _Null
+from .elementwise import _Null, _out
 
 __all__ = ["sum", "mean", "prod", "max", "min", "amax", "amin", "argmax", "argmin", "var",
            "std", "var_mean", "std_mean", "norm", "cumsum", "cumprod", "all", "any",
@@ -339,11 +339,15 @@ def max(input, dim=None, keepdim=False, *, out=None):
         values=tensor([5., 3.]),
         indices=tensor([1, 0]))
     """
+    if out is not None:
+        raise NotImplementedError("max(..., out=...) is not supported")
     return _max_min(input, dim, keepdim, True, "max")
 
 
 def min(input, dim=None, keepdim=False, *, out=None):
     """The minimum: of all elements; with ``dim``, ``(values, indices)``; or elementwise."""
+    if out is not None:
+        raise NotImplementedError("min(..., out=...) is not supported")
     return _max_min(input, dim, keepdim, False, "min")
 
 
@@ -529,11 +533,11 @@ def norm(input, p="fro", dim=None, keepdim=False, out=None, dtype=None):
     if p == float("inf") or p == -float("inf"):
         a = input.abs()
         r = amax(a, axes or (), keepdim) if p > 0 else amin(a, axes or (), keepdim)
-        return r
+        return _out(r, out)
     if p < 0:
         raise NotImplementedError("norm: negative p is not implemented")
     r = Norm.apply(input, float(p), axes, keepdim)
-    return r if axes is not None or not keepdim else r.reshape((1,) * input.ndim)
+    return _out(r if axes is not None or not keepdim else r.reshape((1,) * input.ndim), out)
 
 
 # --- logical reductions and counting ----------------------------------------------------------
@@ -553,12 +557,12 @@ def all(input, dim=None, keepdim=False, *, out=None):
         >>> ember.tensor([[True, False], [True, True]]).all(dim=1)
         tensor([False,  True])
     """
-    return _logical(input, dim, keepdim, "all")
+    return _out(_logical(input, dim, keepdim, "all"), out)
 
 
 def any(input, dim=None, keepdim=False, *, out=None):
     """True if any element (over ``dim``) is non-zero; bool (uint8 for uint8 input)."""
-    return _logical(input, dim, keepdim, "any")
+    return _out(_logical(input, dim, keepdim, "any"), out)
 
 
 def count_nonzero(input, dim=None):

@@ -285,3 +285,14 @@ def test_reduce_over_random_dims_hypothesis(sdk, name):
     e, t = check(lambda x: getattr(x, name)(**kw), lambda x: getattr(x, name)(**kw), a,
                  grad=grad, rtol=1e-5, atol=1e-5)
     assert_close(e, t, rtol=1e-5, atol=1e-5)
+
+
+def test_out_arguments():
+    o = ember.empty(3)
+    assert ember.cumsum(ember.tensor([1.0, 2.0, 3.0]), 0, out=o) is o
+    assert o.tolist() == [1.0, 3.0, 6.0]
+    o = ember.empty(())
+    ember.norm(ember.tensor([3.0, 4.0]), out=o)
+    assert o.item() == 5.0
+    with pytest.raises(NotImplementedError):
+        ember.max(ember.tensor([1.0]), 0, out=(ember.empty(1), ember.empty(1)))
