@@ -3,6 +3,8 @@
 Each module defines its functions, lists them in ``__all__``, and attaches its Tensor methods
 at import. This package re-exports every family's public functions.
 """
+import sys as _sys
+
 from . import (compare, creation, elementwise, indexing, linalg, movement,  # noqa: F401
                pointwise, random, reduce, selection, shape, softmax, sorting)
 from .compare import *  # noqa: F401,F403
@@ -18,8 +20,6 @@ from .selection import *  # noqa: F401,F403
 from .shape import *  # noqa: F401,F403
 from .softmax import *  # noqa: F401,F403
 from .sorting import *  # noqa: F401,F403
-
-import sys as _sys  # noqa: E402
 
 # By module name: a family may export a function named like itself (``softmax``), which
 # shadows the module in this namespace after the star imports.

@@ -57,13 +57,26 @@ def _fit(dtype):
 
 
 def _clenshaw(c, x, lo, hi):
-    """Evaluate the Chebyshev series ``c`` (on ``[lo, hi]``) at the array ``x``."""
-    u = (2.0 * x - (hi + lo)) * (1.0 / (hi - lo))
-    u2 = 2.0 * u
-    b1 = b2 = 0.0
-    for ck in c[:0:-1]:
-        b1, b2 = u2 * b1 - b2 + ck, b1
-    return u * b1 - b2 + c[0]
+    """Evaluate the Chebyshev series ``c`` (on ``[lo, hi]``) at the array ``x``.
+
+    The recurrence ``b_k = 2u b_{k+1} - b_{k+2} + c_k`` runs in place on three buffers (the
+    loop is over the coefficients; each step is three array operations, no allocation)."""
+    xp = _xp(x)
+    u = x * (2.0 / (hi - lo))
+    u -= (hi + lo) / (hi - lo)
+    u2 = u * 2.0
+    b1 = xp.full_like(u, c[-1])
+    b2 = xp.zeros_like(u)
+    tmp = xp.empty_like(u)
+    for ck in c[-2:0:-1]:
+        xp.multiply(u2, b1, out=tmp)
+        tmp -= b2
+        tmp += ck
+        b2, b1, tmp = b1, tmp, b2
+    b1 *= u
+    b1 -= b2
+    b1 += c[0]
+    return b1
 
 
 def _erfc_big(z, big):

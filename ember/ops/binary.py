@@ -9,8 +9,7 @@ operands in the default dtype. Backward undoes broadcasting with ``unbroadcast``
 import numpy as np
 
 from .._dtype import get_default_dtype
-from ._util import Function, Tensor, _make, _state, get_array_module, inplace, register, \
-    unbroadcast
+from ._util import Function, Tensor, _make, _state, get_array_module, inplace, register, unbroadcast
 from .elementwise import _cast, _check_broadcast, _Null, _out, _prep
 
 __all__ = ["maximum", "minimum", "fmax", "fmin", "atan2", "arctan2", "hypot", "logaddexp",

@@ -7,8 +7,7 @@ typed, which keeps float32 float32); tensors are first promoted by PyTorch's rul
 import numpy as np
 
 from .._dtype import _FROM_NP, result_type
-from ._util import Function, Tensor, _make, _state, get_array_module, inplace, register, \
-    unbroadcast
+from ._util import Function, Tensor, _make, _state, get_array_module, inplace, register, unbroadcast
 
 __all__ = ["add", "sub", "subtract", "mul", "multiply", "div", "divide", "true_divide", "neg",
            "negative", "pow", "exp", "log", "rsub"]

@@ -12,9 +12,9 @@ import math
 import numpy as np
 
 from . import _special, binary
-from ._util import Function, Tensor, _make, _state, get_array_module, inplace, register, \
-    unbroadcast
+from ._util import Function, Tensor, _make, _state, get_array_module, inplace, register, unbroadcast
 from .binary import *  # noqa: F401,F403  (re-exported: ops/__init__ lists the families)
+from .binary import _floor_div_grad0, _trunc_div  # noqa: F401  (used by div's rounding modes)
 from .elementwise import _floating, _Null, _out, _prep, exp, log
 
 __all__ = ["log2", "log10", "log1p", "expm1", "exp2", "sqrt", "rsqrt", "square",
@@ -134,14 +134,12 @@ Erfinv = _unary("Erfinv", lambda xp, x: _special.erfinv(x),
 
 
 def _sigmoid(xp, x):
-    # exp of -|x| only: no overflow, full relative precision in both tails
-    e = xp.exp(-xp.abs(x))
-    r = 1 / (1 + e)
-    return xp.where(x >= 0, r, e * r)
+    # full relative precision in both tails; exp(-x) overflowing to inf gives the limit 0
+    return 1 / (1 + xp.exp(-x))
 
 
 # d sigmoid = sigmoid (1 - sigmoid) dx
-Sigmoid = _unary("Sigmoid", _sigmoid, lambda g, y: g * (y * (-y + 1)), "out")
+Sigmoid = _unary("Sigmoid", _sigmoid, lambda g, y: g * (y * (-y + 1)), "out", True)
 # d relu = [x > 0] dx: the kink at 0 gets 0 (PyTorch's choice)
 Relu = _unary("Relu", lambda xp, x: xp.maximum(x, 0).astype(x.dtype, copy=False),
               lambda g, y: _where(y > 0, g, 0.0), "out")
@@ -186,7 +184,17 @@ sqrt = _float_fn(Sqrt, "sqrt", """Square root, elementwise (``nan`` for negative
     """)
 rsqrt = _float_fn(Rsqrt, "rsqrt", "``1 / sqrt(input)``, elementwise.")
 reciprocal = _float_fn(Reciprocal, "reciprocal", "``1 / input``; integers give float.")
-square = _same_fn(Square, "square", "``input * input`` (integers stay integers).")
+_square = _same_fn(Square, "square", "")
+
+
+def square(input, *, out=None):
+    """``input * input`` (integers stay integers; bool gives int64, as in PyTorch)."""
+    if input._data.dtype == np.bool_:
+        input = input.long()
+    return _square(input, out=out)
+
+
+
 abs = _same_fn(Abs, "abs", """Absolute value; its gradient at 0 is 0.
 
     Example:

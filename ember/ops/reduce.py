@@ -1,5 +1,6 @@
 """Reductions over dimensions: sums and products, extrema, statistics, norms, logical
-reductions, and the cumulative ``cumsum``/``cumprod``.
+reductions; the cumulative ``cumsum``/``cumprod`` live in ``cumulative.py`` and are
+re-exported here.
 
 ``dim`` is an int or a tuple (negative counts from the end; None reduces everything) and
 ``keepdim`` keeps reduced dimensions as size 1. Gradient traps are PyTorch's: ties of
@@ -7,13 +8,25 @@ reductions, and the cumulative ``cumsum``/``cumprod``.
 index, ``norm`` and ``std`` have gradient 0 where they are 0, and ``prod``/``cumprod`` are
 exact when the input has zeros.
 """
+import warnings
+
 import numpy as np
 
 from .. import return_types
-from .._dtype import get_default_dtype, to_dtype
-from .elementwise import _Null
-from ._util import Function, Tensor, _make, _state, get_array_module, inplace, normalize_dims, \
-    register, wrap_dim
+from .._dtype import _FROM_NP as _FROM
+from .._dtype import to_dtype
+from ._util import (
+    Function,
+    Tensor,
+    _make,
+    _state,
+    get_array_module,
+    normalize_dims,
+    register,
+    wrap_dim,
+)
+from .cumulative import _cumprod_grad, cumprod, cumsum
+from .elementwise import _Null, _out
 
 __all__ = ["sum", "mean", "prod", "max", "min", "amax", "amin", "argmax", "argmin", "var",
            "std", "var_mean", "std_mean", "norm", "cumsum", "cumprod", "all", "any",
@@ -262,7 +275,6 @@ def _evenly(grad, x, out, axes, keepdim, nan_ties):
 def _extreme(input, dim, keepdim, largest, name, nan_ties):
     x = input._data
     if x.size == 0:
-        what = "max" if largest else "min"
         if dim is None or dim == ():
             raise RuntimeError(f"{name}(): Expected reduction dim to be specified for "
                                "input.numel() == 0. Specify the reduction dim with the 'dim' "
@@ -271,7 +283,6 @@ def _extreme(input, dim, keepdim, largest, name, nan_ties):
         for a in axes or ():
             if x.shape[a] == 0:
                 raise IndexError(f"{name}(): Expected reduction dim {a} to have non-zero size.")
-        del what
     axes = _axes(dim, x.ndim)
     if _state[0] and input._requires_grad:
         return Amax.apply(input, axes, keepdim, largest, nan_ties)
@@ -328,11 +339,15 @@ def max(input, dim=None, keepdim=False, *, out=None):
         values=tensor([5., 3.]),
         indices=tensor([1, 0]))
     """
+    if out is not None:
+        raise NotImplementedError("max(..., out=...) is not supported")
     return _max_min(input, dim, keepdim, True, "max")
 
 
 def min(input, dim=None, keepdim=False, *, out=None):
     """The minimum: of all elements; with ``dim``, ``(values, indices)``; or elementwise."""
+    if out is not None:
+        raise NotImplementedError("min(..., out=...) is not supported")
     return _max_min(input, dim, keepdim, False, "min")
 
 
@@ -403,9 +418,16 @@ def _var_args(input, dim, unbiased, keepdim, correction, name):
         raise RuntimeError(f"{name}: Cannot pass both 'unbiased' and 'correction'")
     if correction is None:
         correction = 1 if unbiased is None or unbiased else 0
-    if input._data.dtype.kind not in "fc":
+    x = input._data
+    if x.dtype.kind not in "fc":
         raise RuntimeError("std and var only support floating point and complex dtypes")
-    return _axes(dim, input._data.ndim), keepdim, correction
+    axes = _axes(dim, x.ndim)
+    n = x.size if axes is None else int(np.prod([x.shape[a] for a in axes]))
+    if n - correction <= 0 and x.size:
+        warnings.warn(f"{name}(): degrees of freedom is <= 0. Correction should be strictly "
+                      "less than the reduction factor (input numel divided by output numel).",
+                      stacklevel=3)
+    return axes, keepdim, correction
 
 
 def var(input, dim=None, unbiased=None, keepdim=False, *, correction=None):
@@ -511,143 +533,11 @@ def norm(input, p="fro", dim=None, keepdim=False, out=None, dtype=None):
     if p == float("inf") or p == -float("inf"):
         a = input.abs()
         r = amax(a, axes or (), keepdim) if p > 0 else amin(a, axes or (), keepdim)
-        return r
+        return _out(r, out)
     if p < 0:
         raise NotImplementedError("norm: negative p is not implemented")
     r = Norm.apply(input, float(p), axes, keepdim)
-    return r if axes is not None or not keepdim else r.reshape((1,) * input.ndim)
-
-
-# --- cumulative sums and products -------------------------------------------------------------
-class Cumsum(Function):
-    _array_forward = True
-
-    @staticmethod
-    def forward(ctx, x, axis, npdt):
-        ctx.axis = axis
-        return get_array_module(x).cumsum(x, axis=axis, dtype=npdt)
-
-    @staticmethod
-    def backward(ctx, grad):
-        # d cumsum(x)_j / dx_i = [i <= j]: the gradient is the reversed cumulative sum
-        return _RevCumsum.apply(grad, ctx.axis), None, None
-
-
-class _RevCumsum(Function):
-    """``out_i = sum_{j >= i} x_j`` along ``axis``: the adjoint of cumsum."""
-
-    _array_forward = True
-
-    @staticmethod
-    def forward(ctx, x, axis):
-        ctx.axis = axis
-        xp = get_array_module(x)
-        return xp.flip(xp.cumsum(xp.flip(x, axis), axis=axis), axis)
-
-    @staticmethod
-    def backward(ctx, grad):
-        # the adjoint of the reversed cumulative sum is the cumulative sum
-        return Cumsum.apply(grad, ctx.axis, None), None
-
-
-def _rev_cumsum(t, axis):
-    return _RevCumsum.apply(t, axis)
-
-
-class Cumprod(Function):
-    _array_forward = True
-
-    @staticmethod
-    def forward(ctx, x, axis, npdt):
-        ctx.axis = axis
-        out = get_array_module(x).cumprod(x, axis=axis, dtype=npdt)
-        ctx.save_for_backward(x, out)
-        return out
-
-    @staticmethod
-    def backward(ctx, grad):
-        # d cumprod(x)_j / dx_i = prod_{k <= j, k != i} x_k for i <= j (see _cumprod_grad)
-        x, out = ctx.saved_tensors
-        return _cumprod_grad(x, out, grad, ctx.axis), None, None
-
-
-def _cumprod_grad(x, out, grad, axis):
-    """Gradient of ``out = cumprod(x)`` for the output gradient ``grad``, in Tensor ops.
-
-    Without zeros it is ``revcumsum(grad * out) / x``. With zeros, let z be the first zero of
-    a slice: before z the same formula holds (the terms from z on vanish); at z the
-    gradient is ``sum_{j >= z} grad_j * prod_{k <= j, k != z} x_k``, the reversed cumsum of
-    ``grad * cumprod(x with x_z := 1)``; after z every product contains x_z = 0.
-    """
-    xd = x._data
-    zero = xd == 0
-    if not bool(zero.any()):
-        return _rev_cumsum(grad * out, axis) / x
-    if _state[0]:  # create_graph: the masks below are right in value but not in derivative
-        return _cumprod_grad_differentiable(x, grad, axis)
-    xp = get_array_module(xd)
-    nz = xp.cumsum(zero, axis=axis)
-    before, first = _c(nz == 0), _c(zero & (nz == 1))
-    a = _rev_cumsum(grad * out, axis) / _where(before, x, 1.0)
-    x1 = _where(first, 1.0, x)
-    b = _rev_cumsum(_where(_c(nz >= 1), grad * cumprod(x1, axis), 0.0), axis)
-    return _where(before, a, _where(first, b, 0.0))
-
-
-def _cumprod_grad_differentiable(x, grad, axis):
-    """The same gradient as a polynomial in x that autograd can differentiate again (as
-    PyTorch does for double backward): one term per position k along ``axis``,
-    ``prod(x[:k]) * (grad[k] + sum_{j > k} grad[j] * cumprod(x[k+1:])[j])``."""
-    n = x.shape[axis]
-    lead = (slice(None),) * axis
-    pos = _c(get_array_module(x._data).arange(n).reshape(
-        [n if i == axis else 1 for i in range(x.ndim)]))
-    result = None
-    for k in range(n):
-        gk = grad[lead + (slice(k, k + 1),)]
-        if k + 1 < n:
-            tail = grad[lead + (slice(k + 1, None),)] * cumprod(x[lead + (slice(k + 1, None),)],
-                                                                 axis)
-            gk = gk + tail.sum(dim=axis, keepdim=True)
-        if k > 0:
-            gk = gk * prod(x[lead + (slice(0, k),)], axis, keepdim=True)
-        result = gk if result is None else _where(pos == k, gk, result)
-    return result.expand(*x.shape) if tuple(result.shape) != tuple(x.shape) else result
-
-
-def _cum_args(input, dim, dtype):
-    if dtype is not None:
-        input = input.to(dtype)
-    npdt = np.int64 if input._data.dtype.kind in "biu" else None
-    return input, wrap_dim(dim, input._data.ndim), npdt
-
-
-def cumsum(input, dim, *, dtype=None, out=None):
-    """Cumulative sum along ``dim``; integers and bools accumulate in int64.
-
-    Example:
-        >>> import ember
-        >>> ember.cumsum(ember.tensor([1, 2, 3]), dim=0)
-        tensor([1, 3, 6])
-    """
-    x, axis, npdt = _cum_args(input, dim, dtype)
-    if x._data.ndim == 0:
-        return x.to(_FROM[np.dtype(npdt)]) if npdt else x.clone()
-    return Cumsum.apply(x, axis, npdt)
-
-
-def cumprod(input, dim, *, dtype=None, out=None):
-    """Cumulative product along ``dim``; exact gradients also where ``input`` has zeros.
-
-    Example:
-        >>> import ember
-        >>> ember.cumprod(ember.tensor([1., 2., 3.]), dim=0)
-        tensor([1., 2., 6.])
-    """
-    x, axis, npdt = _cum_args(input, dim, dtype)
-    if x._data.ndim == 0:
-        return x.to(_FROM[np.dtype(npdt)]) if npdt else x.clone()
-    return Cumprod.apply(x, axis, npdt)
+    return _out(r if axes is not None or not keepdim else r.reshape((1,) * input.ndim), out)
 
 
 # --- logical reductions and counting ----------------------------------------------------------
@@ -667,12 +557,12 @@ def all(input, dim=None, keepdim=False, *, out=None):
         >>> ember.tensor([[True, False], [True, True]]).all(dim=1)
         tensor([False,  True])
     """
-    return _logical(input, dim, keepdim, "all")
+    return _out(_logical(input, dim, keepdim, "all"), out)
 
 
 def any(input, dim=None, keepdim=False, *, out=None):
     """True if any element (over ``dim``) is non-zero; bool (uint8 for uint8 input)."""
-    return _logical(input, dim, keepdim, "any")
+    return _out(_logical(input, dim, keepdim, "any"), out)
 
 
 def count_nonzero(input, dim=None):
@@ -771,15 +661,9 @@ def mode(input, dim=-1, keepdim=False):
     return _select(input, idx, ax, keepdim, "mode")
 
 
-from .._dtype import _FROM_NP as _FROM  # noqa: E402
-
 
 register(
     sum=sum, mean=mean, prod=prod, max=max, min=min, amax=amax, amin=amin, argmax=argmax,
-    argmin=argmin, var=var, std=std, norm=norm, cumsum=cumsum, cumprod=cumprod, all=all,
+    argmin=argmin, var=var, std=std, norm=norm, all=all,
     any=any, count_nonzero=count_nonzero, median=median, mode=mode,
-    cumsum_=lambda self, dim, *, dtype=None: inplace(self, cumsum, dim, dtype=dtype),
-    cumprod_=lambda self, dim, *, dtype=None: inplace(self, cumprod, dim, dtype=dtype),
 )
-
-_ = (get_default_dtype, to_dtype)

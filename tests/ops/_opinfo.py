@@ -8,9 +8,9 @@ An entry's ``fn(mod, *xs)`` is written once for both frameworks (``mod`` is ``em
 import numpy as np
 import pytest
 import torch
+from helpers import assert_close, check, check_grad
 
 import ember
-from helpers import assert_close, check, check_grad
 
 
 # --- input domains: each maps (rng, shape) to a float64 array ------------------------------

@@ -342,6 +342,7 @@ def test_integer_inputs_give_default_float():
         ember.set_default_dtype(ember.float32)
     for name in ("abs", "sign", "floor", "square", "relu"):
         assert getattr(ember, name)(x).dtype == ember.int64
+    assert ember.square(ember.tensor([True])).dtype == ember.int64  # as torch
 
 
 # --- hypothesis: broadcasting pairs -----------------------------------------------------------

@@ -69,9 +69,12 @@ def test_gradcheck(op):
 def test_extreme_inputs_are_stable(name):
     x = np.array([[1000.0, 1000.0, -1000.0], [-1e30, 0.0, 1e30], [-np.inf, 0.0, 1.0],
                   [-np.inf, -np.inf, -np.inf]], np.float32)
-    fe = (lambda t: getattr(ember, name)(t, 1))
-    ft = (lambda t: getattr(torch, name)(t, 1)) if name != "softmin" else \
-        (lambda t: torch.nn.functional.softmin(t, 1))
+    def fe(t):
+        return getattr(ember, name)(t, 1)
+
+    def ft(t):
+        f = torch.nn.functional.softmin if name == "softmin" else getattr(torch, name)
+        return f(t, 1)
     with warnings.catch_warnings():
         warnings.simplefilter("error")
         e = fe(ember.tensor(x))
@@ -122,8 +125,8 @@ def test_double_backward_matches_torch():
         (h,) = mod.autograd.grad((g * g).sum(), [x])
         return h.numpy()
     for name in ("softmax", "log_softmax", "logsumexp"):
-        np.testing.assert_allclose(hvp(ember, lambda x: getattr(ember, name)(x, 1)),
-                                   hvp(torch, lambda x: getattr(torch, name)(x, 1)),
+        np.testing.assert_allclose(hvp(ember, lambda x, n=name: getattr(ember, n)(x, 1)),
+                                   hvp(torch, lambda x, n=name: getattr(torch, n)(x, 1)),
                                    rtol=1e-9, atol=1e-12)
 
 
