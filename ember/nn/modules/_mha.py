@@ -8,6 +8,7 @@ have the same names, parameters and state_dict keys.
 import math
 
 from ... import ops as _eops
+from ...autograd.grad_mode import no_grad
 from .._functional import attention as _attn
 from .._functional._attn_fallback import pick
 from ..parameter import Parameter
@@ -19,13 +20,15 @@ __all__ = ["MultiheadAttention", "NonDynamicallyQuantizableLinear"]
 def _xavier_uniform_(t):
     fan_out, fan_in = t.shape[0], t.shape[1] * (math.prod(t.shape[2:]) if t.ndim > 2 else 1)
     a = math.sqrt(6.0 / (fan_in + fan_out))
-    return t.uniform_(-a, a)
+    with no_grad():  # initialising a Parameter in place is not part of any graph
+        return t.uniform_(-a, a)
 
 
 def _xavier_normal_(t):
     fan_in = t.shape[1] * (math.prod(t.shape[2:]) if t.ndim > 2 else 1)
     fan_out = t.shape[0] * (math.prod(t.shape[2:]) if t.ndim > 2 else 1)
-    return t.normal_(0.0, math.sqrt(2.0 / (fan_in + fan_out)))
+    with no_grad():
+        return t.normal_(0.0, math.sqrt(2.0 / (fan_in + fan_out)))
 
 
 class _Linear(Module):
