@@ -1,0 +1,352 @@
+"""``ember.onnx.export``: trace the model, map each recorded op to ONNX nodes, write the file."""
+import io
+import os
+
+import numpy as np
+
+from .._tensor import Tensor
+from . import _trace
+from ._graph import DynInt, Graph, Symbol, PRIMES, dynamize, dynamize_tree, is_dyn
+from .errors import UnsupportedOperatorError
+
+
+class TrainingMode:
+    """PyTorch's ``torch.onnx.TrainingMode`` values."""
+
+    EVAL = "EVAL"
+    PRESERVE = "PRESERVE"
+    TRAINING = "TRAINING"
+
+
+# --- inputs -----------------------------------------------------------------------------------
+def _as_tuple(args):
+    if isinstance(args, Tensor):
+        return (args,), {}
+    args = tuple(args)
+    if args and isinstance(args[-1], dict):
+        return args[:-1], dict(args[-1])
+    return args, {}
+
+
+def _rebuild(obj, it):
+    """The nested structure of ``obj`` with its tensors taken in order from ``it``."""
+    if isinstance(obj, Tensor):
+        return next(it)
+    if isinstance(obj, tuple):
+        return tuple(_rebuild(o, it) for o in obj)
+    if isinstance(obj, list):
+        return [_rebuild(o, it) for o in obj]
+    if isinstance(obj, dict):
+        return {k: _rebuild(v, it) for k, v in obj.items()}
+    return obj
+
+
+def _leaf(array):
+    t = Tensor._make(array)
+    if array.dtype.kind in "fc":
+        t.requires_grad_(True)
+    return t
+
+
+def _axes_of(spec, name):
+    if isinstance(spec, dict):
+        return {int(a): str(n) for a, n in spec.items()}
+    return {int(a): f"{name}_dynamic_axes_{i + 1}" for i, a in enumerate(spec)}
+
+
+def _symbols(dynamic_axes, input_names, arrays):
+    """One Symbol per distinct dynamic-axis name of the inputs."""
+    symbols, by_name = [], {}
+    for i, name in enumerate(input_names[:len(arrays)]):
+        for axis, sname in _axes_of((dynamic_axes or {}).get(name, {}), name).items():
+            axis = axis % arrays[i].ndim
+            size = arrays[i].shape[axis]
+            if sname in by_name:
+                s = by_name[sname]
+                if s.size != size:
+                    raise ValueError(f"dynamic axis '{sname}' has size {s.size} and {size} in "
+                                     "the example inputs")
+                continue
+            if len(symbols) == len(PRIMES):
+                raise ValueError("too many dynamic axes")
+            s = Symbol(sname, name, axis, size, PRIMES[len(symbols)])
+            by_name[sname] = s
+            symbols.append(s)
+    return symbols
+
+
+def _scaled(arrays, input_names, dynamic_axes, symbols):
+    """The example inputs with each dynamic axis tiled ``prime`` times (the second trace)."""
+    by_name = {s.name: s for s in symbols}
+    out = []
+    for i, a in enumerate(arrays):
+        name = input_names[i] if i < len(input_names) else None
+        for axis, sname in _axes_of((dynamic_axes or {}).get(name, {}), name).items():
+            a = np.concatenate([a] * by_name[sname].prime, axis=axis % a.ndim)
+        out.append(a)
+    return out
+
+
+def _run_trace(model, args, kwargs, arrays):
+    leaves = [_leaf(a) for a in arrays]
+    it = iter(leaves)
+    a2 = _rebuild(args, it)
+    k2 = _rebuild(kwargs, it)
+    with _trace.Tracer(model) as tr:
+        out = model(*a2, **k2)
+    return tr, leaves, out
+
+
+# --- mapping context --------------------------------------------------------------------------
+class Ctx:
+    """What a mapping sees of one recorded op: its inputs' ONNX names, parameters (with
+    dynamic sizes as DynInt), shapes and dtypes."""
+
+    def __init__(self, exporter, rec, rec_b):
+        self.ex, self.g, self.rec, self.rec_b = exporter, exporter.g, rec, rec_b
+        self.opset = exporter.g.opset
+
+    @property
+    def module(self):
+        return self.rec.fn
+
+    def _pair(self, i):
+        a = self.rec.args[i] if i < len(self.rec.args) else None
+        b = self.rec_b.args[i] if self.rec_b is not None and i < len(self.rec_b.args) else a
+        return a, b
+
+    def n(self):
+        return len(self.rec.args)
+
+    def tensor(self, i):
+        return self.rec.args[i]
+
+    def is_tensor(self, i):
+        return i < len(self.rec.args) and isinstance(self.rec.args[i], Tensor)
+
+    def x(self, i, like=None):
+        """ONNX name of positional argument ``i`` (a tensor, or a scalar made a constant in the
+        dtype of ``like`` / the first tensor argument)."""
+        a, b = self._pair(i)
+        if isinstance(a, Tensor):
+            return self.ex.name_of(a, b)
+        ref = self.rec.args[like] if like is not None else next(
+            t for t in self.rec.args if isinstance(t, Tensor))
+        return self.g.const(np.asarray(a, dtype=ref._data.dtype))
+
+    def t(self, tensor, tensor_b=None):
+        return self.ex.name_of(tensor, tensor_b if tensor_b is not None else tensor)
+
+    def param(self, i):
+        a, b = self._pair(i)
+        return dynamize_tree(a, b, self.ex.symbols)
+
+    def kw(self, name, default=None):
+        a = self.rec.kwargs.get(name, default)
+        b = self.rec_b.kwargs.get(name, default) if self.rec_b is not None else a
+        return dynamize_tree(a, b, self.ex.symbols)
+
+    def shape(self, i):
+        a, b = self._pair(i)
+        return self.ex.sym_shape(a, b)
+
+    def out_shape(self, j=0):
+        a = self.rec.outs[j]
+        b = self.rec_b.outs[j] if self.rec_b is not None else a
+        return self.ex.sym_shape(a, b)
+
+    def dtype(self, i):
+        return self.rec.args[i]._data.dtype
+
+    def op(self, *a, **k):
+        return self.g.op(*a, **k)
+
+
+class Exporter:
+    def __init__(self, model, opset, symbols):
+        self.model = model
+        self.g = Graph(opset, symbols)
+        self.symbols = symbols
+        self.values = {}
+        self.arrays = {}        # id(ndarray) -> name: a traced value re-wrapped in a new Tensor
+        self.modules = dict(model.named_modules())
+
+    def sym_shape(self, a, b):
+        if b is None or not self.symbols:
+            return list(a.shape)
+        out = []
+        for x, y in zip(a.shape, b.shape):
+            d = dynamize(x, y, self.symbols)
+            if d is None:
+                raise ValueError(f"size {x} (and {y} when the dynamic axes were scaled) is not "
+                                 "a product of the dynamic axes")
+            out.append(d)
+        return out
+
+    def name_of(self, a, b):
+        k = _trace.key(a)
+        name = self.values.get(k)
+        if name is not None:
+            return name
+        name = self.arrays.get(id(a._data))
+        if name is not None:
+            return name
+        return self._constant(a, b)
+
+    def _constant(self, a, b):
+        arr = np.asarray(a._data)
+        if b is not None and b is not a and b.shape != a.shape:
+            flat = arr.reshape(-1)
+            if flat.size and not (flat == flat[0]).all():
+                raise UnsupportedOperatorError(
+                    f"a constant of shape {list(a.shape)} depends on the dynamic axes and is not "
+                    "uniform; it cannot be exported with dynamic_axes")
+            shape = self.sym_shape(a, b)
+            from onnx import numpy_helper
+
+            value = numpy_helper.from_array(np.full((1,), flat[0] if flat.size else 0,
+                                                    dtype=arr.dtype), "value")
+            return self.g.op("ConstantOfShape", [self.g.shape(shape)], value=value)
+        name = self.g.const(arr)
+        self.values[_trace.key(a)] = name
+        return name
+
+    def map_record(self, rec, rec_b):
+        from ._registry import lookup
+
+        mapping = lookup(rec)
+        path = rec.path
+        if mapping is None:
+            mod = self.modules.get(path)
+            where = f"'{path}' ({type(mod).__name__})" if path else \
+                f"the top-level module ({type(self.model).__name__})"
+            kind = "module" if rec.kind == "module" else "op"
+            raise UnsupportedOperatorError(
+                f"Exporting the ember {kind} '{rec.op_name}' to ONNX opset version "
+                f"{self.g.opset} is not supported: no ONNX mapping for "
+                f"{_qual(rec)}; it occurred in module {where}", op=rec.op_name, module_path=path)
+        self.g.scope = "/" + path.replace(".", "/") if path else ""
+        try:
+            names = mapping(Ctx(self, rec, rec_b))
+        except UnsupportedOperatorError as e:
+            if e.module_path is None:
+                mod = self.modules.get(path)
+                where = f"'{path}' ({type(mod).__name__})" if path else \
+                    f"the top-level module ({type(self.model).__name__})"
+                raise UnsupportedOperatorError(f"{e} (ember op '{rec.op_name}' in module "
+                                               f"{where})", op=rec.op_name,
+                                               module_path=path) from None
+            raise
+        if not isinstance(names, (list, tuple)):
+            names = [names]
+        for t, name in zip(rec.outs, names):
+            if t is not None and name is not None:
+                self.values[_trace.key(t)] = name
+                self.arrays[id(t._data)] = name
+
+
+def _qual(rec):
+    fn = rec.fn if rec.kind == "op" else type(rec.fn)
+    return f"{fn.__module__}.{fn.__qualname__}"
+
+
+# --- the public function ----------------------------------------------------------------------
+def export(model, args, f, export_params=True, verbose=False, training=None, input_names=None,
+           output_names=None, dynamic_axes=None, opset_version=17, do_constant_folding=True,
+           keep_initializers_as_inputs=False, **unused):
+    """Export ``model`` to ONNX by tracing one forward run on ``args``; see ``ember.onnx``."""
+    import onnx
+
+    from ._write import fold_constants, make_model
+
+    opset = 17 if opset_version is None else int(opset_version)
+    if opset < 13:
+        raise ValueError(f"ember.onnx.export supports opset_version >= 13, got {opset}")
+    args, kwargs = _as_tuple(args)
+    flat_in = _trace.flatten((args, kwargs))
+    arrays = [np.ascontiguousarray(t._data) for t in flat_in]
+    input_names = list(input_names or [])
+    for i in range(len(input_names), len(arrays)):
+        input_names.append(f"input_{i}" if len(arrays) > 1 else "input")
+    was_training = getattr(model, "training", False)
+    if training in (None, False, TrainingMode.EVAL) or str(training).endswith("EVAL"):
+        model.eval()
+    elif training is True or str(training).endswith("TRAINING"):
+        raise NotImplementedError("ember.onnx.export exports models in eval mode only")
+    try:
+        tr_a, leaves_a, out_a = _run_trace(model, args, kwargs, arrays)
+        symbols = _symbols(dynamic_axes, input_names, arrays)
+        tr_b = out_b = leaves_b = None
+        if symbols:
+            tr_b, leaves_b, out_b = _run_trace(model, args, kwargs,
+                                          _scaled(arrays, input_names, dynamic_axes, symbols))
+            _check_same(tr_a.records, tr_b.records)
+    finally:
+        model.train(was_training)
+    ex = Exporter(model, opset, symbols)
+    g = ex.g
+    for name, leaf in zip(input_names, leaves_a):
+        g.reserve(name)
+        ex.values[_trace.key(leaf)] = name
+    params = _named_tensors(model)
+    for pid, (pname, p) in params.items():
+        g.reserve(pname)
+        ex.values[pid] = pname
+    for i, rec in enumerate(tr_a.records):
+        ex.map_record(rec, tr_b.records[i] if tr_b is not None else None)
+    outs_a = _trace.flatten(out_a)
+    outs_b = _trace.flatten(out_b) if out_b is not None else outs_a
+    output_names = list(output_names or [])
+    for i in range(len(output_names), len(outs_a)):
+        output_names.append(f"output_{i}" if len(outs_a) > 1 else "output")
+    out_info = []
+    for name, ta, tb in zip(output_names, outs_a, outs_b):
+        src = ex.name_of(ta, tb)
+        g.reserve(name)
+        g.nodes.append(("Identity", [src], [name], {}, g.fresh("/Identity")))
+        out_info.append((name, ta._data.dtype, ex.sym_shape(ta, tb)))
+    used_params = {n: np.asarray(p._data) for n, p in params.values()}
+    in_info = [(n, a.dtype, ex.sym_shape(la, lb))
+               for n, a, la, lb in zip(input_names, arrays, leaves_a,
+                                        leaves_b if leaves_b is not None else leaves_a)]
+    if do_constant_folding:
+        fold_constants(g, used_params)
+    proto = make_model(g, in_info, out_info, used_params, export_params,
+                       keep_initializers_as_inputs, dynamic_axes, symbols)
+    if verbose:
+        print(onnx.helper.printable_graph(proto.graph))
+    _save(proto, f)
+    return proto
+
+
+def _named_tensors(model):
+    """id(tensor) -> (state name, tensor) for the model's parameters and buffers."""
+    out = {}
+    for name, p in model.named_parameters():
+        out.setdefault(id(p), (name, p))
+    for name, b in model.named_buffers():
+        if b is not None:
+            out.setdefault(id(b), (name, b))
+    return out
+
+
+def _check_same(ra, rb):
+    if len(ra) != len(rb) or any(a.fn is not b.fn and type(a.fn) is not type(b.fn)
+                                 for a, b in zip(ra, rb)):
+        raise RuntimeError("the model ran a different sequence of ops when the dynamic axes "
+                           "changed size; its control flow depends on the input shape, so it "
+                           "cannot be exported with these dynamic_axes")
+
+
+def _save(proto, f):
+    data = proto.SerializeToString()
+    if isinstance(f, (str, os.PathLike)):
+        with open(f, "wb") as fh:
+            fh.write(data)
+    elif isinstance(f, io.IOBase) or hasattr(f, "write"):
+        f.write(data)
+    else:
+        raise TypeError(f"f must be a path or a writable file object, got {type(f).__name__}")
+
+
+__all__ = ["export", "TrainingMode", "DynInt", "is_dyn"]

@@ -1,0 +1,248 @@
+"""Mappings of elementwise, reduction, product, softmax and activation primitives."""
+import math
+
+import numpy as np
+
+from ..nn._functional import _prims
+from ..nn._functional import _attn_fallback as _attnf
+from ._registry import ops_module
+
+_el, _la, _red, _sel, _sm, _pw, _ornn = (ops_module(n) for n in (
+    "elementwise", "linalg", "reduce", "selection", "softmax", "pointwise", "rnn"))
+from ._registry import op
+from ._trace import TENSOR_METHODS
+from .errors import UnsupportedOperatorError
+
+_BINARY = {_el.Add: "Add", _el.Sub: "Sub", _el.Mul: "Mul", _el.Div: "Div", _la.MatMul: "MatMul"}
+_UNARY = {_el.Neg: "Neg", _el.Exp: "Exp", _el.Log: "Log", _prims.Tanh: "Tanh",
+          _prims.Sigmoid: "Sigmoid", _prims.Relu: "Relu", _prims.Erf: "Erf", _prims.Abs: "Abs",
+          _ornn._Tanh: "Tanh", _ornn._Sigmoid: "Sigmoid", _ornn._Relu: "Relu"}
+if hasattr(_attnf, "_Erf"):
+    _UNARY[_attnf._Erf] = "Erf"
+for _name, _onnx in (("Sqrt", "Sqrt"), ("Rsqrt", None), ("Sin", "Sin"), ("Cos", "Cos"),
+                     ("Abs", "Abs"), ("Tanh", "Tanh"), ("Sigmoid", "Sigmoid"), ("Exp", "Exp"),
+                     ("Log", "Log"), ("Floor", "Floor"), ("Ceil", "Ceil"), ("Sign", "Sign"),
+                     ("Reciprocal", "Reciprocal"), ("Erf", "Erf"), ("Relu", "Relu")):
+    if hasattr(_pw, _name) and _onnx:
+        _UNARY[getattr(_pw, _name)] = _onnx
+
+
+def _binary(cx):
+    a, b = cx.x(0), cx.x(1)
+    return cx.op(_BINARY[cx.rec.fn], [a, b])
+
+
+for _c in _BINARY:
+    op(_c)(_binary)
+
+
+def _unary(cx):
+    return cx.op(_UNARY[cx.rec.fn], [cx.x(0)])
+
+
+for _c in _UNARY:
+    op(_c)(_unary)
+
+
+@op(_el.Pow)
+def _pow(cx):
+    e = cx.rec.args[1]
+    if not cx.is_tensor(1):
+        if e == 2:
+            x = cx.x(0)
+            return cx.op("Mul", [x, x])
+        if e == 0.5:
+            return cx.op("Sqrt", [cx.x(0)])
+        if e == -0.5:
+            return cx.op("Reciprocal", [cx.op("Sqrt", [cx.x(0)])])
+    return cx.op("Pow", [cx.x(0), cx.x(1)])
+
+
+@op(_el.Cast)
+def _cast(cx):
+    from onnx import helper
+
+    return cx.op("Cast", [cx.x(0)], to=helper.np_dtype_to_tensor_dtype(np.dtype(cx.param(1))))
+
+
+# --- reductions ------------------------------------------------------------------------------
+def _axes_list(axes, ndim):
+    if axes is None:
+        return list(range(ndim))
+    if isinstance(axes, int):
+        return [axes % max(ndim, 1)]
+    return [a % max(ndim, 1) for a in axes]
+
+
+def reduce(cx, op_type, x, axes, keepdim):
+    """A Reduce* node with ``axes`` as an input (opset 18+, and ReduceSum from 13) or as an
+    attribute (earlier)."""
+    keep = int(bool(keepdim))
+    if op_type == "ReduceSum" or cx.opset >= 18:
+        return cx.op(op_type, [x, cx.g.i64(axes)], keepdims=keep)
+    return cx.op(op_type, [x], axes=list(axes), keepdims=keep)
+
+
+@op(_red.Sum)
+def _sum(cx):
+    out = reduce(cx, "ReduceSum", cx.x(0), _axes_list(cx.param(1), cx.tensor(0).ndim),
+                 cx.param(2))
+    if cx.param(3) is not None:
+        return _cast_to(cx, out, cx.param(3))
+    return out
+
+
+def _cast_to(cx, name, npdt):
+    from onnx import helper
+
+    return cx.op("Cast", [name], to=helper.np_dtype_to_tensor_dtype(np.dtype(npdt)))
+
+
+@op(_red.Mean)
+def _mean(cx):
+    return reduce(cx, "ReduceMean", cx.x(0), _axes_list(cx.param(1), cx.tensor(0).ndim),
+                  cx.param(2))
+
+
+@op(_red.Amax)
+def _amax(cx):
+    kind = "ReduceMax" if cx.param(3) else "ReduceMin"
+    return reduce(cx, kind, cx.x(0), _axes_list(cx.param(1), cx.tensor(0).ndim), cx.param(2))
+
+
+@op(_red.Var)
+def _var(cx):
+    x = cx.x(0)
+    nd = cx.tensor(0).ndim
+    axes = _axes_list(cx.param(1), nd)
+    keep, corr, take_sqrt = cx.param(2), cx.param(3), cx.param(4)
+    n = math.prod(cx.tensor(0).shape[a] for a in axes)
+    mean = reduce(cx, "ReduceMean", x, axes, True)
+    d = cx.op("Sub", [x, mean])
+    ss = reduce(cx, "ReduceSum", cx.op("Mul", [d, d]), axes, keep)
+    out = cx.op("Div", [ss, cx.g.const(np.asarray(max(n - corr, 0), dtype=cx.dtype(0)))])
+    return cx.op("Sqrt", [out]) if take_sqrt else out
+
+
+# --- softmax ---------------------------------------------------------------------------------
+@op(_sm.Softmax, _prims.Softmax)
+def _softmax(cx):
+    return cx.op("Softmax", [cx.x(0)], axis=int(cx.param(1)))
+
+
+@op(_sm.LogSoftmax, _prims.LogSoftmax)
+def _log_softmax(cx):
+    return cx.op("LogSoftmax", [cx.x(0)], axis=int(cx.param(1)))
+
+
+if hasattr(_attnf, "_Softmax"):
+    @op(_attnf._Softmax)
+    def _softmax_fb(cx):
+        return cx.op("Softmax", [cx.x(0)], axis=int(cx.param(1)) if cx.n() > 1 else -1)
+
+
+@op(_sm.Logsumexp)
+def _lse(cx):
+    x = cx.x(0)
+    axes = _axes_list(cx.param(1), cx.tensor(0).ndim)
+    return reduce(cx, "ReduceLogSumExp", x, axes, cx.param(2)) if cx.opset >= 18 else \
+        cx.op("ReduceLogSumExp", [x], axes=axes, keepdims=int(bool(cx.param(2))))
+
+
+# --- activations -----------------------------------------------------------------------------
+def _clip(cx, x, lo, hi):
+    dt = cx.dtype(0)
+    lo_n = cx.g.const(np.asarray(lo, dtype=dt)) if lo is not None and lo != -math.inf else ""
+    hi_n = cx.g.const(np.asarray(hi, dtype=dt)) if hi is not None and hi != math.inf else ""
+    ins = [x, lo_n, hi_n]
+    while ins and ins[-1] == "":
+        ins.pop()
+    return cx.op("Clip", ins)
+
+
+@op(_prims.Clamp, _pw.Clamp)
+def _clamp(cx):
+    return _clip(cx, cx.x(0), cx.param(1), cx.param(2))
+
+
+@op(_pw.ClampTensor)
+def _clamp_t(cx):
+    x = cx.x(0)
+    if cx.rec.args[1] is not None:
+        x = cx.op("Max", [x, cx.x(1)])
+    if cx.rec.args[2] is not None:
+        x = cx.op("Min", [x, cx.x(2)])
+    return x
+
+
+@op(_prims.Elu)
+def _elu(cx):
+    alpha, scale, input_scale = cx.param(1), cx.param(2), cx.param(3)
+    x = cx.x(0)
+    if input_scale == 1 and scale == 1:
+        return cx.op("Elu", [x], alpha=float(alpha))
+    if input_scale == 1 and abs(scale - 1.0507009873554805) < 1e-9 and \
+            abs(alpha - 1.6732632423543772) < 1e-9:
+        return cx.op("Selu", [x], alpha=float(alpha), gamma=float(scale))
+    if scale == 1 and abs(input_scale * alpha - 1) < 1e-12:
+        return cx.op("Celu", [x], alpha=float(alpha))
+    dt = cx.dtype(0)
+    xs = cx.op("Mul", [x, cx.g.const(np.asarray(input_scale, dt))])
+    e = cx.op("Elu", [xs], alpha=float(alpha))
+    e = cx.op("Div", [e, cx.g.const(np.asarray(input_scale, dt))])
+    pos = cx.op("Greater", [x, cx.g.const(np.asarray(0, dt))])
+    return cx.op("Mul", [cx.op("Where", [pos, x, e]), cx.g.const(np.asarray(scale, dt))])
+
+
+@op(_prims.Softplus)
+def _softplus(cx):
+    beta, threshold = cx.param(1), cx.param(2)
+    x = cx.x(0)
+    dt = cx.dtype(0)
+    if beta == 1:
+        sp = cx.op("Softplus", [x])
+        bx = x
+    else:
+        bx = cx.op("Mul", [x, cx.g.const(np.asarray(beta, dt))])
+        sp = cx.op("Div", [cx.op("Softplus", [bx]), cx.g.const(np.asarray(beta, dt))])
+    lin = cx.op("Greater", [bx, cx.g.const(np.asarray(threshold, dt))])
+    return cx.op("Where", [lin, x, sp])
+
+
+@op(_prims.Hardswish)
+def _hardswish(cx):
+    return cx.op("HardSwish", [cx.x(0)])
+
+
+@op(_sel.Where)
+def _where(cx):
+    return cx.op("Where", [cx.x(0), cx.x(1), cx.x(2)])
+
+
+# --- comparisons recorded from Tensor methods ------------------------------------------------
+_CMP = {"__gt__": ("Greater", False), "__lt__": ("Less", False), "__ge__": ("Less", True),
+        "__le__": ("Greater", True), "__eq__": ("Equal", False), "__ne__": ("Equal", True)}
+
+
+def _cmp(cx):
+    kind, negate = _CMP[cx.rec.fn.__name__]
+    a = cx.x(0)
+    b = cx.x(1, like=0)
+    out = cx.op(kind, [a, b])
+    return cx.op("Not", [out]) if negate else out
+
+
+def _logic(kind):
+    def fn(cx):
+        return cx.op(kind, [cx.x(0), cx.x(1, like=0)])
+    return fn
+
+
+for _n, _m in TENSOR_METHODS.items():
+    if _n in _CMP:
+        op(_m)(_cmp)
+op(TENSOR_METHODS["__and__"])(_logic("And"))
+op(TENSOR_METHODS["__or__"])(_logic("Or"))
+op(TENSOR_METHODS["__invert__"])(lambda cx: cx.op("Not", [cx.x(0)]))
+
+__all__ = ["reduce", "UnsupportedOperatorError"]

@@ -1,0 +1,169 @@
+"""Tracing: run the model once and record every ember primitive it applies.
+
+During tracing ``Function.apply`` (one classmethod on the base class, inherited by every
+primitive) is wrapped so that each call is recorded as ``(Function class, args, kwargs,
+outputs, module path)``. The example inputs are detached copies that require grad, so every op
+that touches them goes through ``apply`` rather than a no-grad fast path. Modules that ONNX
+has a node for as a whole (RNN/LSTM/GRU, BatchNorm in eval) are recorded at module level by a
+forward pre/post hook pair that suspends the recording of their inner ops.
+"""
+from ..autograd import function as _function
+from ..autograd import grad_mode
+from .._tensor import Tensor
+
+_Function = _function.Function
+
+
+class TensorMethod:
+    """A pseudo-primitive: a Tensor method that runs outside ``Function.apply`` (comparisons
+    and logical ops return bool tensors with no graph node) but whose result is data."""
+
+    __module__ = "ember.Tensor"
+
+    def __init__(self, name):
+        self.__name__ = self.__qualname__ = name
+
+
+TENSOR_METHODS = {n: TensorMethod(n) for n in (
+    "__gt__", "__lt__", "__ge__", "__le__", "__eq__", "__ne__", "__and__", "__or__",
+    "__invert__")}
+
+
+class Record:
+    """One traced call: a primitive (``kind == 'op'``) or a whole module (``'module'``)."""
+
+    __slots__ = ("kind", "fn", "args", "kwargs", "outs", "path")
+
+    def __init__(self, kind, fn, args, kwargs, outs, path):
+        self.kind, self.fn, self.args, self.kwargs = kind, fn, args, kwargs
+        self.outs, self.path = outs, path
+
+    @property
+    def op_name(self):
+        return self.fn.__name__ if self.kind == "op" else type(self.fn).__name__
+
+
+def key(t):
+    """The identity of the value a tensor holds: its graph node and output number (an in-place
+    op gives a tensor a new node), or the tensor itself for leaves and non-differentiable
+    outputs."""
+    fn = t._grad_fn
+    if fn is not None:
+        return (id(fn), t._output_nr)
+    return id(t)
+
+
+def flatten(obj):
+    """Tensors of a nested tuple/list/dict structure, in order (None kept out)."""
+    if isinstance(obj, Tensor):
+        return [obj]
+    if isinstance(obj, (tuple, list)):
+        return [t for o in obj for t in flatten(o)]
+    if isinstance(obj, dict):
+        return [t for o in obj.values() for t in flatten(o)]
+    return []
+
+
+def module_level(module):
+    """Whether a module is recorded as one node (its mapping lives in ``_map_modules``)."""
+    from ._map_modules import APPLIES
+
+    pred = APPLIES.get(type(module).__name__)
+    return pred is not None and pred(module)
+
+
+class Tracer:
+    """Context manager that records the ops of one forward run of ``model``."""
+
+    def __init__(self, model):
+        self.model = model
+        self.records = []
+        self.keep = []          # keeps traced tensors (and so their ids) alive
+        self.path = []
+        self.suppress = 0
+        self._handles = []
+
+    # --- hooks ----------------------------------------------------------------------------
+    def _pre(self, name, leaf):
+        def hook(module, args):
+            self.path.append(name)
+            if leaf:
+                if self.suppress == 0:
+                    self._leaf_args = getattr(self, "_leaf_args", {})
+                    self._leaf_args[id(module)] = args
+                self.suppress += 1
+        return hook
+
+    def _post(self, name, leaf):
+        def hook(module, args, out):
+            if leaf:
+                self.suppress -= 1
+                if self.suppress == 0:
+                    args = self._leaf_args.pop(id(module), args)
+                    self._add("module", module, args, {}, out)
+            self.path.pop()
+        return hook
+
+    def current_path(self):
+        return ".".join(p for p in self.path if p)
+
+    def _add(self, kind, fn, args, kwargs, out):
+        outs = list(out) if isinstance(out, tuple) else [out]
+        if kind == "module":
+            outs = flatten(out)
+        self.records.append(Record(kind, fn, args, kwargs, outs, self.current_path()))
+        self.keep.append((args, out))
+
+    # --- context --------------------------------------------------------------------------
+    def __enter__(self):
+        tracer = self
+        orig = _Function.__dict__["apply"].__func__
+        self._orig = orig
+
+        def apply(cls, *args, **kwargs):
+            if tracer.suppress or not cls._array_forward:
+                # a user-defined Function: its inner ops run without grad; record it whole
+                if not cls._array_forward and tracer.suppress == 0:
+                    tracer.suppress += 1
+                    try:
+                        out = orig(cls, *args, **kwargs)
+                    finally:
+                        tracer.suppress -= 1
+                    tracer._add("op", cls, args, kwargs, out)
+                    return out
+                return orig(cls, *args, **kwargs)
+            out = orig(cls, *args, **kwargs)
+            tracer._add("op", cls, args, kwargs, out)
+            return out
+
+        _Function.apply = classmethod(apply)
+        self._methods = {}
+        for name, pseudo in TENSOR_METHODS.items():
+            self._methods[name] = orig_m = getattr(Tensor, name)
+            setattr(Tensor, name, self._method(orig_m, pseudo))
+        for name, m in self.model.named_modules():
+            leaf = module_level(m)
+            self._handles.append(m.register_forward_pre_hook(self._pre(name, leaf)))
+            self._handles.append(m.register_forward_hook(self._post(name, leaf)))
+        self._grad_prev = grad_mode._state[0]
+        grad_mode._state[0] = True
+        return self
+
+    def _method(self, orig, pseudo):
+        tracer = self
+
+        def method(this, *args):
+            out = orig(this, *args)
+            if tracer.suppress == 0 and isinstance(out, Tensor):
+                tracer._add("op", pseudo, (this,) + args, {}, out)
+            return out
+        return method
+
+    def __exit__(self, *exc):
+        _Function.apply = classmethod(self._orig)
+        for name, orig_m in self._methods.items():
+            setattr(Tensor, name, orig_m)
+        for h in self._handles:
+            h.remove()
+        grad_mode._state[0] = self._grad_prev
+        return False
