@@ -10,6 +10,7 @@ import warnings
 
 from ... import ops as _eops
 from ..._tensor import Tensor
+from ...autograd.grad_mode import no_grad
 from ...ops import rnn as _ops
 from ..parameter import Parameter
 from ..utils.rnn import PackedSequence
@@ -76,8 +77,9 @@ class RNNBase(Module):
     def reset_parameters(self):
         """Every weight and bias ~ U(-1/sqrt(hidden_size), 1/sqrt(hidden_size))."""
         stdv = 1.0 / math.sqrt(self.hidden_size) if self.hidden_size > 0 else 0
-        for w in self.parameters():
-            w.uniform_(-stdv, stdv)
+        with no_grad():  # initialising Parameters in place is not part of any graph
+            for w in self.parameters():
+                w.uniform_(-stdv, stdv)
 
     def flatten_parameters(self):
         """A no-op (PyTorch compacts weights for cuDNN here)."""
@@ -412,8 +414,9 @@ class RNNCellBase(Module):
 
     def reset_parameters(self):
         stdv = 1.0 / math.sqrt(self.hidden_size) if self.hidden_size > 0 else 0
-        for w in self.parameters():
-            w.uniform_(-stdv, stdv)
+        with no_grad():  # initialising Parameters in place is not part of any graph
+            for w in self.parameters():
+                w.uniform_(-stdv, stdv)
 
     def _setup(self, name, input, hx, n_states):
         if input.dim() not in (1, 2):
