@@ -129,13 +129,13 @@ class Ctx:
         dtype of ``like`` / the first tensor argument)."""
         a, b = self._pair(i)
         if isinstance(a, Tensor):
-            return self.ex.name_of(a, b)
+            return self.ex.name_of(a, b, self.rec)
         ref = self.rec.args[like] if like is not None else next(
             t for t in self.rec.args if isinstance(t, Tensor))
         return self.g.const(np.asarray(a, dtype=ref._data.dtype))
 
     def t(self, tensor, tensor_b=None):
-        return self.ex.name_of(tensor, tensor_b if tensor_b is not None else tensor)
+        return self.ex.name_of(tensor, tensor_b if tensor_b is not None else tensor, self.rec)
 
     def param(self, i):
         a, b = self._pair(i)
@@ -183,9 +183,16 @@ class Exporter:
             out.append(d)
         return out
 
-    def name_of(self, a, b):
-        k = _trace.key(a)
+    def name_of(self, a, b, rec=None):
+        k = rec.keys.get(id(a)) if rec is not None else None
+        if k is None:
+            k = _trace.key(a)
         name = self.values.get(k)
+        if isinstance(name, tuple):
+            raise UnsupportedOperatorError(
+                f"an output of ember op '{name[0]}' (in module '{name[1]}') that the ONNX "
+                "mapping does not produce (e.g. max-pooling indices, normalisation statistics) "
+                "is used later", op=name[0], module_path=name[1])
         if name is not None:
             return name
         name = self.arrays.get(id(a._data))
@@ -240,8 +247,10 @@ class Exporter:
         if not isinstance(names, (list, tuple)):
             names = [names]
         for t, name in zip(rec.outs, names):
-            if t is not None and name is not None:
-                self.values[_trace.key(t)] = name
+            if t is not None and name is None:
+                self.values.setdefault(rec.keys[id(t)], (rec.op_name, path))
+            elif t is not None:
+                self.values[rec.keys[id(t)]] = name
                 self.arrays[id(t._data)] = name
 
 

@@ -32,7 +32,7 @@ TENSOR_METHODS = {n: TensorMethod(n) for n in (
 class Record:
     """One traced call: a primitive (``kind == 'op'``) or a whole module (``'module'``)."""
 
-    __slots__ = ("kind", "fn", "args", "kwargs", "outs", "path")
+    __slots__ = ("kind", "fn", "args", "kwargs", "outs", "path", "keys")
 
     def __init__(self, kind, fn, args, kwargs, outs, path):
         self.kind, self.fn, self.args, self.kwargs = kind, fn, args, kwargs
@@ -105,14 +105,18 @@ class Tracer:
         return hook
 
     def current_path(self):
-        return ".".join(p for p in self.path if p)
+        return self.path[-1] if self.path else ""
 
     def _add(self, kind, fn, args, kwargs, out):
         outs = list(out) if isinstance(out, tuple) else [out]
         if kind == "module":
             outs = flatten(out)
-        self.records.append(Record(kind, fn, args, kwargs, outs, self.current_path()))
-        self.keep.append((args, out))
+        rec = Record(kind, fn, args, kwargs, outs, self.current_path())
+        # the value identities now: a later in-place op gives a tensor a new node
+        ts = flatten(args) + [o for o in outs if isinstance(o, Tensor)]
+        rec.keys = {id(t): key(t) for t in ts}
+        self.records.append(rec)
+        self.keep.append((args, out, [t._grad_fn for t in ts]))
 
     # --- context --------------------------------------------------------------------------
     def __enter__(self):

@@ -83,7 +83,7 @@ def make_model(g, in_info, out_info, params, export_params, keep_inits_as_inputs
         if name in params and not export_params:
             inputs.append(_value_info(name, arr.dtype, arr.shape, {}))
             continue
-        inits.append(numpy_helper.from_array(np.ascontiguousarray(arr), name))
+        inits.append(numpy_helper.from_array(np.array(arr, order="C"), name))
         if keep_inits_as_inputs:
             inputs.append(_value_info(name, arr.dtype, arr.shape, {}))
     graph = helper.make_graph(nodes, "main_graph", inputs, outputs, inits)
