@@ -130,6 +130,10 @@ class Ctx:
         a, b = self._pair(i)
         if isinstance(a, Tensor):
             return self.ex.name_of(a, b, self.rec)
+        if isinstance(a, np.ndarray):
+            # a primitive handed the raw array of a traced tensor (e.g. embedding indices)
+            name = self.ex.arrays.get(id(a))
+            return name if name is not None else self.g.const(a)
         ref = self.rec.args[like] if like is not None else next(
             t for t in self.rec.args if isinstance(t, Tensor))
         return self.g.const(np.asarray(a, dtype=ref._data.dtype))
@@ -297,6 +301,7 @@ def export(model, args, f, export_params=True, verbose=False, training=None, inp
     for name, leaf in zip(input_names, leaves_a):
         g.reserve(name)
         ex.values[_trace.key(leaf)] = name
+        ex.arrays[id(leaf._data)] = name
     params = _named_tensors(model)
     for pid, (pname, p) in params.items():
         g.reserve(pname)
