@@ -348,3 +348,27 @@ def _pad(a, at, o):
     for ax in reversed(range(n)):
         torch_pads += [pads[ax], pads[ax + n]]
     return F.pad(x, torch_pads, mode=mode, value=value)
+
+
+@kernel("Mod")
+def _mod(a, at, o):
+    x, y = a
+    if at.get("fmod", 0):
+        return ember.fmod(x, y)
+    return ember.remainder(x, y)
+
+
+@kernel("Sqrt")
+def _sqrt(a, at, o):
+    return ember.sqrt(a[0])
+
+
+@kernel("Tile")
+def _tile(a, at, o):
+    return a[0].repeat(*_ints(a[1]))
+
+
+@kernel("Trilu")
+def _trilu(a, at, o):
+    k = _np(a[1]).item() if len(a) > 1 and a[1] is not None else 0
+    return ember.triu(a[0], k) if at.get("upper", 1) else ember.tril(a[0], k)

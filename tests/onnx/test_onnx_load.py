@@ -1,0 +1,137 @@
+"""ember.onnx.load runs models exported by real PyTorch (legacy exporter, dynamo=False), and the
+unsupported-op error names the op and the module path."""
+import io
+import warnings
+
+import numpy as np
+import pytest
+
+onnx = pytest.importorskip("onnx")
+torch = pytest.importorskip("torch")
+
+import ember  # noqa: E402
+import ember.nn as nn  # noqa: E402
+
+
+def _torch_export(model, args, names, dyn, opset=17):
+    f = io.BytesIO()
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        torch.onnx.export(model.eval(), args, f, input_names=names, dynamic_axes=dyn,
+                          opset_version=opset, dynamo=False)
+    return f.getvalue()
+
+
+def _compare(model, make, names, dyn, sizes=(2, 3), opset=17, atol=1e-4):
+    torch.manual_seed(0)
+    data = _torch_export(model, tuple(torch.from_numpy(a) for a in make(sizes[0])), names, dyn,
+                         opset)
+    sess = ember.onnx.load(data)
+    for n in sizes:
+        arrays = make(n)
+        with torch.no_grad():
+            ref = model(*(torch.from_numpy(a) for a in arrays))
+        refs = [ref] if isinstance(ref, torch.Tensor) else [r for r in ref if r is not None]
+        got = sess.run(None, dict(zip(names, arrays)))
+        for g, r in zip(got, refs):
+            if isinstance(r, tuple):
+                continue
+            np.testing.assert_allclose(g, r.numpy(), rtol=1e-4, atol=atol)
+    return sess
+
+
+def _rand(*shape):
+    return np.random.default_rng(sum(shape)).standard_normal(shape).astype(np.float32)
+
+
+def test_torch_seed_cnn():
+    tnn = torch.nn
+    m = tnn.Sequential(tnn.Conv2d(1, 32, 3), tnn.ReLU(), tnn.MaxPool2d(2), tnn.Conv2d(32, 64, 3),
+                       tnn.ReLU(), tnn.MaxPool2d(2), tnn.Flatten(), tnn.Linear(1600, 128),
+                       tnn.ReLU(), tnn.Linear(128, 10))
+    sess = _compare(m, lambda n: [_rand(n, 1, 28, 28)], ["x"], {"x": {0: "b"}})
+    out = sess(ember.tensor(_rand(2, 1, 28, 28)))
+    assert isinstance(out, ember.Tensor) and tuple(out.shape) == (2, 10)
+
+
+def test_torch_norms_activations_pools():
+    tnn = torch.nn
+    m = tnn.Sequential(tnn.Conv2d(3, 8, 3, padding=1, stride=2), tnn.BatchNorm2d(8),
+                       tnn.LeakyReLU(0.2), tnn.AvgPool2d(2), tnn.Conv2d(8, 8, 3, groups=2),
+                       tnn.ELU(), tnn.AdaptiveAvgPool2d(1), tnn.Flatten(), tnn.LayerNorm(8),
+                       tnn.GELU(), tnn.Linear(8, 6), tnn.Hardswish(), tnn.SELU(),
+                       tnn.Softplus(), tnn.Dropout(), tnn.Linear(6, 3), tnn.LogSoftmax(-1))
+    with torch.no_grad():
+        m[1].running_mean.uniform_(-0.2, 0.2)
+        m[1].running_var.uniform_(0.5, 1.5)
+    _compare(m, lambda n: [_rand(n, 3, 16, 16)], ["x"], {"x": {0: "b"}})
+
+
+def test_torch_dcgan_generator():
+    tnn = torch.nn
+    m = tnn.Sequential(tnn.ConvTranspose2d(16, 16, 4, 1, 0, bias=False), tnn.BatchNorm2d(16),
+                       tnn.ReLU(True), tnn.ConvTranspose2d(16, 8, 4, 2, 1, bias=False),
+                       tnn.BatchNorm2d(8), tnn.ReLU(True), tnn.ConvTranspose2d(8, 1, 4, 2, 1),
+                       tnn.Tanh())
+    _compare(m, lambda n: [_rand(n, 16, 1, 1)], ["z"], {"z": {0: "b"}})
+
+
+@pytest.mark.parametrize("cell", ["LSTM", "GRU", "RNN"])
+def test_torch_recurrent(cell):
+    class M(torch.nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.rnn = getattr(torch.nn, cell)(5, 6, num_layers=2, batch_first=True,
+                                               bidirectional=True)
+            self.fc = torch.nn.Linear(12, 3)
+
+        def forward(self, x):
+            return self.fc(self.rnn(x)[0][:, -1])
+
+    _compare(M(), lambda n: [_rand(n, 4, 5)], ["x"], {"x": {0: "b"}})
+
+
+def test_torch_transformer_encoder():
+    tnn = torch.nn
+
+    class M(tnn.Module):
+        def __init__(self):
+            super().__init__()
+            self.emb = tnn.Embedding(30, 16)
+            self.enc = tnn.TransformerEncoder(
+                tnn.TransformerEncoderLayer(16, 2, 32, batch_first=True), 2,
+                enable_nested_tensor=False)
+
+        def forward(self, t):
+            return self.enc(self.emb(t)).mean(1)
+
+    rng = np.random.default_rng(0)
+    _compare(M(), lambda n: [rng.integers(0, 30, (n, 5)).astype(np.int64)], ["t"],
+             {"t": {0: "b"}}, atol=1e-4)
+
+
+def test_ember_runs_its_own_export_with_numpy_and_tensors():
+    ember.manual_seed(0)
+    m = nn.Sequential(nn.Linear(4, 3), nn.ReLU())
+    f = io.BytesIO()
+    ember.onnx.export(m, ember.randn(2, 4), f, input_names=["x"], output_names=["y"])
+    sess = ember.onnx.load(f.getvalue())
+    assert [i.name for i in sess.get_inputs()] == ["x"]
+    x = ember.randn(2, 4)
+    np.testing.assert_allclose(sess(x).numpy(), m(x).detach().numpy(), atol=1e-6)
+    np.testing.assert_allclose(sess.run(["y"], {"x": x.numpy()})[0], m(x).detach().numpy(),
+                               atol=1e-6)
+
+
+class _Odd(nn.Module):
+    def forward(self, x):
+        return ember.cumsum(x, 1)
+
+
+def test_unsupported_op_names_op_and_module_path():
+    m = nn.Sequential(nn.Linear(4, 4), nn.Sequential(nn.ReLU(), _Odd()))
+    with pytest.raises(ember.onnx.UnsupportedOperatorError) as e:
+        ember.onnx.export(m, ember.randn(2, 4), io.BytesIO())
+    msg = str(e.value)
+    assert "Cumsum" in msg and "'1.1'" in msg and "_Odd" in msg
+    assert e.value.op == "Cumsum" and e.value.module_path == "1.1"
