@@ -6,7 +6,7 @@ import numpy as np
 
 from .._tensor import Tensor
 from . import _trace
-from ._graph import DynInt, Graph, Symbol, PRIMES, dynamize, dynamize_tree, is_dyn
+from ._graph import PRIMES, DynInt, Graph, Symbol, dynamize, dynamize_tree, is_dyn
 from .errors import UnsupportedOperatorError
 
 
@@ -303,7 +303,7 @@ def export(model, args, f, export_params=True, verbose=False, training=None, inp
         ex.values[_trace.key(leaf)] = name
         ex.arrays[id(leaf._data)] = name
     params = _named_tensors(model)
-    for pid, (pname, p) in params.items():
+    for pid, (pname, _) in params.items():
         g.reserve(pname)
         ex.values[pid] = pname
     for i, rec in enumerate(tr_a.records):
@@ -324,7 +324,7 @@ def export(model, args, f, export_params=True, verbose=False, training=None, inp
                for n, a, la, lb in zip(input_names, arrays, leaves_a,
                                         leaves_b if leaves_b is not None else leaves_a)]
     if do_constant_folding:
-        fold_constants(g, used_params)
+        fold_constants(g, used_params if export_params else {})
     proto = make_model(g, in_info, out_info, used_params, export_params,
                        keep_initializers_as_inputs, dynamic_axes, symbols)
     if verbose:

@@ -3,15 +3,14 @@ import math
 
 import numpy as np
 
-from ..nn._functional import _prims
 from ..nn._functional import _attn_fallback as _attnf
-from ._registry import ops_module
+from ..nn._functional import _prims
+from ._registry import op, ops_module
+from ._trace import TENSOR_METHODS
+from .errors import UnsupportedOperatorError
 
 _el, _la, _red, _sel, _sm, _pw, _ornn = (ops_module(n) for n in (
     "elementwise", "linalg", "reduce", "selection", "softmax", "pointwise", "rnn"))
-from ._registry import op
-from ._trace import TENSOR_METHODS
-from .errors import UnsupportedOperatorError
 
 _BINARY = {_el.Add: "Add", _el.Sub: "Sub", _el.Mul: "Mul", _el.Div: "Div", _la.MatMul: "MatMul"}
 _UNARY = {_el.Neg: "Neg", _el.Exp: "Exp", _el.Log: "Log", _prims.Tanh: "Tanh",

@@ -4,12 +4,11 @@ import math
 import numpy as np
 
 from ..nn._functional import linear as _lin
-from ._registry import ops_module
+from ._graph import is_dyn
+from ._registry import op, ops_module
+from .errors import UnsupportedOperatorError
 
 _conv, _norm, _pool, _ornn = (ops_module(n) for n in ("conv", "norm", "pool", "rnn"))
-from ._graph import is_dyn
-from ._registry import op
-from .errors import UnsupportedOperatorError
 
 
 def _static(values, what):

@@ -5,14 +5,13 @@ with ONNX's 0 (copy this dim) and -1 (infer) codes where it can, else from ``Sha
 """
 import numpy as np
 
-from ._registry import ops_module
+from ..nn._functional import sparse as _sparse
+from ._graph import INT64_MAX, INT64_MIN, is_dyn
+from ._registry import op, ops_module
+from .errors import UnsupportedOperatorError
 
 _mv, _sh, _ix, _ornn, _cr, _pad = (ops_module(n) for n in (
     "movement", "shape", "indexing", "rnn", "creation", "pad"))
-from ..nn._functional import sparse as _sparse
-from ._graph import INT64_MAX, INT64_MIN, is_dyn
-from ._registry import op
-from .errors import UnsupportedOperatorError
 
 
 def _same(a, b):

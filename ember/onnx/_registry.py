@@ -35,7 +35,7 @@ def module(*names):
 
 def _load():
     if not _loaded:
-        from . import _map_math, _map_nn, _map_shape, _map_modules  # noqa: F401
+        from . import _map_math, _map_modules, _map_nn, _map_shape  # noqa: F401
         _loaded.append(True)
 
 

@@ -62,7 +62,8 @@ class InferenceSession:
         _load_nn()
         self.model = _load_proto(f)
         graph = self.model.graph
-        self.opset = next((o.version for o in self.model.opset_import if o.domain in ("", "ai.onnx")),
+        self.opset = next((o.version for o in self.model.opset_import
+                           if o.domain in ("", "ai.onnx")),
                           13)
         self.consts = {i.name: Tensor._make(numpy_helper.to_array(i).copy())
                        for i in graph.initializer}

@@ -7,9 +7,9 @@ that touches them goes through ``apply`` rather than a no-grad fast path. Module
 has a node for as a whole (RNN/LSTM/GRU, BatchNorm in eval) are recorded at module level by a
 forward pre/post hook pair that suspends the recording of their inner ops.
 """
+from .._tensor import Tensor
 from ..autograd import function as _function
 from ..autograd import grad_mode
-from .._tensor import Tensor
 
 _Function = _function.Function
 

@@ -214,8 +214,25 @@ def test_embedding_transformer_encoder_dynamic_batch_and_seq():
     _check(m, tokens, ["tokens"], {"tokens": {0: "batch", 1: "seq"}}, sizes=(0, 1, 2))
 
 
-def test_multihead_attention():
+@pytest.mark.parametrize("opset", [17, 18])
+def test_multihead_attention(opset):
     ember.manual_seed(12)
     m = nn.MultiheadAttention(16, 4)
     mk = lambda n: [_rand(5, n, 16), _rand(6, n, 16, seed=1), _rand(6, n, 16, seed=2)]  # noqa
-    _check(m, mk, ["q", "k", "v"], {"q": {1: "b"}, "k": {1: "b"}, "v": {1: "b"}})
+    p = _check(m, mk, ["q", "k", "v"], {"q": {1: "b"}, "k": {1: "b"}, "v": {1: "b"}},
+               opset_version=opset)
+    mean = next(n for n in p.graph.node if n.op_type == "ReduceMean")
+    assert (len(mean.input) == 2) == (opset >= 18)  # axes: an input from opset 18
+
+
+def test_export_params_false_and_initializers_as_inputs(tmp_path):
+    ember.manual_seed(13)
+    m = nn.Sequential(nn.Linear(3, 2))
+    path = tmp_path / "m.onnx"
+    ember.onnx.export(m, ember.randn(1, 3), str(path), export_params=False)
+    p = onnx.load(str(path))
+    assert {i.name for i in p.graph.input} >= {"0.weight", "0.bias"}
+    assert not p.graph.initializer
+    ember.onnx.export(m, ember.randn(1, 3), str(path), keep_initializers_as_inputs=True)
+    p = onnx.load(str(path))
+    assert {i.name for i in p.graph.input} >= {i.name for i in p.graph.initializer}
