@@ -236,3 +236,13 @@ def test_export_params_false_and_initializers_as_inputs(tmp_path):
     ember.onnx.export(m, ember.randn(1, 3), str(path), keep_initializers_as_inputs=True)
     p = onnx.load(str(path))
     assert {i.name for i in p.graph.input} >= {i.name for i in p.graph.initializer}
+
+
+@pytest.mark.parametrize("name,shape", [
+    ("CNN", (1, 28, 28)), ("LeNet5", (1, 28, 28)), ("RNNClassifier", (28, 28)),
+    ("DCGANGenerator", (100, 1, 1)), ("DCGANDiscriminator", (1, 28, 28)),
+    ("SmallResNet", (1, 28, 28))])
+def test_ember_models(name, shape):
+    ember.manual_seed(14)
+    m = getattr(ember.models, name)()
+    _check(m, lambda n: [_rand(n, *shape)], ["x"], BATCH, sizes=(2, 3))
