@@ -87,6 +87,12 @@ def _scaled(arrays, input_names, dynamic_axes, symbols):
     return out
 
 
+def _shuffled(arrays):
+    rng = np.random.default_rng(0)
+    return [rng.permutation(a.reshape(-1)).reshape(a.shape) if a.size > 1 else a
+            for a in arrays]
+
+
 def _run_trace(model, args, kwargs, arrays):
     leaves = [_leaf(a) for a in arrays]
     it = iter(leaves)
@@ -218,6 +224,13 @@ class Exporter:
             value = numpy_helper.from_array(np.full((1,), flat[0] if flat.size else 0,
                                                     dtype=arr.dtype), "value")
             return self.g.op("ConstantOfShape", [self.g.shape(shape)], value=value)
+        if b is not None and b is not a and b.shape == a.shape and \
+                not _same_values(arr, np.asarray(b._data)):
+            raise UnsupportedOperatorError(
+                f"a tensor of shape {list(a.shape)} used here depends on the inputs but was "
+                "computed outside ember's traced primitives (e.g. argmax/indices, .numpy(), "
+                ".item() or random values in forward); exporting it would freeze it as a "
+                "constant")
         name = self.g.const(arr)
         self.values[_trace.key(a)] = name
         return name
@@ -258,6 +271,12 @@ class Exporter:
                 self.arrays[id(t._data)] = name
 
 
+def _same_values(a, b):
+    if a.dtype.kind in "fc":
+        return bool(np.array_equal(a, b, equal_nan=True))
+    return bool(np.array_equal(a, b))
+
+
 def _qual(rec):
     fn = rec.fn if rec.kind == "op" else type(rec.fn)
     return f"{fn.__module__}.{fn.__qualname__}"
@@ -289,11 +308,12 @@ def export(model, args, f, export_params=True, verbose=False, training=None, inp
     try:
         tr_a, leaves_a, out_a = _run_trace(model, args, kwargs, arrays)
         symbols = _symbols(dynamic_axes, input_names, arrays)
-        tr_b = out_b = leaves_b = None
-        if symbols:
-            tr_b, leaves_b, out_b = _run_trace(model, args, kwargs,
-                                          _scaled(arrays, input_names, dynamic_axes, symbols))
-            _check_same(tr_a.records, tr_b.records)
+        # a second trace: dynamic axes scaled (to find the symbolic sizes), or the same shapes
+        # with shuffled values (to catch values computed outside the traced ops)
+        second = _scaled(arrays, input_names, dynamic_axes, symbols) if symbols else \
+            _shuffled(arrays)
+        tr_b, leaves_b, out_b = _run_trace(model, args, kwargs, second)
+        _check_same(tr_a.records, tr_b.records)
     finally:
         model.train(was_training)
     ex = Exporter(model, opset, symbols)

@@ -1,4 +1,5 @@
 """Mappings of elementwise, reduction, product, softmax and activation primitives."""
+import importlib.util
 import math
 
 import numpy as np
@@ -243,5 +244,90 @@ for _n, _m in TENSOR_METHODS.items():
 op(TENSOR_METHODS["__and__"])(_logic("And"))
 op(TENSOR_METHODS["__or__"])(_logic("Or"))
 op(TENSOR_METHODS["__invert__"])(lambda cx: cx.op("Not", [cx.x(0)]))
+
+
+def _arg_reduce(cx):
+    """argmax/argmin (first occurrence, as ember/NumPy); ``dim=None`` flattens first."""
+    kind = "ArgMax" if cx.rec.fn.__name__ == "argmax" else "ArgMin"
+    args = list(cx.rec.args[1:])
+    dim = cx.rec.kwargs.get("dim", args[0] if args else None)
+    keep = bool(cx.rec.kwargs.get("keepdim", args[1] if len(args) > 1 else False))
+    x = cx.x(0)
+    nd = cx.tensor(0).ndim
+    if dim is None:
+        flat = cx.op("Reshape", [x, cx.g.i64([-1])])
+        out = cx.op(kind, [flat], axis=0, keepdims=0)
+        if keep:
+            out = cx.op("Reshape", [out, cx.g.i64([1] * nd)])
+        return out
+    return cx.op(kind, [x], axis=int(dim) % max(nd, 1), keepdims=int(keep),
+                 select_last_index=0)
+
+
+op(TENSOR_METHODS["argmax"], TENSOR_METHODS["argmin"])(_arg_reduce)
+
+
+@op(_red._TakeAlong)
+def _take_along(cx):
+    """max/min(dim) values: ReduceMax/ReduceMin (median/mode have no ONNX reduction)."""
+    label = cx.param(4) if cx.n() > 4 else cx.kw("label", "TakeAlong")
+    kind = {"Max": "ReduceMax", "Min": "ReduceMin"}.get(label)
+    if kind is None:
+        raise UnsupportedOperatorError(f"'{label.lower()}' along a dim has no ONNX mapping")
+    return reduce(cx, kind, cx.x(0), [int(cx.param(2)) % cx.tensor(0).ndim], cx.param(3))
+
+
+def _unary_chain(*steps):
+    """A composite of unary ONNX ops and (op, constant) pairs applied in order."""
+    def fn(cx):
+        y = cx.x(0)
+        for st in steps:
+            if isinstance(st, tuple):
+                kind, value = st
+                c = cx.g.const(np.asarray(value, dtype=cx.dtype(0)))
+                y = cx.op(kind, [y, c] if kind != "RSub" else [c, y]) if kind != "RSub" else \
+                    cx.op("Sub", [c, y])
+            elif st == "Square":
+                y = cx.op("Mul", [y, y])
+            else:
+                y = cx.op(st, [y])
+        return y
+    return fn
+
+
+for _name, _steps in (
+        ("Rsqrt", ("Sqrt", "Reciprocal")), ("Square", ("Square",)),
+        ("Log1p", (("Add", 1.0), "Log")), ("Expm1", ("Exp", ("Sub", 1.0))),
+        ("Log2", ("Log", ("Div", math.log(2.0)))), ("Log10", ("Log", ("Div", math.log(10.0)))),
+        ("Exp2", (("Mul", math.log(2.0)), "Exp")), ("Tan", ("Tan",)), ("Atan", ("Atan",)),
+        ("Asin", ("Asin",)), ("Acos", ("Acos",)), ("Sinh", ("Sinh",)), ("Cosh", ("Cosh",)),
+        ("Asinh", ("Asinh",)), ("Acosh", ("Acosh",)), ("Atanh", ("Atanh",)),
+        ("Round", ("Round",)), ("Erfc", ("Erf", ("RSub", 1.0)))):
+    if hasattr(_pw, _name):
+        op(getattr(_pw, _name))(_unary_chain(*_steps))
+
+
+@op(_prims.PNorm)
+def _pnorm(cx):
+    p, dim, keep = cx.param(1), cx.param(2), cx.param(3)
+    axes = [int(dim) % cx.tensor(0).ndim]
+    x = cx.x(0)
+    if p == 2:
+        return reduce(cx, "ReduceL2", x, axes, keep) if cx.opset >= 18 else \
+            cx.op("ReduceL2", [x], axes=axes, keepdims=int(bool(keep)))
+    if p == 1:
+        return reduce(cx, "ReduceL1", x, axes, keep) if cx.opset >= 18 else \
+            cx.op("ReduceL1", [x], axes=axes, keepdims=int(bool(keep)))
+    c = cx.g.const(np.asarray(p, dtype=cx.dtype(0)))
+    s = reduce(cx, "ReduceSum", cx.op("Pow", [cx.op("Abs", [x]), c]), axes, keep)
+    return cx.op("Pow", [s, cx.g.const(np.asarray(1.0 / p, dtype=cx.dtype(0)))])
+
+
+_cum = ops_module("cumulative") if importlib.util.find_spec("ember.ops.cumulative") else _red
+if hasattr(_cum, "Cumsum"):
+    @op(_cum.Cumsum)
+    def _cumsum(cx):
+        out = cx.op("CumSum", [cx.x(0), cx.g.const(np.asarray(int(cx.param(1)), np.int64))])
+        return _cast_to(cx, out, cx.param(2)) if cx.param(2) is not None else out
 
 __all__ = ["reduce", "UnsupportedOperatorError"]

@@ -115,16 +115,16 @@ def _stack(cx):
 
 @op(_ornn._Split)
 def _split(cx):
-    sizes = [int(s) for s in cx.param(1) if True] if cx.n() > 1 else list(cx.kw("sizes"))
+    sizes = list(cx.param(1)) if cx.n() > 1 else list(cx.kw("sizes"))
     dim = cx.param(2) if cx.n() > 2 else cx.kw("dim", 0)
     if any(is_dyn(s) for s in sizes):
         raise UnsupportedOperatorError("split sizes depend on a dynamic axis")
-    outs = cx.op("Split", [cx.x(0), cx.g.i64(sizes)], n_out=len(sizes),
+    outs = cx.op("Split", [cx.x(0), cx.g.i64([int(s) for s in sizes])], n_out=len(sizes),
                  axis=int(dim) % cx.tensor(0).ndim)
     return outs if isinstance(outs, list) else [outs]
 
 
-@op(_sh.SplitViews)
+@op(*[c for c in vars(_sh).values() if isinstance(c, type) and issubclass(c, _sh.SplitViews)])
 def _split_views(cx):
     x = cx.x(0)
     shape = cx.shape(0)

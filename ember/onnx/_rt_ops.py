@@ -372,3 +372,33 @@ def _tile(a, at, o):
 def _trilu(a, at, o):
     k = _np(a[1]).item() if len(a) > 1 and a[1] is not None else 0
     return ember.triu(a[0], k) if at.get("upper", 1) else ember.tril(a[0], k)
+
+
+for _n in ("Tan", "Atan", "Asin", "Acos", "Sinh", "Cosh", "Asinh", "Acosh", "Atanh", "Round"):
+    OPS[_n] = (lambda f: lambda a, at, o: f(a[0]))(getattr(ember, _n.lower()))
+
+
+@kernel("ArgMax", "ArgMin")
+def _argmax(a, at, o):
+    x = a[0]
+    fn = ember.argmax if at["_op"] == "ArgMax" else ember.argmin
+    if at.get("select_last_index", 0):
+        raise NotImplementedError(f"{at['_op']} with select_last_index=1")
+    return fn(x, at.get("axis", 0) % x.ndim, bool(at.get("keepdims", 1)))
+
+
+@kernel("CumSum")
+def _cumsum(a, at, o):
+    x = a[0]
+    ax = int(_np(a[1]).reshape(-1)[0]) % x.ndim
+    if at.get("exclusive", 0) or at.get("reverse", 0):
+        raise NotImplementedError("CumSum with exclusive/reverse")
+    return ember.cumsum(x, ax)
+
+
+@kernel("ReduceL1")
+def _reduce_l1(a, at, o):
+    x = a[0]
+    axes = _ints(a[1]) if len(a) > 1 and a[1] is not None else at.get("axes")
+    axes = tuple(range(x.ndim)) if not axes else tuple(ax % x.ndim for ax in axes)
+    return x.abs().sum(axes, keepdim=bool(at.get("keepdims", 1)))

@@ -26,7 +26,8 @@ class TensorMethod:
 
 TENSOR_METHODS = {n: TensorMethod(n) for n in (
     "__gt__", "__lt__", "__ge__", "__le__", "__eq__", "__ne__", "__and__", "__or__",
-    "__invert__")}
+    "__invert__", "argmax", "argmin")}
+_MODULE_FUNCS = ("argmax", "argmin")   # also patched as ``ember.<name>``
 
 
 class Record:
@@ -70,6 +71,34 @@ def module_level(module):
 
     pred = APPLIES.get(type(module).__name__)
     return pred is not None and pred(module)
+
+
+def _patch_fast_paths():
+    """Route the no-grad fast paths of the elementwise families through ``apply`` so that
+    values that need no gradient (integer inputs, argmax results, masks) are traced too.
+    Returns what to restore."""
+    import importlib
+
+    el = importlib.import_module("ember.ops.elementwise")
+    restore = [(el, "_binary", el._binary)]
+
+    def binary(cls, a, b):
+        a, b = el._prep(a, b)
+        return cls.apply(a, b)
+
+    el._binary = binary
+    for modname, name, fn in (
+            ("ember.ops.binary", "_run", lambda cls, a, b: cls.apply(a, b)),
+            ("ember.ops.pointwise", "_apply", lambda cls, x: cls.apply(x)),
+            ("ember.ops.softmax", "_run", lambda cls, x, axis: cls.apply(x, axis))):
+        try:
+            mod = importlib.import_module(modname)
+        except ImportError:  # pragma: no cover
+            continue
+        if hasattr(mod, name):
+            restore.append((mod, name, getattr(mod, name)))
+            setattr(mod, name, fn)
+    return restore
 
 
 class Tracer:
@@ -145,6 +174,13 @@ class Tracer:
         for name, pseudo in TENSOR_METHODS.items():
             self._methods[name] = orig_m = getattr(Tensor, name)
             setattr(Tensor, name, self._method(orig_m, pseudo))
+        import ember
+
+        self._fast = _patch_fast_paths()
+        self._funcs = {}
+        for name in _MODULE_FUNCS:
+            self._funcs[name] = orig_f = getattr(ember, name)
+            setattr(ember, name, self._method(orig_f, TENSOR_METHODS[name]))
         for name, m in self.model.named_modules():
             leaf = module_level(m)
             self._handles.append(m.register_forward_pre_hook(self._pre(name, leaf)))
@@ -156,10 +192,10 @@ class Tracer:
     def _method(self, orig, pseudo):
         tracer = self
 
-        def method(this, *args):
-            out = orig(this, *args)
+        def method(this, *args, **kwargs):
+            out = orig(this, *args, **kwargs)
             if tracer.suppress == 0 and isinstance(out, Tensor):
-                tracer._add("op", pseudo, (this,) + args, {}, out)
+                tracer._add("op", pseudo, (this,) + args, kwargs, out)
             return out
         return method
 
@@ -167,6 +203,12 @@ class Tracer:
         _Function.apply = classmethod(self._orig)
         for name, orig_m in self._methods.items():
             setattr(Tensor, name, orig_m)
+        import ember
+
+        for name, orig_f in self._funcs.items():
+            setattr(ember, name, orig_f)
+        for mod, name, orig_f in self._fast:
+            setattr(mod, name, orig_f)
         for h in self._handles:
             h.remove()
         grad_mode._state[0] = self._grad_prev

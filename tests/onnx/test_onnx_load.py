@@ -123,9 +123,19 @@ def test_ember_runs_its_own_export_with_numpy_and_tensors():
                                atol=1e-6)
 
 
+class _Cube(ember.autograd.Function):
+    @staticmethod
+    def forward(ctx, x):
+        return x * x * x
+
+    @staticmethod
+    def backward(ctx, grad):
+        raise NotImplementedError
+
+
 class _Odd(nn.Module):
     def forward(self, x):
-        return ember.cumsum(x, 1)
+        return _Cube.apply(x)
 
 
 def test_unsupported_op_names_op_and_module_path():
@@ -133,5 +143,14 @@ def test_unsupported_op_names_op_and_module_path():
     with pytest.raises(ember.onnx.UnsupportedOperatorError) as e:
         ember.onnx.export(m, ember.randn(2, 4), io.BytesIO())
     msg = str(e.value)
-    assert "Cumsum" in msg and "'1.1'" in msg and "_Odd" in msg
-    assert e.value.op == "Cumsum" and e.value.module_path == "1.1"
+    assert "_Cube" in msg and "'1.1'" in msg and "_Odd" in msg
+    assert e.value.op == "_Cube" and e.value.module_path == "1.1"
+
+
+def test_value_computed_outside_traced_ops_is_refused():
+    class M(nn.Module):
+        def forward(self, x):
+            return x + ember.tensor(x.detach().numpy().argsort(1).astype("float32"))
+
+    with pytest.raises(ember.onnx.UnsupportedOperatorError, match="outside ember's traced"):
+        ember.onnx.export(M(), ember.randn(2, 5), io.BytesIO())
