@@ -161,23 +161,40 @@ def test_rnn_classifiers(cell, bidirectional, batch_first):
     assert _ops(p).count(cell) == 2
 
 
-def test_lstm_with_initial_state_and_all_outputs():
+@pytest.mark.parametrize("cell", ["LSTM", "GRU", "RNN"])
+def test_recurrent_initial_state_all_outputs_dynamic_seq_and_batch(cell):
     ember.manual_seed(9)
-    m = nn.LSTM(5, 4, num_layers=2, bidirectional=True)
-    mk = lambda n: [_rand(3, n, 5), _rand(4, n, 4, seed=1), _rand(4, n, 4, seed=2)]  # noqa
-    m.eval()
-    args = [ember.tensor(a) for a in mk(2)]
+    m = getattr(nn, cell)(5, 4, num_layers=2, bidirectional=True).eval()
+    lstm = cell == "LSTM"
+    names = ["x", "h0"] + (["c0"] if lstm else [])
+
+    def mk(t, n):
+        return [_rand(t, n, 5), _rand(4, n, 4, seed=1), _rand(4, n, 4, seed=2)][:len(names)]
+
+    a = [ember.tensor(v) for v in mk(3, 2)]
     f = io.BytesIO()
-    ember.onnx.export(m, (args[0], (args[1], args[2])), f, input_names=["x", "h0", "c0"],
-                      output_names=["y", "hn", "cn"],
-                      dynamic_axes={"x": {1: "b"}, "h0": {1: "b"}, "c0": {1: "b"}})
-    sess = ort.InferenceSession(f.getvalue())
-    for n in (2, 3):
-        a = mk(n)
-        y, (h, c) = m(ember.tensor(a[0]), (ember.tensor(a[1]), ember.tensor(a[2])))
-        got = sess.run(None, {"x": a[0], "h0": a[1], "c0": a[2]})
-        for g, r in zip(got, (y, h, c)):
-            np.testing.assert_allclose(g, r.detach().numpy(), rtol=1e-4, atol=1e-5)
+    ember.onnx.export(m, (a[0], (a[1], a[2]) if lstm else a[1]), f, input_names=names,
+                      dynamic_axes={"x": {0: "seq", 1: "b"}, "h0": {1: "b"}, "c0": {1: "b"}})
+    onnx.checker.check_model(onnx.load_from_string(f.getvalue()), full_check=True)
+    sess, mine = ort.InferenceSession(f.getvalue()), ember.onnx.load(f.getvalue())
+    for t, n in ((3, 2), (6, 3), (1, 1)):
+        v = mk(t, n)
+        ts = [ember.tensor(x) for x in v]
+        y, hid = m(ts[0], (ts[1], ts[2]) if lstm else ts[1])
+        refs = [y] + (list(hid) if lstm else [hid])
+        feed = dict(zip(names, v))
+        for got in (sess.run(None, feed), mine.run(None, feed)):
+            for g, r in zip(got, refs):
+                np.testing.assert_allclose(g, r.detach().numpy(), rtol=1e-4, atol=1e-5)
+
+
+@pytest.mark.parametrize("opset", [13, 15])
+def test_older_opsets(opset):
+    ember.manual_seed(15)
+    m = nn.Sequential(nn.Linear(4, 8), nn.LayerNorm(8), nn.GELU(), nn.Linear(8, 3),
+                      nn.Softmax(-1))
+    p = _check(m, lambda n: [_rand(n, 4)], ["x"], {"x": [0]}, opset_version=opset)
+    assert "LayerNormalization" not in _ops(p) and p.opset_import[0].version == opset
 
 
 def test_rnn_classifier_model():

@@ -110,6 +110,25 @@ def test_torch_transformer_encoder():
              {"t": {0: "b"}}, atol=1e-4)
 
 
+def test_torch_multihead_attention_and_lstm_with_state():
+    mha = torch.nn.MultiheadAttention(16, 4)
+    sess = _compare(mha, lambda n: [_rand(5, n, 16)] * 3, ["q", "k", "v"],
+                    {k: {1: "b"} for k in "qkv"})
+    assert len(sess.get_outputs()) == 2
+
+    class M(torch.nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.lstm = torch.nn.LSTM(4, 5, 2)
+
+        def forward(self, x, h, c):
+            y, (hn, cn) = self.lstm(x, (h, c))
+            return y, hn, cn
+
+    _compare(M(), lambda n: [_rand(3, n, 4), _rand(2, n, 5) * 0.5, _rand(2, n, 5) * 0.1],
+             ["x", "h", "c"], {k: {1: "b"} for k in "xhc"})
+
+
 def test_ember_runs_its_own_export_with_numpy_and_tensors():
     ember.manual_seed(0)
     m = nn.Sequential(nn.Linear(4, 3), nn.ReLU())
