@@ -35,6 +35,18 @@ def export(model, args, f, export_params=True, verbose=False, training=None, inp
     Raises:
         UnsupportedOperatorError: an op met while tracing has no ONNX mapping; the message
             names the op and the module path where it occurred.
+
+    Example:
+        >>> import io
+        >>> import ember
+        >>> model = ember.nn.Sequential(ember.nn.Linear(4, 2), ember.nn.ReLU())
+        >>> f = io.BytesIO()
+        >>> proto = ember.onnx.export(model, ember.randn(3, 4), f, input_names=["x"],
+        ...                           dynamic_axes={"x": {0: "batch"}})
+        >>> [n.op_type for n in proto.graph.node]
+        ['Gemm', 'Relu']
+        >>> ember.onnx.load(f.getvalue())(ember.ones(5, 4)).shape
+        ember.Size([5, 2])
     """
     from ._export import export as _export
 

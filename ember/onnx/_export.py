@@ -289,7 +289,7 @@ def export(model, args, f, export_params=True, verbose=False, training=None, inp
     """Export ``model`` to ONNX by tracing one forward run on ``args``; see ``ember.onnx``."""
     import onnx
 
-    from ._write import fold_constants, make_model
+    from ._write import drop_identities, fold_constants, make_model
 
     opset = 17 if opset_version is None else int(opset_version)
     if opset < 13:
@@ -334,15 +334,25 @@ def export(model, args, f, export_params=True, verbose=False, training=None, inp
     for i in range(len(output_names), len(outs_a)):
         output_names.append(f"output_{i}" if len(outs_a) > 1 else "output")
     out_info = []
+    produced = {o for n in g.nodes for o in n[2]}
+    renamed = {}
     for name, ta, tb in zip(output_names, outs_a, outs_b):
         src = ex.name_of(ta, tb)
         g.reserve(name)
-        g.nodes.append(("Identity", [src], [name], {}, g.fresh("/Identity")))
+        if src in produced and src not in renamed:
+            renamed[src] = name  # the producing node writes the graph output directly
+        else:
+            g.nodes.append(("Identity", [renamed.get(src, src)], [name], {},
+                            g.fresh("/Identity")))
         out_info.append((name, ta._data.dtype, ex.sym_shape(ta, tb)))
+    if renamed:
+        g.nodes = [(t, [renamed.get(i, i) for i in ins], [renamed.get(o, o) for o in outs], a, nm)
+                   for t, ins, outs, a, nm in g.nodes]
     used_params = {n: np.asarray(p._data) for n, p in params.values()}
     in_info = [(n, a.dtype, ex.sym_shape(la, lb))
                for n, a, la, lb in zip(input_names, arrays, leaves_a,
                                         leaves_b if leaves_b is not None else leaves_a)]
+    drop_identities(g, set(output_names))
     if do_constant_folding:
         fold_constants(g, used_params if export_params else {})
     proto = make_model(g, in_info, out_info, used_params, export_params,

@@ -30,6 +30,21 @@ def fold_constants(g, params):
     g.nodes = kept
 
 
+def drop_identities(g, outputs):
+    """Remove Identity nodes (dropout in eval, aliases, clones) by wiring their consumers to
+    their input; those that write a graph output stay."""
+    alias = {}
+    kept = []
+    for node in g.nodes:
+        op_type, ins, outs, attrs, name = node
+        ins = [alias.get(i, i) for i in ins]
+        if op_type == "Identity" and outs[0] not in outputs:
+            alias[outs[0]] = ins[0]
+            continue
+        kept.append((op_type, ins, outs, attrs, name))
+    g.nodes = kept
+
+
 def _value_info(name, dtype, shape, dim_names):
     from onnx import helper
 
