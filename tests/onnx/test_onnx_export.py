@@ -263,3 +263,37 @@ def test_ember_models(name, shape):
     ember.manual_seed(14)
     m = getattr(ember.models, name)()
     _check(m, lambda n: [_rand(n, *shape)], ["x"], BATCH, sizes=(2, 3))
+
+
+class _Positional(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.register_buffer("pe", ember.randn(1, 50, 8))
+        self.lin = nn.Linear(8, 8)
+
+    def forward(self, x):
+        t = x.size(1)
+        y = self.lin(x + self.pe[:, :t])
+        return y.reshape(x.shape[0] * t, 8).reshape(-1, t, 2, 4).sum(-1)
+
+
+def test_sizes_derived_from_dynamic_axes_become_shape_ops():
+    ember.manual_seed(16)
+    sizes = iter([(2, 5), (2, 5), (3, 7), (1, 1)])
+
+    def mk(_):
+        b, t = next(sizes)
+        return [_rand(b, t, 8)]
+
+    p = _check(_Positional(), mk, ["x"], {"x": {0: "b", 1: "t"}}, sizes=(0, 1, 2))
+    assert "Shape" in _ops(p)
+
+
+def test_shape_dependent_nonuniform_constant_is_refused():
+    class M(nn.Module):
+        def forward(self, x):
+            return x + ember.arange(x.shape[1]).float()
+
+    with pytest.raises(ember.onnx.UnsupportedOperatorError, match="dynamic axes"):
+        ember.onnx.export(M(), ember.randn(2, 3), io.BytesIO(), input_names=["x"],
+                          dynamic_axes={"x": {1: "t"}})
