@@ -144,12 +144,16 @@ def _rnn(cx):
     mode = "RNN" if kind == "RNN" else kind
     h, dirs = m.hidden_size, 2 if m.bidirectional else 1
     x_t = cx.tensor(0)
-    if x_t.ndim != 3:
+    if not hasattr(x_t, "ndim") or x_t.ndim not in (2, 3):
         from .errors import UnsupportedOperatorError
 
-        raise UnsupportedOperatorError(f"{kind} export needs a batched 3-D input")
+        raise UnsupportedOperatorError(f"{kind} export needs a 2-D or 3-D tensor input "
+                                       "(packed sequences are not supported)")
+    unbatched = x_t.ndim == 2
     x = cx.x(0)
-    if m.batch_first:
+    if unbatched:  # (L, H_in) -> (L, 1, H_in); states (D*layers, H) -> (D*layers, 1, H)
+        x = cx.op("Unsqueeze", [x, cx.g.i64([1])])
+    elif m.batch_first:
         x = cx.op("Transpose", [x], perm=[1, 0, 2])
     hx = cx.rec.args[1] if len(cx.rec.args) > 1 else None
     h0 = c0 = None
@@ -159,6 +163,9 @@ def _rnn(cx):
             if mode == "LSTM" else cx.x(1)
         if c0_t is not None:
             c0 = cx.t(c0_t, cx.rec_b.args[1][1] if cx.rec_b else None)
+        if unbatched:
+            h0 = cx.op("Unsqueeze", [h0, cx.g.i64([1])])
+            c0 = cx.op("Unsqueeze", [c0, cx.g.i64([1])]) if c0 is not None else None
     hs, cs = [], []
     for layer in range(m.num_layers):
         y, yh, yc = _rnn_layer(cx, m, mode, layer, x, h0, c0, h, dirs)
@@ -168,12 +175,14 @@ def _rnn(cx):
         # Y (seq, dirs, batch, h) -> (seq, batch, dirs * h)
         y = cx.op("Transpose", [y], perm=[0, 2, 1, 3])
         x = cx.op("Reshape", [y, cx.g.i64([0, 0, -1])])
-    out = cx.op("Transpose", [x], perm=[1, 0, 2]) if m.batch_first else x
+    out = cx.op("Transpose", [x], perm=[1, 0, 2]) if m.batch_first and not unbatched else x
     h_n = hs[0] if len(hs) == 1 else cx.op("Concat", hs, axis=0)
-    if mode == "LSTM":
-        c_n = cs[0] if len(cs) == 1 else cx.op("Concat", cs, axis=0)
-        return [out, h_n, c_n]
-    return [out, h_n]
+    c_n = (cs[0] if len(cs) == 1 else cx.op("Concat", cs, axis=0)) if mode == "LSTM" else None
+    if unbatched:
+        sq = lambda t: cx.op("Squeeze", [t, cx.g.i64([1])])  # noqa: E731
+        out, h_n = sq(out), sq(h_n)
+        c_n = sq(c_n) if c_n is not None else None
+    return [out, h_n, c_n] if mode == "LSTM" else [out, h_n]
 
 
 def _rnn_layer(cx, m, mode, layer, x, h0, c0, h, dirs):

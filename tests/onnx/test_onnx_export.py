@@ -188,6 +188,13 @@ def test_recurrent_initial_state_all_outputs_dynamic_seq_and_batch(cell):
                 np.testing.assert_allclose(g, r.detach().numpy(), rtol=1e-4, atol=1e-5)
 
 
+@pytest.mark.parametrize("cell", ["LSTM", "GRU"])
+def test_recurrent_unbatched_input(cell):
+    ember.manual_seed(17)
+    m = getattr(nn, cell)(3, 4, num_layers=2, batch_first=True)
+    _check(m, lambda t: [_rand(t, 3)], ["x"], {"x": {0: "seq"}}, sizes=(4, 2, 6))
+
+
 @pytest.mark.parametrize("opset", [13, 15])
 def test_older_opsets(opset):
     ember.manual_seed(15)
