@@ -217,3 +217,15 @@ def _constant_pad(cx):
     hi = [int(p[1]) for p in pads]
     value = cx.g.const(np.asarray(cx.param(2), dtype=cx.dtype(0)))
     return cx.op("Pad", [cx.x(0), cx.g.i64(lo + hi), value], mode="constant")
+
+
+@op(_pad.AxisGather)
+def _axis_gather(cx):
+    """``take(idx, axis)`` with a constant index (reflect/replicate padding, nearest
+    upsampling): a Gather; the index depends on the axis size, so that axis must be static."""
+    idx = cx.rec.args[1]
+    idx_b = cx.rec_b.args[1] if cx.rec_b is not None else idx
+    if np.shape(idx) != np.shape(idx_b) or not np.array_equal(idx, idx_b):
+        raise UnsupportedOperatorError("an index gather along a dynamic axis")
+    axis = int(cx.param(2)) % cx.tensor(0).ndim
+    return cx.op("Gather", [cx.x(0), cx.g.const(np.asarray(idx, dtype=np.int64))], axis=axis)

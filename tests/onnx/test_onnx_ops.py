@@ -64,3 +64,50 @@ def test_op(name):
     ref = fn(x).numpy()
     np.testing.assert_allclose(sess.run(None, {"x": x.numpy()})[0], ref, rtol=1e-5, atol=1e-5)
     np.testing.assert_allclose(mine.run(None, {"x": x.numpy()})[0], ref, rtol=1e-5, atol=1e-5)
+
+
+LAYERS = {
+    "upsample": (lambda: nn.Sequential(nn.Upsample(scale_factor=2),
+                                       nn.Upsample(scale_factor=2, mode="bilinear")),
+                 [(2, 3, 4, 4)], {"i0": {0: "b"}}),
+    "conv1d": (lambda: nn.Sequential(nn.Conv1d(3, 4, 3, padding=1), nn.BatchNorm1d(4),
+                                     nn.MaxPool1d(2), nn.AvgPool1d(2)), [(2, 3, 16)],
+               {"i0": {0: "b"}}),
+    "conv3d": (lambda: nn.Sequential(nn.Conv3d(2, 3, 3, padding=1), nn.BatchNorm3d(3),
+                                     nn.MaxPool3d(2), nn.AdaptiveAvgPool3d(1)),
+               [(2, 2, 6, 6, 6)], {"i0": {0: "b"}}),
+    "transformer": (lambda: nn.Transformer(16, 2, 1, 1, 32), [(5, 2, 16), (4, 2, 16)],
+                    {"i0": {1: "b"}, "i1": {1: "b"}}),
+    "adaptive": (lambda: nn.Sequential(nn.AdaptiveAvgPool2d((2, 3)), nn.AdaptiveMaxPool2d(1)),
+                 [(2, 3, 8, 9)], {"i0": {0: "b"}}),
+    "pixel_shuffle": (lambda: nn.PixelShuffle(2), [(2, 8, 3, 3)], {"i0": {0: "b"}}),
+    "instance_group_norm": (lambda: nn.Sequential(nn.InstanceNorm2d(3, affine=True),
+                                                  nn.GroupNorm(1, 3)),
+                            [(2, 3, 5, 5)], {"i0": {0: "b"}}),
+    "pads": (lambda: nn.Sequential(nn.ZeroPad2d(1), nn.ReflectionPad2d(1)), [(2, 3, 5, 5)],
+             {"i0": {0: "b"}}),
+    "activations": (lambda: nn.Sequential(nn.Tanhshrink(), nn.Softsign(), nn.LogSigmoid(),
+                                          nn.Threshold(0.1, 20.0)), [(2, 3, 4)],
+                    {"i0": {0: "b"}}),
+}
+
+
+@pytest.mark.parametrize("name", sorted(LAYERS))
+def test_layer(name):
+    build, shapes, dyn = LAYERS[name]
+    ember.manual_seed(1)
+    m = build().eval()
+    names = [f"i{k}" for k in range(len(shapes))]
+    f = io.BytesIO()
+    ember.onnx.export(m, tuple(ember.randn(*s) for s in shapes), f, input_names=names,
+                      dynamic_axes=dyn)
+    onnx.checker.check_model(onnx.load_from_string(f.getvalue()), full_check=True)
+    sess, mine = ort.InferenceSession(f.getvalue()), ember.onnx.load(f.getvalue())
+    for batch in (1, 3):
+        xs = [ember.randn(*[batch if i == list(dyn.get(n, {0: 0}))[0] else d
+                            for i, d in enumerate(s)]) for n, s in zip(names, shapes)]
+        ref = m(*xs)
+        ref = (ref[0] if isinstance(ref, tuple) else ref).detach().numpy()
+        feed = {n: x.numpy() for n, x in zip(names, xs)}
+        np.testing.assert_allclose(sess.run(None, feed)[0], ref, rtol=1e-4, atol=1e-5)
+        np.testing.assert_allclose(mine.run(None, feed)[0], ref, rtol=1e-4, atol=1e-5)
