@@ -274,14 +274,21 @@ def _slice(a, at, o):
     axes = _ints(a[3]) if len(a) > 3 and a[3] is not None else list(range(len(starts)))
     steps = _ints(a[4]) if len(a) > 4 and a[4] is not None else [1] * len(starts)
     idx = [slice(None)] * x.ndim
+    backwards = []
     for s, e, ax, st in zip(starts, ends, axes, steps):
         n = x.shape[ax % x.ndim]
         s = max(min(s, n), -n - 1) if st > 0 else max(min(s, n - 1), -n - 1)
         e = max(min(e, n), -n - 1)
         if st < 0 and e < -n:
             e = None
+        if st < 0:  # ember slices step forward only: gather the positions instead
+            backwards.append((ax % x.ndim, np.arange(n)[slice(s, e, st)]))
+            continue
         idx[ax % x.ndim] = slice(s, e, st)
-    return x[tuple(idx)]
+    out = x[tuple(idx)]
+    for ax, pos in backwards:
+        out = ember.index_select(out, ax, _make(pos.astype(np.int64)))
+    return out
 
 
 @kernel("Gather")
@@ -344,10 +351,22 @@ def _pad(a, at, o):
     mode = at.get("mode", "constant")
     mode = mode.decode() if isinstance(mode, bytes) else mode
     n = x.ndim
+    if len(a) > 3 and a[3] is not None:  # axes (opset 18)
+        axes = [ax % n for ax in _ints(a[3])]
+        full = [0] * (2 * n)
+        for k, ax in enumerate(axes):
+            full[ax], full[ax + n] = pads[k], pads[k + len(axes)]
+        pads = full
     torch_pads = []
     for ax in reversed(range(n)):
         torch_pads += [pads[ax], pads[ax + n]]
-    return F.pad(x, torch_pads, mode=mode, value=value)
+    if mode != "constant":
+        while len(torch_pads) > 2 and torch_pads[-2:] == [0, 0]:
+            torch_pads = torch_pads[:-2]  # reflect/replicate pad only the trailing dims
+    mode = {"edge": "replicate", "wrap": "circular"}.get(mode, mode)
+    if mode == "constant":
+        return F.pad(x, torch_pads, mode=mode, value=value)
+    return F.pad(x, torch_pads, mode=mode)
 
 
 @kernel("Mod")
@@ -402,3 +421,77 @@ def _reduce_l1(a, at, o):
     axes = _ints(a[1]) if len(a) > 1 and a[1] is not None else at.get("axes")
     axes = tuple(range(x.ndim)) if not axes else tuple(ax % x.ndim for ax in axes)
     return x.abs().sum(axes, keepdim=bool(at.get("keepdims", 1)))
+
+
+@kernel("DepthToSpace")
+def _depth_to_space(a, at, o):
+    x = a[0]
+    b = at["blocksize"]
+    n, c, h, w = x.shape
+    mode = at.get("mode", b"DCR")
+    mode = mode.decode() if isinstance(mode, bytes) else mode
+    if mode == "DCR":
+        y = x.reshape(n, b, b, c // (b * b), h, w).permute(0, 3, 4, 1, 5, 2)
+    else:
+        y = x.reshape(n, c // (b * b), b, b, h, w).permute(0, 1, 4, 2, 5, 3)
+    return y.reshape(n, c // (b * b), h * b, w * b)
+
+
+@kernel("SpaceToDepth")
+def _space_to_depth(a, at, o):
+    x = a[0]
+    b = at["blocksize"]
+    n, c, h, w = x.shape
+    y = x.reshape(n, c, h // b, b, w // b, b).permute(0, 3, 5, 1, 2, 4)
+    return y.reshape(n, c * b * b, h // b, w // b)
+
+
+@kernel("InstanceNormalization")
+def _instance_norm(a, at, o):
+    x, scale, bias = a
+    return F.instance_norm(x, weight=scale, bias=bias, eps=at.get("epsilon", 1e-5))
+
+
+def _str(v, default):
+    v = default if v is None else v
+    return v.decode() if isinstance(v, bytes) else v
+
+
+@kernel("Resize")
+def _resize(a, at, o):
+    """Nearest and (bi/tri)linear resizing of the spatial dims (N and C unchanged)."""
+    x = a[0]
+    nd = x.ndim - 2
+    scales = a[2] if len(a) > 2 and a[2] is not None and a[2].numel() else None
+    sizes = a[3] if len(a) > 3 and a[3] is not None and a[3].numel() else None
+    if sizes is not None:
+        size = _ints(sizes)[2:]
+        scale_f = None
+    else:
+        sc = [float(v) for v in _np(scales).reshape(-1)]
+        if sc[:2] != [1.0, 1.0]:
+            raise NotImplementedError("Resize of the batch or channel dims")
+        scale_f = sc[2:]
+        size = [int(math.floor(n * f)) for n, f in zip(x.shape[2:], scale_f)]
+    mode = _str(at.get("mode"), "nearest")
+    ct = _str(at.get("coordinate_transformation_mode"), "half_pixel")
+    if mode == "nearest":
+        nm = _str(at.get("nearest_mode"), "round_prefer_floor")
+        out = x
+        for i, (n, m) in enumerate(zip(x.shape[2:], size)):
+            f = scale_f[i] if scale_f else m / n
+            j = np.arange(m, dtype=np.float64)
+            src = (j + 0.5) / f - 0.5 if ct in ("half_pixel", "pytorch_half_pixel") else j / f
+            if ct == "align_corners":
+                src = j * (n - 1) / max(m - 1, 1)
+            src = np.floor(src) if nm == "floor" else (
+                np.ceil(src) if nm == "ceil" else (
+                    np.ceil(src - 0.5) if nm == "round_prefer_floor" else np.floor(src + 0.5)))
+            idx = np.clip(src, 0, n - 1).astype(np.int64)
+            out = ember.index_select(out, 2 + i, _make(idx))
+        return out
+    if mode == "linear":
+        kind = {1: "linear", 2: "bilinear", 3: "trilinear"}[nd]
+        return F.interpolate(x, size=tuple(size), mode=kind,
+                             align_corners=ct == "align_corners")
+    raise NotImplementedError(f"Resize mode '{mode}'")

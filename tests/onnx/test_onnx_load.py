@@ -173,3 +173,36 @@ def test_value_computed_outside_traced_ops_is_refused():
 
     with pytest.raises(ember.onnx.UnsupportedOperatorError, match="outside ember's traced"):
         ember.onnx.export(M(), ember.randn(2, 5), io.BytesIO())
+
+
+TORCH_LAYERS = {
+    "upsample": (lambda t: t.Sequential(t.Upsample(scale_factor=2),
+                                        t.Upsample(scale_factor=2, mode="bilinear")),
+                 (2, 3, 4, 4)),
+    "instance_group_norm": (lambda t: t.Sequential(t.InstanceNorm2d(3, affine=True),
+                                                   t.GroupNorm(1, 3)), (2, 3, 5, 5)),
+    "pads": (lambda t: t.Sequential(t.ZeroPad2d(1), t.ReflectionPad2d(1),
+                                    t.ReplicationPad2d(1)), (2, 3, 5, 5)),
+    "pixel_shuffle": (lambda t: t.PixelShuffle(2), (2, 8, 3, 3)),
+    "activations": (lambda t: t.Sequential(t.Tanhshrink(), t.Softsign(), t.LogSigmoid(),
+                                           t.Mish(), t.SiLU(), t.Hardsigmoid(), t.Hardtanh(),
+                                           t.ReLU6(), t.CELU(), t.PReLU(),
+                                           t.GELU(approximate="tanh"), t.Softmin(1)),
+                    (2, 3, 4)),
+    "adaptive_pools": (lambda t: t.Sequential(t.AdaptiveAvgPool2d((2, 3)),
+                                              t.AdaptiveMaxPool2d(1)), (2, 3, 8, 9)),
+    "pool_options": (lambda t: t.Sequential(t.Conv1d(3, 4, 3, padding=1, dilation=2),
+                                            t.BatchNorm1d(4), t.MaxPool1d(2, ceil_mode=True),
+                                            t.AvgPool1d(2, ceil_mode=True,
+                                                        count_include_pad=False)),
+                     (2, 3, 17)),
+}
+
+
+@pytest.mark.parametrize("opset", [17, 20])
+@pytest.mark.parametrize("name", sorted(TORCH_LAYERS))
+def test_torch_layers(name, opset):
+    build, shape = TORCH_LAYERS[name]
+    torch.manual_seed(0)
+    _compare(build(torch.nn), lambda n: [_rand(n, *shape[1:])], ["x"], {"x": {0: "b"}},
+             opset=opset)
