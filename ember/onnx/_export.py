@@ -5,8 +5,9 @@ import os
 import numpy as np
 
 from .._tensor import Tensor
+from ..backends import get_array_module
 from . import _trace
-from ._graph import PRIMES, DynInt, Graph, Symbol, dynamize, dynamize_tree, is_dyn
+from ._graph import PRIMES, DynInt, Graph, Symbol, dynamize, dynamize_tree, host, is_dyn
 from .errors import UnsupportedOperatorError
 
 
@@ -82,15 +83,18 @@ def _scaled(arrays, input_names, dynamic_axes, symbols):
     for i, a in enumerate(arrays):
         name = input_names[i] if i < len(input_names) else None
         for axis, sname in _axes_of((dynamic_axes or {}).get(name, {}), name).items():
-            a = np.concatenate([a] * by_name[sname].prime, axis=axis % a.ndim)
+            a = get_array_module(a).concatenate([a] * by_name[sname].prime, axis=axis % a.ndim)
         out.append(a)
     return out
 
 
 def _shuffled(arrays):
     rng = np.random.default_rng(0)
-    return [rng.permutation(a.reshape(-1)).reshape(a.shape) if a.size > 1 else a
-            for a in arrays]
+    out = []
+    for a in arrays:
+        perm = get_array_module(a).asarray(rng.permutation(a.size))
+        out.append(a.reshape(-1)[perm].reshape(a.shape) if a.size > 1 else a)
+    return out
 
 
 def _run_trace(model, args, kwargs, arrays):
@@ -136,7 +140,7 @@ class Ctx:
         a, b = self._pair(i)
         if isinstance(a, Tensor):
             return self.ex.name_of(a, b, self.rec)
-        if isinstance(a, np.ndarray):
+        if hasattr(a, "__array_interface__") or hasattr(a, "__cuda_array_interface__"):
             # a primitive handed the raw array of a traced tensor (e.g. embedding indices)
             name = self.ex.arrays.get(id(a))
             return name if name is not None else self.g.const(a)
@@ -211,7 +215,7 @@ class Exporter:
         return self._constant(a, b)
 
     def _constant(self, a, b):
-        arr = np.asarray(a._data)
+        arr = host(a._data)
         if b is not None and b is not a and b.shape != a.shape:
             flat = arr.reshape(-1)
             if flat.size and not (flat == flat[0]).all():
@@ -225,7 +229,7 @@ class Exporter:
                                                     dtype=arr.dtype), "value")
             return self.g.op("ConstantOfShape", [self.g.shape(shape)], value=value)
         if b is not None and b is not a and b.shape == a.shape and \
-                not _same_values(arr, np.asarray(b._data)):
+                not _same_values(arr, host(b._data)):
             raise UnsupportedOperatorError(
                 f"a tensor of shape {list(a.shape)} used here depends on the inputs but was "
                 "computed outside ember's traced primitives (e.g. argmax/indices, .numpy(), "
@@ -296,7 +300,7 @@ def export(model, args, f, export_params=True, verbose=False, training=None, inp
         raise ValueError(f"ember.onnx.export supports opset_version >= 13, got {opset}")
     args, kwargs = _as_tuple(args)
     flat_in = _trace.flatten((args, kwargs))
-    arrays = [np.ascontiguousarray(t._data) for t in flat_in]
+    arrays = [get_array_module(t._data).ascontiguousarray(t._data) for t in flat_in]
     input_names = list(input_names or [])
     for i in range(len(input_names), len(arrays)):
         input_names.append(f"input_{i}" if len(arrays) > 1 else "input")
@@ -348,7 +352,7 @@ def export(model, args, f, export_params=True, verbose=False, training=None, inp
     if renamed:
         g.nodes = [(t, [renamed.get(i, i) for i in ins], [renamed.get(o, o) for o in outs], a, nm)
                    for t, ins, outs, a, nm in g.nodes]
-    used_params = {n: np.asarray(p._data) for n, p in params.values()}
+    used_params = {n: host(p._data) for n, p in params.values()}
     in_info = [(n, a.dtype, ex.sym_shape(la, lb))
                for n, a, la, lb in zip(input_names, arrays, leaves_a,
                                         leaves_b if leaves_b is not None else leaves_a)]

@@ -85,6 +85,13 @@ def dynamize_tree(a, b, symbols):
     return type(a)(dynamize_tree(x, y, symbols) for x, y in zip(a, b))
 
 
+def host(a):
+    """A NumPy array from a NumPy or CuPy array (or anything array-like)."""
+    if not isinstance(a, np.ndarray) and hasattr(a, "__cuda_array_interface__"):
+        return a.get()
+    return np.asarray(a)
+
+
 def is_dyn(v):
     return isinstance(v, DynInt)
 
@@ -128,7 +135,9 @@ class Graph:
 
     def const(self, value, dtype=None, name=None):
         """An initializer holding ``value`` (small constants are shared)."""
-        arr = np.asarray(value, dtype=dtype)
+        arr = host(value)
+        if dtype is not None:
+            arr = arr.astype(dtype, copy=False)
         small = arr.size <= 16
         ck = (arr.dtype.str, arr.shape, arr.tobytes()) if small else None
         if ck is not None and ck in self._const_cache and name is None:

@@ -9,6 +9,7 @@ import math
 
 import numpy as np
 
+from ._graph import host
 from ._registry import module
 
 _BN = lambda m: not m.training and getattr(m, "running_mean", None) is not None  # noqa: E731
@@ -34,7 +35,7 @@ def _global(m):
 
 
 def _arr(t):
-    return np.asarray(t._data)
+    return host(t._data)
 
 
 @module("BatchNorm1d", "BatchNorm2d", "BatchNorm3d")

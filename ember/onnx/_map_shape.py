@@ -6,7 +6,7 @@ with ONNX's 0 (copy this dim) and -1 (infer) codes where it can, else from ``Sha
 import numpy as np
 
 from ..nn._functional import sparse as _sparse
-from ._graph import INT64_MAX, INT64_MIN, is_dyn
+from ._graph import INT64_MAX, INT64_MIN, host, is_dyn
 from ._registry import op, ops_module
 from .errors import UnsupportedOperatorError
 
@@ -186,7 +186,7 @@ def index(cx, x, shape, idx):
                         axis=out_pos)
             removed += 1
         elif kind == "array":
-            arr = np.asarray(v[1]).astype(np.int64)
+            arr = host(v[1]).astype(np.int64)
             cur = cx.op("Gather", [cur, cx.g.const(arr)], axis=out_pos)
             out_pos += arr.ndim
         else:
@@ -225,7 +225,8 @@ def _axis_gather(cx):
     upsampling): a Gather; the index depends on the axis size, so that axis must be static."""
     idx = cx.rec.args[1]
     idx_b = cx.rec_b.args[1] if cx.rec_b is not None else idx
-    if np.shape(idx) != np.shape(idx_b) or not np.array_equal(idx, idx_b):
+    idx, idx_b = host(idx), host(idx_b)
+    if idx.shape != idx_b.shape or not np.array_equal(idx, idx_b):
         raise UnsupportedOperatorError("an index gather along a dynamic axis")
     axis = int(cx.param(2)) % cx.tensor(0).ndim
     return cx.op("Gather", [cx.x(0), cx.g.const(np.asarray(idx, dtype=np.int64))], axis=axis)
