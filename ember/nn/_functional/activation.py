@@ -1,9 +1,10 @@
 """Activation functions (``F.relu``, ``F.gelu``, ``F.softmax``, ...).
 
-Most are composites of Tensor ops; relu, sigmoid, tanh, elu, softplus, hardswish, clamp and
-the softmaxes are primitives (``_prims``) for speed or numerical stability, and to reproduce
-PyTorch's gradients at the kinks exactly. ``inplace=True`` writes into the input as PyTorch
-does (through ``ops._util.inplace``, so autograd and version counters stay right).
+Most are composites of Tensor ops; relu, sigmoid, tanh and erf are the core's primitives;
+elu, softplus, hardswish, hardtanh's clamp and the softmaxes are primitives here (``_prims``)
+for speed or numerical stability, and to reproduce PyTorch's gradients at the kinks exactly.
+``inplace=True`` writes into the input as PyTorch does (through ``ops._util.inplace``, so
+autograd and version counters stay right).
 """
 import math
 import warnings
@@ -11,6 +12,10 @@ import warnings
 from ..._tensor import Tensor
 from ...ops._util import inplace as _inplace
 from ...ops._util import wrap_dim
+from ...ops.pointwise import erf as _erf
+from ...ops.pointwise import relu as _core_relu
+from ...ops.pointwise import sigmoid as _sigmoid
+from ...ops.pointwise import tanh as _tanh
 from ...ops.selection import where
 from . import _prims
 
@@ -28,7 +33,7 @@ def _maybe_inplace(fn, input, inplace, *args):
 
 
 def _relu(x):
-    return _prims.Relu.apply(x)
+    return _core_relu(x)
 
 
 def relu(input, inplace=False):
@@ -151,31 +156,31 @@ def celu_(input, alpha=1.0):
 def gelu(input, approximate="none"):
     r"""Gaussian error linear unit :math:`x \Phi(x)` (exact erf) or its tanh approximation."""
     if approximate == "none":
-        return input * 0.5 * (1 + _prims.Erf.apply(input * (1 / math.sqrt(2))))
+        return input * 0.5 * (1 + _erf(input * (1 / math.sqrt(2))))
     if approximate == "tanh":
         k = math.sqrt(2 / math.pi)
         inner = (input + 0.044715 * input * input * input) * k
-        return 0.5 * input * (1 + _prims.Tanh.apply(inner))
+        return 0.5 * input * (1 + _tanh(inner))
     raise RuntimeError("approximate argument must be either none or tanh.")
 
 
 def sigmoid(input):
     r""":math:`1 / (1 + e^{-x})`."""
-    return _prims.Sigmoid.apply(input)
+    return _sigmoid(input)
 
 
 def tanh(input):
-    return _prims.Tanh.apply(input)
+    return _tanh(input)
 
 
 def silu(input, inplace=False):
     r""":math:`x \sigma(x)`."""
-    return _maybe_inplace(lambda x: x * _prims.Sigmoid.apply(x), input, inplace)
+    return _maybe_inplace(lambda x: x * _sigmoid(x), input, inplace)
 
 
 def mish(input, inplace=False):
     r""":math:`x \tanh(\text{softplus}(x))`."""
-    return _maybe_inplace(lambda x: x * _prims.Tanh.apply(_prims.Softplus.apply(x, 1.0, 20.0)),
+    return _maybe_inplace(lambda x: x * _tanh(_prims.Softplus.apply(x, 1.0, 20.0)),
                           input, inplace)
 
 
@@ -202,7 +207,7 @@ def softsign(input):
 
 def tanhshrink(input):
     r""":math:`x - \tanh(x)`."""
-    return input - _prims.Tanh.apply(input)
+    return input - _tanh(input)
 
 
 def threshold(input, threshold, value, inplace=False):
@@ -244,7 +249,7 @@ def glu(input, dim=-1):
     pre = (slice(None),) * d
     a = input[pre + (slice(0, n // 2),)]
     b = input[pre + (slice(n // 2, n),)]
-    return a * _prims.Sigmoid.apply(b)
+    return a * _sigmoid(b)
 
 
 # --- softmax family ---------------------------------------------------------------------------
