@@ -7,7 +7,6 @@ equivalent public op, the F functions can switch to it.
 """
 import math
 
-
 from ..._tensor import Tensor
 from ...autograd.function import Function
 from ...backends import get_array_module
