@@ -86,9 +86,11 @@ def test_linear_init_statistics():
     b = m.bias.detach().numpy()
     assert b.min() >= -bound and b.max() <= bound
     # same distribution as PyTorch's: compare quantiles
+    from scipy import stats
+
+    torch.manual_seed(0)
     tw = torch.nn.Linear(400, 300).weight.detach().numpy()
-    qs = [0.05, 0.25, 0.5, 0.75, 0.95]
-    np.testing.assert_allclose(np.quantile(w, qs), np.quantile(tw, qs), atol=0.03 * bound)
+    assert stats.ks_2samp(w.ravel(), tw.ravel()).pvalue > 1e-3
 
 
 @pytest.mark.parametrize("bias", [True, False])

@@ -357,3 +357,49 @@ def test_extra_state_and_missing_forward():
     assert b.v == 5
     with pytest.raises(NotImplementedError, match='missing the required "forward" function'):
         nn.Module()(1)
+
+
+_MY_CLASSES = [
+    "Identity", "Linear", "Bilinear", "LazyLinear", "Flatten", "Unflatten", "Dropout",
+    "Dropout1d", "Dropout2d", "Dropout3d", "AlphaDropout", "FeatureAlphaDropout", "Embedding",
+    "EmbeddingBag", "Sequential", "ModuleList", "ModuleDict", "ParameterList", "ParameterDict",
+    "Threshold", "ReLU", "RReLU", "Hardtanh", "ReLU6", "Sigmoid", "Hardsigmoid", "Tanh", "SiLU",
+    "Mish", "Hardswish", "ELU", "CELU", "SELU", "GLU", "GELU", "Hardshrink", "LeakyReLU",
+    "LogSigmoid", "Softplus", "Softshrink", "PReLU", "Softsign", "Tanhshrink", "Softmin",
+    "Softmax", "Softmax2d", "LogSoftmax", "Module",
+]
+
+
+def _params_of(fn):
+    import inspect
+
+    return [(p.name, p.default) for p in inspect.signature(fn).parameters.values()]
+
+
+@pytest.mark.parametrize("name", _MY_CLASSES)
+def test_class_path_and_constructor_signature_match_torch(name):
+    e, t = getattr(nn, name), getattr(torch.nn, name)
+    assert e.__module__.replace("ember", "torch") == t.__module__
+    assert _params_of(e.__init__) == _params_of(t.__init__)
+
+
+def test_functional_and_init_signatures_match_torch():
+    import torch.nn.functional as tF
+
+    import ember.nn.functional as F
+    from ember.nn import init
+    from ember.nn._functional import activation, dropout, linear, sparse
+
+    compared = 0
+    for mod in (activation, linear, dropout, sparse):
+        for name in mod.__all__:
+            try:
+                ref = _params_of(getattr(tF, name))
+            except (ValueError, TypeError):  # C builtins without a signature
+                continue
+            assert _params_of(getattr(F, name)) == ref, name
+            compared += 1
+    for name in init.__all__:
+        assert _params_of(getattr(init, name)) == _params_of(getattr(torch.nn.init, name)), name
+        compared += 1
+    assert compared > 40
