@@ -403,3 +403,35 @@ def test_functional_and_init_signatures_match_torch():
         assert _params_of(getattr(init, name)) == _params_of(getattr(torch.nn.init, name)), name
         compared += 1
     assert compared > 40
+
+
+def _hook_log(lib):
+    m = lib.nn.Sequential(lib.nn.Linear(2, 2))
+    log = []
+    m.register_state_dict_pre_hook(lambda mod, prefix, keep_vars: log.append(("pre", prefix)))
+    m[0].register_state_dict_post_hook(
+        lambda mod, sd, prefix, meta: log.append(("post", prefix, sorted(sd), meta["version"])))
+    m.register_load_state_dict_pre_hook(
+        lambda mod, sd, prefix, meta, strict, miss, unexp, errs: log.append(("lpre", prefix)))
+
+    def post(mod, keys):
+        log.append(("lpost", list(keys.missing_keys), list(keys.unexpected_keys)))
+        keys.unexpected_keys.clear()
+
+    m.register_load_state_dict_post_hook(post)
+    sd = m.state_dict()
+    sd["extra"] = sd["0.weight"]
+    res = m.load_state_dict(sd)  # the post hook clears the unexpected key
+    return log, list(res.unexpected_keys)
+
+
+def test_state_dict_hooks_match_torch():
+    assert _hook_log(ember) == _hook_log(torch)
+
+
+def test_set_submodule():
+    e = nn.Sequential(nn.Linear(2, 2), nn.Sequential(nn.ReLU()))
+    e.set_submodule("1.0", nn.Tanh())
+    assert isinstance(e[1][0], nn.Tanh)
+    with pytest.raises(AttributeError):
+        e.set_submodule("1.nope", nn.Tanh(), strict=True)
