@@ -175,3 +175,26 @@ def test_one_hot():
         F.one_hot(ember.tensor(idx), 3)
     with pytest.raises(RuntimeError):
         F.one_hot(ember.tensor([0.5]))
+
+
+def _err(fn):
+    try:
+        fn()
+    except Exception as e:  # noqa: BLE001 - the exception is what is compared
+        return type(e).__name__, str(e)
+    return None
+
+
+@pytest.mark.parametrize("make", [
+    lambda lib: lib.nn.Linear(3, 2)(lib.zeros(3, dtype=lib.float64)),
+    lambda lib: lib.nn.Linear(3, 2)(lib.zeros(2, 3, dtype=lib.int64)),
+    lambda lib: lib.nn.Linear(3, 2)(lib.zeros(4)),
+    lambda lib: lib.nn.Linear(3, 2)(lib.tensor(1.0)),
+    lambda lib: lib.nn.Bilinear(2, 2, 5)(lib.zeros(4, 3), lib.zeros(4, 2)),
+    lambda lib: lib.nn.Bilinear(2, 2, 5)(lib.zeros(4, 2), lib.zeros(4, 3)),
+    lambda lib: lib.nn.Bilinear(2, 2, 5)(lib.zeros(4, 2), lib.zeros(3, 2)),
+    lambda lib: lib.nn.Bilinear(2, 2, 5)(lib.zeros(3, 4, 2), lib.zeros(4, 2)),
+])
+def test_bad_input_errors_match_torch(make):
+    te = _err(lambda: make(torch))
+    assert te is not None and _err(lambda: make(ember)) == te

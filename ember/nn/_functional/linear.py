@@ -3,6 +3,7 @@
 from ..._tensor import Tensor
 from ...autograd.function import Function
 from ...backends import get_array_module
+from ...ops._util import _short
 from . import _prims
 
 __all__ = ["linear", "bilinear", "normalize", "one_hot", "cosine_similarity",
@@ -70,7 +71,7 @@ def linear(input, weight, bias=None):
         return out + bias if bias is not None else out
     if input.dtype != weight.dtype:
         raise RuntimeError(f"mat1 and mat2 must have the same dtype, but got "
-                           f"{input.dtype.name.capitalize()} and {weight.dtype.name.capitalize()}")
+                           f"{_short(input.dtype)} and {_short(weight.dtype)}")
     if input.ndim == 0:
         raise RuntimeError("both arguments to linear need to be at least 1D, but they are 0D "
                            f"and {weight.ndim}D")
@@ -81,9 +82,13 @@ def linear(input, weight, bias=None):
 
 def bilinear(input1, input2, weight, bias=None):
     r""":math:`y_k = x_1^T A_k x_2 + b_k` for ``weight`` :math:`(out, in1, in2)`."""
-    if input1.shape[:-1] != input2.shape[:-1]:
-        raise RuntimeError(f"bilinear(): input batch dimensions do not match: got "
-                           f"{list(input1.shape[:-1])} and {list(input2.shape[:-1])}")
+    if input1.ndim != input2.ndim:
+        raise RuntimeError(f"bilinear(): input dimensions do not match: got {input1.ndim} and "
+                           f"{input2.ndim}")
+    for d, (a, b) in enumerate(zip(input1.shape[:-1], input2.shape[:-1])):
+        if a != b:
+            raise RuntimeError(f"bilinear(): input batch dimensions do not match at dim {d}: "
+                               f"got {a} and {b}")
     out_f, in1, in2 = weight.shape
     if input1.shape[-1] != in1:
         raise RuntimeError(f"bilinear(): input1 size does not match weight size: got "
