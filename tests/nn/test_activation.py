@@ -179,3 +179,35 @@ def test_functional_names_exist():
                  "threshold", "softmax", "log_softmax", "softmin", "glu", "logsigmoid",
                  "hardshrink", "softshrink"]:
         assert callable(getattr(F, name)), name
+
+
+def _err(fn):
+    try:
+        fn()
+    except Exception as e:  # noqa: BLE001 - the exception is what is compared
+        return type(e).__name__, str(e)
+    return None
+
+
+@pytest.mark.parametrize("make", [
+    lambda L: L.nn.functional.softmax(L.tensor([1, 2]), 0),
+    lambda L: L.nn.functional.log_softmax(L.tensor([1, 2]), 0),
+    lambda L: L.nn.functional.softmax(L.zeros(2, 3), 2),
+    lambda L: L.nn.functional.glu(L.zeros(2, 3)),
+    lambda L: L.nn.functional.glu(L.tensor(1.0)),
+    lambda L: L.nn.PReLU(3)(L.zeros(2, 4)),
+    lambda L: L.nn.functional.hardtanh(L.zeros(2), 1.0, -1.0),
+    lambda L: L.nn.functional.softshrink(L.zeros(2), -1.0),
+    lambda L: L.nn.functional.softshrink(L.zeros(2, dtype=L.float64), -0.5),
+    lambda L: L.nn.functional.celu(L.zeros(2), 0.0),
+    lambda L: L.nn.functional.gelu(L.zeros(2), approximate="x"),
+    lambda L: L.nn.functional.normalize(L.tensor([[1, 2]])),
+    lambda L: L.nn.functional.cosine_similarity(L.tensor([[1, 2]]), L.tensor([[1, 2]])),
+    lambda L: L.nn.functional.linear(L.zeros(2, 3), L.zeros(2, 3, 4)),
+    lambda L: L.nn.functional.one_hot(L.tensor([3]), 2),
+    lambda L: L.nn.functional.one_hot(L.tensor([-1]), 2),
+    lambda L: L.nn.functional.one_hot(L.tensor([], dtype=L.int64)),
+])
+def test_bad_input_errors_match_torch(make):
+    te = _err(lambda: make(torch))
+    assert te is not None and _err(lambda: make(ember)) == te

@@ -10,6 +10,7 @@ import math
 import warnings
 
 from ..._tensor import Tensor
+from ...ops._util import _short
 from ...ops._util import inplace as _inplace
 from ...ops._util import wrap_dim
 from ...ops.pointwise import erf as _erf
@@ -145,7 +146,7 @@ def selu_(input):
 def celu(input, alpha=1.0, inplace=False):
     r""":math:`\max(0, x) + \min(0, \alpha (e^{x/\alpha} - 1))`."""
     if alpha == 0:
-        raise RuntimeError("ZeroDivisionError")
+        raise RuntimeError("ZeroDivisionError: alpha cannot be 0 for CELU")
     return _maybe_inplace(_elu, input, inplace, alpha, 1.0, 1.0 / alpha)
 
 
@@ -233,7 +234,9 @@ def softshrink(input, lambd=0.5):
     r""":math:`x - \lambda` above :math:`\lambda`, :math:`x + \lambda` below
     :math:`-\lambda`, else 0."""
     if lambd < 0:
-        raise RuntimeError(f"lambda must be greater or equal to 0, but found to be {lambd}.")
+        top = "1.79769e+308" if input.dtype.itemsize == 8 else "3.40282e+38"
+        raise RuntimeError(f"lambda must be in range [0, {top}] for input dtype "
+                           f"{_short(input.dtype)}, but found {lambd:g}")
     out = where(input > lambd, input - lambd, 0.0)
     return where(input < -lambd, input + lambd, out)
 
@@ -265,8 +268,8 @@ def _softmax_prep(name, input, dim, dtype):
     if dtype is not None:
         input = input.to(dtype)
     elif input._data.dtype.kind in "biu":
-        raise RuntimeError(f'"{name}_lastdim_kernel_impl" not implemented for '
-                           f"'{input.dtype.name.capitalize()}'")
+        raise NotImplementedError(f'"{name}_lastdim_kernel_impl" not implemented for '
+                                  f"'{_short(input.dtype)}'")
     return input, wrap_dim(dim, input.ndim)
 
 

@@ -66,6 +66,9 @@ def linear(input, weight, bias=None):
         >>> F.linear(ember.ones(2, 3), ember.ones(4, 3), ember.zeros(4)).shape
         ember.Size([2, 4])
     """
+    if weight.ndim > 2:
+        raise RuntimeError(f"t() expects a tensor with <= 2 dimensions, but self is "
+                           f"{weight.ndim}D")
     if weight.ndim == 1:
         out = input @ weight
         return out + bias if bias is not None else out
@@ -107,8 +110,15 @@ def bilinear(input1, input2, weight, bias=None):
     return y.reshape(tuple(lead) + (out_f,))
 
 
+def _check_float_norm(x):
+    if x._data.dtype.kind not in "fc":
+        raise RuntimeError("linalg.vector_norm: Expected a floating point or complex tensor as "
+                           f"input. Got {_short(x.dtype)}")
+
+
 def normalize(input, p=2.0, dim=1, eps=1e-12, out=None):
     r""":math:`v / \max(\|v\|_p, \epsilon)` along ``dim``."""
+    _check_float_norm(input)
     norm = _prims.PNorm.apply(input, p, dim % max(input.ndim, 1), True)
     return input / _prims.clamp_min(norm, eps).expand_as(input)
 
@@ -117,6 +127,11 @@ def cosine_similarity(x1, x2, dim=1, eps=1e-8):
     r""":math:`\frac{x_1 \cdot x_2}{\max(\|x_1\|_2, \epsilon) \max(\|x_2\|_2, \epsilon)}`."""
     from ...ops._util import broadcast_shapes
 
+    if x1._data.dtype.kind not in "fc" and x2._data.dtype.kind not in "fc":
+        from ..._dtype import result_type
+
+        raise RuntimeError("expected common dtype to be floating point, yet common dtype is "
+                           f"{_short(result_type(x1, x2))}")
     shape = broadcast_shapes(tuple(x1.shape), tuple(x2.shape))
     d = dim % max(len(shape), 1)
     x1, x2 = x1.expand(shape), x2.expand(shape)
