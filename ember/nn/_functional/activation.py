@@ -10,9 +10,8 @@ import math
 import warnings
 
 from ..._tensor import Tensor
-from ...ops._util import _short
+from ...ops._util import _short, wrap_dim
 from ...ops._util import inplace as _inplace
-from ...ops._util import wrap_dim
 from ...ops.pointwise import erf as _erf
 from ...ops.pointwise import relu as _core_relu
 from ...ops.pointwise import sigmoid as _sigmoid
