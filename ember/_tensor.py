@@ -3,6 +3,8 @@
 Operations live in ``ember/ops/``; each family module attaches its Tensor methods at import,
 so this file holds only storage, metadata, conversions and the autograd entry points.
 """
+import weakref
+
 import numpy as np
 
 from . import _dtype
@@ -257,19 +259,10 @@ class Tensor:
             return
         if self._retains_grad:
             return
-        import weakref
-
-        ref = weakref.ref(self)
-
-        def _retain(g):
-            t = ref()
-            if t is not None:
-                if t.grad is None:
-                    t.grad = g.detach().clone()
-                else:
-                    t.grad = t.grad + g.detach()
-
-        self._grad_fn._add_tensor_hook(self._output_nr, _retain)
+        fn = self._grad_fn
+        if fn._retain is None:
+            fn._retain = {}
+        fn._retain[self._output_nr] = weakref.ref(self)
         self._retains_grad = True
 
     @property
@@ -319,9 +312,13 @@ class Tensor:
         fn = self._grad_fn
         if fn is not None:
             return (fn, self._output_nr)
-        acc = self._accumulator
+        # The tensor holds its AccumulateGrad weakly (graphs hold it strongly), so a leaf and
+        # its accumulator form no reference cycle.
+        ref = self._accumulator
+        acc = ref() if ref is not None else None
         if acc is None:
-            acc = self._accumulator = _function.AccumulateGrad(self)
+            acc = _function.AccumulateGrad(self)
+            self._accumulator = weakref.ref(acc)
         return (acc, 0)
 
     def detach(self):

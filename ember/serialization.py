@@ -136,6 +136,8 @@ def _atomic_write(path, write):
     """Run ``write(fh)`` on a temporary file next to ``path``, then rename it over ``path``:
     readers see the old file or the complete new one, never a partial write."""
     directory, base = os.path.split(path)
+    if not os.path.isdir(directory or "."):
+        raise RuntimeError(f"Parent directory {directory} does not exist.")
     fd, tmp = tempfile.mkstemp(prefix=f".{base}.", suffix=".tmp", dir=directory or ".")
     try:
         with os.fdopen(fd, "wb") as fh:
@@ -168,9 +170,10 @@ def load(f, map_location=None, pickle_module=None, *, weights_only=True, mmap=Fa
             a dict from saved locations (``'cuda:0'``) to new ones, or a callable
             ``(storage, location) -> location``. Default: where they were saved.
         pickle_module: unused; PyTorch's argument, accepted for compatibility.
-        weights_only (bool): resolve only tensors, containers, primitive types and the
+        weights_only (bool, optional): resolve only tensors, containers, primitive types and the
             allow-list (:func:`add_safe_globals`); any other global raises
-            ``pickle.UnpicklingError`` before it can run. Default: ``True``. ``False`` loads
+            ``pickle.UnpicklingError`` before it can run. Default: ``True`` (also for
+            ``None``). ``False`` loads
             any pickle: only for files you trust.
         mmap (bool): with a path, map storages from the file (copy-on-write) instead of
             reading them. Default: ``False``.
@@ -188,11 +191,14 @@ def load(f, map_location=None, pickle_module=None, *, weights_only=True, mmap=Fa
         [tensor([1, 2]), ember.Size([3])]
     """
     pickle_load_args.setdefault("encoding", "utf-8")
+    weights_only = True if weights_only is None else weights_only
     if isinstance(f, (str, bytes, os.PathLike)):
         path = os.fsdecode(f)
         with open(path, "rb") as fh:
             return _load(fh, map_location, weights_only, pickle_load_args,
                          path if mmap else None)
+    if mmap:
+        raise ValueError("f must be a file path in order to use the mmap argument")
     if not (hasattr(f, "seekable") and f.seekable()):
         f = io.BytesIO(f.read())
     return _load(f, map_location, weights_only, pickle_load_args, None)

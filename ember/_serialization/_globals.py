@@ -8,6 +8,7 @@ maps each name to an ember object here; nothing is imported by name. With
 anything runs.
 """
 import _codecs
+import _compat_pickle
 import collections
 import pickle
 
@@ -61,6 +62,8 @@ DTYPES.update(half=_dtype.float16, float=_dtype.float32, double=_dtype.float64,
 def _strided(storage, dtype, offset, size, stride):
     """A NumPy view of ``storage`` with PyTorch's (element) offset, size and stride,
     checked to lie inside the storage: a hostile file must not read past the buffer."""
+    if not callable(getattr(storage, "typed", None)):
+        raise pickle.UnpicklingError(f"expected a storage, got {type(storage).__name__}")
     buf = storage.typed(dtype)
     size, stride = tuple(size), tuple(stride)
     if not all(type(v) is int for v in (offset, *size, *stride)) or len(size) != len(stride):
@@ -126,11 +129,16 @@ def _set_state(obj, state):
     """PyTorch's ``_set_obj_state``: a dict of attributes, or (dict, slots dict)."""
     if not state:
         return
+    slots = {}
     if isinstance(state, tuple) and len(state) == 2:
-        attrs, slots = state
-        for k, v in (slots or {}).items():
-            setattr(obj, k, v)
-        state = attrs
+        state, slots = state
+    if not isinstance(state or {}, dict) or not isinstance(slots or {}, dict):
+        raise pickle.UnpicklingError(f"invalid tensor state {type(state).__name__}")
+    for k in (*(state or {}), *(slots or {})):
+        if not isinstance(k, str) or k.startswith("__"):
+            raise pickle.UnpicklingError(f"refusing to set attribute {k!r} on a tensor")
+    for k, v in (slots or {}).items():
+        setattr(obj, k, v)
     for k, v in (state or {}).items():
         obj.__dict__[k] = v
 
@@ -155,6 +163,14 @@ def _rebuild_device_tensor_from_numpy(data, dtype, device, requires_grad):
     return t.requires_grad_(bool(requires_grad)) if requires_grad else t
 
 
+class _TorchTensor:
+    """``torch.Tensor`` as a class name (the type in ``_rebuild_from_type_v2``): not callable,
+    so a checkpoint can't allocate tensors of any size through it."""
+
+    def __new__(cls, *args, **kwargs):
+        raise pickle.UnpicklingError("torch.Tensor can't be constructed while loading")
+
+
 class _TorchParameter:
     """``torch.nn.parameter.Parameter`` as a class name: calling it builds an ember Parameter."""
 
@@ -177,7 +193,7 @@ def _build_allowed():
         "collections.Counter": collections.Counter,
         "torch.nn.parameter.Parameter": _TorchParameter,
         "torch.Size": Size,
-        "torch.Tensor": Tensor,
+        "torch.Tensor": _TorchTensor,
         "torch.device": _torch_device,
         "_codecs.encode": _codecs.encode,  # bytes, in protocol 2
         "builtins.bytearray": bytearray,
@@ -248,6 +264,13 @@ def _aliases(full):
         yield "numpy._core." + full[len("numpy.core."):]
     elif full.startswith("numpy._core."):
         yield "numpy.core." + full[len("numpy._core."):]
+
+
+def fix_import(module, name):
+    """Python 2 names that protocol-2 pickles still write (``__builtin__.set``) -> Python 3."""
+    if (module, name) in _compat_pickle.NAME_MAPPING:
+        return _compat_pickle.NAME_MAPPING[(module, name)]
+    return _compat_pickle.IMPORT_MAPPING.get(module, module), name
 
 
 def resolve_safe(module, name):

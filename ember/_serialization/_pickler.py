@@ -15,8 +15,8 @@ import pickle
 
 import numpy as np
 
-from .._tensor import Size, Tensor
 from .._dtype import dtype as _dtype_cls
+from .._tensor import Size, Tensor
 from ..backends import device as _device
 from ._globals import STORAGE_NAMES
 
@@ -48,6 +48,9 @@ def torch_global(module, name):
 
 _REBUILD_V2 = torch_global("torch._utils", "_rebuild_tensor_v2")
 _REBUILD_PARAM = torch_global("torch._utils", "_rebuild_parameter")
+_REBUILD_PARAM_STATE = torch_global("torch._utils", "_rebuild_parameter_with_state")
+_REBUILD_FROM_TYPE = torch_global("torch._tensor", "_rebuild_from_type_v2")
+_TENSOR = torch_global("torch", "Tensor")
 _SIZE = torch_global("torch", "Size")
 _DEVICE = torch_global("torch", "device")
 
@@ -160,15 +163,26 @@ class TorchPickler(pickle._Pickler):
 
     def reducer_override(self, obj):
         if isinstance(obj, Tensor):
-            if getattr(obj, "_is_param", False):
-                return _REBUILD_PARAM, (Tensor._make(obj._data), obj.requires_grad,
-                                        collections.OrderedDict())
-            ref, offset, stride = self.table.locate(obj)
-            return _REBUILD_V2, (ref, offset, tuple(obj._data.shape), stride,
-                                 obj.requires_grad, collections.OrderedDict())
+            return self._reduce_tensor(obj)
         if isinstance(obj, Size):
             return _SIZE, (tuple(obj),)
         return NotImplemented
+
+    def _reduce_tensor(self, t):
+        # User attributes (ember's own live in __dict__ too, all named with a leading "_").
+        state = {k: v for k, v in t.__dict__.items() if not k.startswith("_")}
+        if getattr(t, "_is_param", False):
+            data = Tensor._make(t._data)
+            if state:
+                return _REBUILD_PARAM_STATE, (data, t.requires_grad, collections.OrderedDict(),
+                                              state)
+            return _REBUILD_PARAM, (data, t.requires_grad, collections.OrderedDict())
+        ref, offset, stride = self.table.locate(t)
+        args = (ref, offset, tuple(t._data.shape), stride, t.requires_grad,
+                collections.OrderedDict())
+        if state:  # as torch.Tensor.__reduce_ex__ does for tensors with attributes
+            return _REBUILD_FROM_TYPE, (_REBUILD_V2, _TENSOR, args, state)
+        return _REBUILD_V2, args
 
     def _save_global_name(self, obj):
         self.write(pickle.GLOBAL + f"{obj.module}\n{obj.name}\n".encode("utf-8"))

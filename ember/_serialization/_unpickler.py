@@ -118,6 +118,7 @@ class _Unpickler(pickle.Unpickler):
         self._load_storage = load_storage
 
     def find_class(self, module, name):
+        module, name = G.fix_import(module, name)
         full = f"{module}.{name}"
         if full in G.ALLOWED:
             return G.ALLOWED[full]
@@ -141,7 +142,7 @@ class _SafeUnpickler(_Unpickler):
     """Resolves only allowlisted globals; anything else raises before it can run."""
 
     def find_class(self, module, name):
-        return G.resolve_safe(module, name)
+        return G.resolve_safe(*G.fix_import(module, name))
 
 
 def _ascii(v):
@@ -155,7 +156,11 @@ def _unpickle(file, weights_only, load_storage, pickle_load_args):
 
 # --- zip format ----------------------------------------------------------------------------------
 def load_zip(f, map_location, weights_only, pickle_load_args, mmap_path=None):
-    zf = zipfile.ZipFile(f)
+    try:
+        zf = zipfile.ZipFile(f)
+    except zipfile.BadZipFile as e:
+        raise RuntimeError(f"failed reading zip archive: {e} (a truncated or corrupt "
+                           "checkpoint?)") from None
     names = zf.namelist()
     prefix = names[0].split("/")[0] if names else ""
     if f"{prefix}/data.pkl" not in names:
@@ -206,12 +211,19 @@ def _read_record(zf, name, nbytes, mmap_path):
     if info.file_size != nbytes:
         raise RuntimeError(f"record {name} holds {info.file_size} bytes, the storage needs "
                            f"{nbytes}")
-    if mmap_path is not None and info.compress_type == zipfile.ZIP_STORED and nbytes:
-        return np.memmap(mmap_path, np.uint8, mode="c", offset=_data_offset(zf, info),
-                         shape=(nbytes,))
+    if info.compress_type != zipfile.ZIP_STORED or not nbytes:
+        raw = np.empty(nbytes, np.uint8)
+        with zf.open(info) as fh:
+            _readinto(fh, raw, name)
+        return raw
+    offset = _data_offset(zf, info)
+    if mmap_path is not None:
+        return np.memmap(mmap_path, np.uint8, mode="c", offset=offset, shape=(nbytes,))
+    # Stored entry: read straight into the buffer (one copy). Like PyTorch's reader, skip the
+    # CRC check: it would cost more than the read itself.
     raw = np.empty(nbytes, np.uint8)
-    with zf.open(info) as fh:
-        _readinto(fh, raw, name)
+    zf.fp.seek(offset)
+    _readinto(zf.fp, raw, name)
     return raw
 
 
@@ -247,6 +259,9 @@ def load_legacy(f, map_location, weights_only, pickle_load_args):
     if version != LEGACY_PROTOCOL:
         raise RuntimeError(f"Invalid protocol version: {version}")
     sys_info = header()
+    here = f.tell()
+    left = f.seek(0, 2) - here  # storages can't hold more bytes than the file has left
+    f.seek(here)
     little = sys_info.get("little_endian", True) if isinstance(sys_info, dict) else True
     swap = little != (sys.byteorder == "little")
     storages = {}
@@ -254,6 +269,9 @@ def load_legacy(f, map_location, weights_only, pickle_load_args):
     def load_storage(stype, key, location, numel, view):
         st = storages.get(key)
         if st is None:
+            if numel * stype.np.itemsize > left:
+                raise pickle.UnpicklingError(f"storage {key} of {numel} elements is larger "
+                                             "than the file")
             raw = np.empty(numel * stype.np.itemsize, np.uint8)
             dev = _restore_device(location, map_location)
             st = storages[key] = LoadedStorage(raw, stype, dev, swap).defer()

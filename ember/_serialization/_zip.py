@@ -8,8 +8,9 @@ offset passes 4 GiB or there are more than 65535 entries.
 import struct
 import zlib
 
-_ZIP64_LIMIT = 0xFFFFFFFF
+_ZIP64_LIMIT = 0xFFFFFFFF  # sizes and offsets from here on go to ZIP64 extra fields
 _MAX_ENTRIES = 0xFFFF
+_FULL32, _FULL16 = 0xFFFFFFFF, 0xFFFF  # "see the ZIP64 record" markers
 _PAD_TAG = b"FB"
 
 
@@ -45,7 +46,7 @@ class ZipWriter:
         header_len = 30 + len(bname) + len(extra)
         pad = -(offset + header_len + 4) % self._alignment
         extra += _PAD_TAG + struct.pack("<H", pad) + b"Z" * pad
-        small = _ZIP64_LIMIT if zip64 else size
+        small = _FULL32 if zip64 else size
         self._write(struct.pack("<IHHHHHIIIHH", 0x04034B50, 45 if zip64 else 20, 0x0800, 0, 0,
                                 0x21, crc, small, small, len(bname), len(extra)))
         self._write(bname)
@@ -65,19 +66,21 @@ class ZipWriter:
             if fields:
                 extra = struct.pack("<HH", 1, 8 * len(fields)) + struct.pack(
                     f"<{len(fields)}Q", *fields)
-            small = min(size, _ZIP64_LIMIT)
+            small = _FULL32 if size >= _ZIP64_LIMIT else size
             self._write(struct.pack("<IHHHHHHIIIHHHHHII", 0x02014B50, 45, 45 if extra else 20,
                                     0x0800, 0, 0, 0x21, crc, small, small, len(bname),
-                                    len(extra), 0, 0, 0, 0, min(offset, _ZIP64_LIMIT)))
+                                    len(extra), 0, 0, 0, 0,
+                                    _FULL32 if offset >= _ZIP64_LIMIT else offset))
             self._write(bname)
             self._write(extra)
         cd_size = self._pos - start
         n = len(self._central)
-        if n > _MAX_ENTRIES or start >= _ZIP64_LIMIT or cd_size >= _ZIP64_LIMIT:
+        big = n > _MAX_ENTRIES or start >= _ZIP64_LIMIT or cd_size >= _ZIP64_LIMIT
+        if big:
             end64 = self._pos
             self._write(struct.pack("<IQHHIIQQQQ", 0x06064B50, 44, 45, 45, 0, 0, n, n,
                                     cd_size, start))
             self._write(struct.pack("<IIQI", 0x07064B50, 0, end64, 1))
-        self._write(struct.pack("<IHHHHIIH", 0x06054B50, 0, 0, min(n, _MAX_ENTRIES),
-                                min(n, _MAX_ENTRIES), min(cd_size, _ZIP64_LIMIT),
-                                min(start, _ZIP64_LIMIT), 0))
+        n16 = _FULL16 if big else n
+        self._write(struct.pack("<IHHHHIIH", 0x06054B50, 0, 0, n16, n16,
+                                _FULL32 if big else cd_size, _FULL32 if big else start, 0))

@@ -7,7 +7,8 @@ from .grad_mode import (enable_grad, inference_mode, is_grad_enabled, no_grad,  
 
 __all__ = ["Function", "backward", "grad", "Variable", "no_grad", "enable_grad",
            "set_grad_enabled", "inference_mode", "is_grad_enabled", "gradcheck",
-           "gradgradcheck", "set_detect_anomaly", "detect_anomaly", "once_differentiable"]
+           "gradgradcheck", "set_detect_anomaly", "detect_anomaly", "once_differentiable",
+           "is_anomaly_enabled", "functional"]
 
 
 def _seq(x):
@@ -63,7 +64,9 @@ def Variable(tensor, requires_grad=False, volatile=False):
 
 
 class set_detect_anomaly:
-    """Turn anomaly detection on or off: a backward that produces NaN raises, naming the op."""
+    """Turn anomaly detection on or off (immediately, or for a ``with`` block): a backward
+    that produces NaN raises, naming the op, e.g. ``Function 'DivBackward0' returned nan values
+    in its 0th output.``"""
 
     def __init__(self, mode, check_nan=True):
         self.prev = engine._anomaly[0]
@@ -76,9 +79,41 @@ class set_detect_anomaly:
         engine._anomaly[0] = self.prev
 
 
-class detect_anomaly(set_detect_anomaly):
+class detect_anomaly:
+    """Context manager / decorator that enables anomaly detection (with PyTorch's warning).
+
+    Example:
+        >>> import ember, warnings
+        >>> with warnings.catch_warnings():
+        ...     warnings.simplefilter("ignore")
+        ...     with ember.autograd.detect_anomaly():
+        ...         ember.autograd.is_anomaly_enabled()
+        True
+    """
+
     def __init__(self, check_nan=True):
-        super().__init__(True, check_nan)
+        import warnings
+
+        warnings.warn("Anomaly Detection has been enabled. This mode will increase the runtime "
+                      "and should only be enabled for debugging.", stacklevel=2)
+        self.prev = engine._anomaly[0]
+
+    def __enter__(self):
+        engine._anomaly[0] = True
+        return self
+
+    def __exit__(self, *exc):
+        engine._anomaly[0] = self.prev
+
+    def __call__(self, fn):
+        import functools
+
+        @functools.wraps(fn)
+        def wrapper(*args, **kwargs):
+            with self.__class__():
+                return fn(*args, **kwargs)
+
+        return wrapper
 
 
 def is_anomaly_enabled():
@@ -86,3 +121,4 @@ def is_anomaly_enabled():
 
 
 from .gradcheck import gradcheck, gradgradcheck  # noqa: E402
+from . import function, functional, graph  # noqa: E402,F401

@@ -9,23 +9,38 @@ from .function import AccumulateGrad
 
 _state = grad_mode._state
 _anomaly = [False]
+_Tensor = None
 
 
-def _make_root_grads(tensors, grad_tensors):
-    from .._tensor import Tensor
+def _tensor_cls():
+    global _Tensor
+    if _Tensor is None:
+        from .._tensor import Tensor
 
+        _Tensor = Tensor
+    return _Tensor
+
+
+def _root_grads(tensors, grad_tensors):
+    """The starting gradient of each root, validated as PyTorch does."""
+    Tensor = _tensor_cls()
     grads = []
-    for i, (t, g) in enumerate(zip(tensors, grad_tensors)):
+    for i, t in enumerate(tensors):
+        g = grad_tensors[i] if i < len(grad_tensors) else None
         if not t._requires_grad:
             raise RuntimeError(
                 f"element {i} of tensors does not require grad and does not have a grad_fn")
         if g is None:
             if t._data.size != 1:
                 raise RuntimeError("grad can be implicitly created only for scalar outputs")
-            g = Tensor._make(_ones_like(t._data))
+            from ..backends import get_array_module
+
+            g = Tensor._make(get_array_module(t._data).ones_like(t._data))
         elif not isinstance(g, Tensor):
-            g = Tensor._make(_as_array(g, t))
-        if tuple(g.shape) != tuple(t.shape):
+            from ..backends import get_array_module
+
+            g = Tensor._make(get_array_module(t._data).asarray(g, dtype=t._data.dtype))
+        if g._data.shape != t._data.shape:
             raise RuntimeError(
                 f"Mismatch in shape: grad_output[{i}] has a shape of {g.shape} and output[{i}] "
                 f"has a shape of {t.shape}.")
@@ -33,43 +48,35 @@ def _make_root_grads(tensors, grad_tensors):
     return grads
 
 
-def _ones_like(a):
-    from ..backends import get_array_module
-
-    return get_array_module(a).ones_like(a)
-
-
-def _as_array(g, like):
-    from ..backends import get_array_module
-
-    xp = get_array_module(like._data)
-    return xp.asarray(g, dtype=like._data.dtype)
-
-
-def run_backward(tensors, grad_tensors, retain_graph=False, create_graph=False, inputs=None,
-                 allow_unused=True, accumulate=True):
-    """Backpropagate from ``tensors``; return the gradients of ``inputs`` if given."""
-    grads0 = _make_root_grads(tensors, grad_tensors)
-
-    roots = [t._edge() for t in tensors]
-    # Dependency counts over the reachable graph (iterative DFS).
+def _dependencies(roots):
+    """How many edges point at each node reachable from ``roots`` (iterative DFS)."""
     deps = {}
-    stack = [e[0] for e in roots]
-    seen = set(stack)
+    stack = [node for node, _ in roots]
+    root_set = set(stack)
     while stack:
         node = stack.pop()
         for e in node._edges:
             if e is None:
                 continue
             nx = e[0]
-            deps[nx] = deps.get(nx, 0) + 1
-            if nx not in seen:
-                seen.add(nx)
-                stack.append(nx)
+            c = deps.get(nx)
+            if c is None:
+                deps[nx] = 1
+                if nx not in root_set:
+                    stack.append(nx)
+            else:
+                deps[nx] = c + 1
+    return deps
 
-    capture = None
-    results = None
-    only = None
+
+def run_backward(tensors, grad_tensors, retain_graph=False, create_graph=False, inputs=None,
+                 allow_unused=True, accumulate=True):
+    """Backpropagate from ``tensors``; return the gradients of ``inputs`` if given."""
+    grads0 = _root_grads(tensors, grad_tensors)
+    roots = [t._edge() for t in tensors]
+    deps = _dependencies(roots)
+
+    capture = results = only = None
     if inputs is not None:
         results = [None] * len(inputs)
         capture = {}
@@ -88,7 +95,7 @@ def run_backward(tensors, grad_tensors, retain_graph=False, create_graph=False, 
         buf[nr] = g if buf[nr] is None else buf[nr] + g
     ready = []
     for node, _ in roots:
-        if deps.get(node, 0) == 0 and node not in ready:
+        if node not in deps and node not in ready:
             ready.append(node)
 
     prev = _state[0]
@@ -97,104 +104,128 @@ def run_backward(tensors, grad_tensors, retain_graph=False, create_graph=False, 
         while ready:
             node = ready.pop()
             grads = buffers.pop(node)
-            if node._pre_hooks:
-                for h in node._pre_hooks:
-                    r = h(tuple(grads))
-                    if r is not None:
-                        grads = list(r)
-            if node._hooks:
-                for nr, hooks in node._hooks.items():
-                    g = grads[nr]
-                    if g is None:
-                        continue
-                    for h in list(hooks):
-                        r = h(g)
-                        if r is not None:
-                            g = r
-                    grads[nr] = g
+            if node.__class__ is AccumulateGrad:
+                _leaf(node, grads[0], capture, results, accumulate, only, create_graph)
+                continue
+            if node._pre_hooks is not None or node._hooks is not None or \
+                    node._retain is not None:
+                grads = _run_hooks(node, grads)
             if capture is not None:
                 for nr in range(len(grads)):
                     idx = capture.get((node, nr))
                     if idx is not None:
                         for i in idx:
                             results[i] = grads[nr]
-            if node.__class__ is AccumulateGrad:
-                if accumulate and (only is None or id(node.variable) in only):
-                    _accumulate(node.variable, grads[0], create_graph)
-                continue
-            _run_node(node, grads, buffers, deps, ready, create_graph)
+            _run_node(node, grads, buffers, deps, ready)
             if not retain_graph:
                 node._release()
     finally:
         _state[0] = prev
 
-    if inputs is not None:
-        if not allow_unused:
-            for r in results:
-                if r is None:
-                    raise RuntimeError(
-                        "One of the differentiated Tensors appears to not have been used in the "
-                        "graph. Set allow_unused=True if this is the desired behavior.")
-        if not create_graph:
-            results = [r.detach() if r is not None else None for r in results]
-        return results
-    return None
+    if inputs is None:
+        return None
+    if not allow_unused:
+        for i, r in enumerate(results):
+            if r is None:
+                raise RuntimeError(
+                    f"The differentiated Tensor at index {i} appears to not have been used in "
+                    "the graph. Set allow_unused=True if this is the desired behavior.")
+    if not create_graph:
+        results = [r.detach() if r is not None else None for r in results]
+    return results
 
 
-def _run_node(node, grads, buffers, deps, ready, create_graph):
-    if any(g is None for g in grads):
-        if not node._materialize:
-            pass
-        else:
-            metas = getattr(node, "_out_meta", None)
+def _run_hooks(node, grads):
+    """Node pre-hooks, then the hooks of the non-leaf tensors it produced (retain_grad last)."""
+    if node._pre_hooks:
+        for h in node._pre_hooks:
+            r = h(tuple(grads))
+            if r is not None:
+                grads = list(r)
+    if node._hooks:
+        for nr, hooks in node._hooks.items():
+            g = grads[nr]
+            if g is None:
+                continue
+            for h in list(hooks):
+                r = h(g)
+                if r is not None:
+                    g = r
+            grads[nr] = g
+    if node._retain:
+        for nr, ref in node._retain.items():
+            t = ref()
+            g = grads[nr]
+            if t is not None and g is not None:
+                t.grad = g.detach().clone() if t.grad is None else t.grad + g.detach()
+    return grads
+
+
+def _run_node(node, grads, buffers, deps, ready):
+    if node._n_outputs > 1 and any(g is None for g in grads):
+        if node._materialize:
             for i, g in enumerate(grads):
-                if g is None and metas is not None:
-                    grads[i] = _zeros(metas[i])
-    gi = type(node).backward(node, *grads)
-    if not isinstance(gi, tuple):
+                if g is None and node._out_meta[i] is not None:
+                    shape, dtype, xp = node._out_meta[i]
+                    grads[i] = _Tensor._make(xp.zeros(shape, dtype=dtype))
+    gi = node.backward(node, *grads)
+    if gi.__class__ is not tuple:
         gi = (gi,)
     edges = node._edges
-    if len(gi) < len(edges) and any(e is not None for e in edges[len(gi):]):
+    ne = len(edges)
+    if len(gi) < ne and any(e is not None for e in edges[len(gi):]):
         raise RuntimeError(f"function {node.name()} returned an incorrect number of gradients "
-                           f"(expected {len(edges)}, got {len(gi)})")
-    shapes = node._in_shapes
-    post = node._post_hooks
-    if post:
-        for h in post:
+                           f"(expected {ne}, got {len(gi)})")
+    if node._post_hooks:
+        for h in node._post_hooks:
             r = h(gi, tuple(grads))
             if r is not None:
                 gi = tuple(r)
-    for k, g in enumerate(gi[:len(edges)]):
+    shapes = node._in_shapes
+    for k in range(ne):
         e = edges[k]
         if e is None:
             continue
+        g = gi[k] if k < len(gi) else None
+        nx, nr = e
         if g is None:
-            # The input needs no gradient from here, but the walk must still visit its node.
-            nx = e[0]
-            deps[nx] -= 1
-            if deps[nx] == 0:
+            # This input gets nothing from here, but the walk must still count the edge.
+            c = deps[nx] - 1
+            deps[nx] = c
+            if c == 0:
                 if nx in buffers:
                     ready.append(nx)
                 else:
                     _skip(nx, buffers, deps, ready)
             continue
-        if tuple(g.shape) != shapes[k]:
-            if g._data.size == _prod(shapes[k]):
-                g = g.reshape(shapes[k])
-            else:
-                raise RuntimeError(
-                    f"Function {node.name()} returned an invalid gradient at index {k} - got "
-                    f"{list(g.shape)} but expected shape compatible with {list(shapes[k])}")
+        if g._data.shape != shapes[k]:
+            g = _fix_shape(node, k, g, shapes[k])
         if _anomaly[0]:
             _check_nan(node, k, g)
-        nx, nr = e
         buf = buffers.get(nx)
         if buf is None:
-            buf = buffers[nx] = [None] * nx._n_outputs
-        buf[nr] = g if buf[nr] is None else buf[nr] + g
-        deps[nx] -= 1
-        if deps[nx] == 0:
+            if nx._n_outputs == 1:
+                buffers[nx] = [g]
+            else:
+                buf = buffers[nx] = [None] * nx._n_outputs
+                buf[nr] = g
+        else:
+            buf[nr] = g if buf[nr] is None else buf[nr] + g
+        c = deps[nx] - 1
+        deps[nx] = c
+        if c == 0:
             ready.append(nx)
+
+
+def _fix_shape(node, k, g, shape):
+    n = 1
+    for s in shape:
+        n *= s
+    if g._data.size == n:
+        return g.reshape(shape)
+    raise RuntimeError(
+        f"Function {node.name()} returned an invalid gradient at index {k} - got "
+        f"{list(g.shape)} but expected shape compatible with {list(shape)}")
 
 
 def _skip(node, buffers, deps, ready):
@@ -214,42 +245,48 @@ def _skip(node, buffers, deps, ready):
                     stack.append(nx)
 
 
-def _prod(shape):
-    p = 1
-    for s in shape:
-        p *= s
-    return p
-
-
-def _zeros(meta):
-    from .._tensor import Tensor
-
-    shape, dtype, xp = meta
-    return Tensor._make(xp.zeros(shape, dtype=dtype))
-
-
 def _check_nan(node, k, g):
-    xp_isnan = g._data != g._data
-    if xp_isnan.any():
+    d = g._data
+    if bool((d != d).any()):
         raise RuntimeError(f"Function '{node.name()}' returned nan values in its {k}th output.")
 
 
-def _accumulate(t, g, create_graph):
+def _leaf(node, g, capture, results, accumulate, only, create_graph):
+    """At a leaf: its hooks, then capture for ``autograd.grad`` and/or accumulation."""
+    t = node.variable
     if t._hooks:
         for h in list(t._hooks):
             r = h(g)
             if r is not None:
                 g = r
+    if capture is not None:
+        idx = capture.get((node, 0))
+        if idx is not None:
+            for i in idx:
+                results[i] = g
+    if accumulate and (only is None or id(t) in only):
+        _accumulate(t, g, create_graph)
+
+
+def _accumulate(t, g, create_graph):
+    """``t.grad += g``: a fresh copy the first time, in place afterwards (as PyTorch)."""
     if g._data.dtype != t._data.dtype:
         g = g.to(t.dtype)
     cur = t.grad
     if cur is None:
-        t.grad = g if create_graph else g.detach().clone()
+        if create_graph:
+            t.grad = g
+        else:
+            t.grad = _Tensor._make(g._data.copy())
     elif create_graph or cur._requires_grad:
         t.grad = cur + g
     else:
-        cur._data += g._data
-        cur._version[0] += 1
+        d = cur._data
+        if d.shape == g._data.shape:
+            d += g._data
+            cur._version[0] += 1
+        else:
+            t.grad = cur + g.detach()
     if t._post_acc_hooks:
         for h in t._post_acc_hooks:
             h(t)

@@ -14,11 +14,16 @@ Two flavours share one mechanism:
   with gradient recording off.
 
 The instance created by ``apply`` is both the ``ctx`` handed to ``forward``/``backward`` and
-the graph node (``y.grad_fn``).
+the graph node (``y.grad_fn``). A saved *output* is kept as its array plus version counter and
+rebuilt on access, so a node never references its own outputs: graphs hold no reference
+cycles and are freed by reference counting as soon as the last output goes away.
 """
+import functools
+
 from . import grad_mode
 
 _state = grad_mode._state
+_new = object.__new__
 
 
 class Node:
@@ -26,6 +31,7 @@ class Node:
 
     _n_outputs = 1
     _hooks = None       # {output_nr: [hook]} hooks on non-leaf tensors' gradients
+    _retain = None      # {output_nr: weakref} non-leaf tensors that retain their grad
     _pre_hooks = None   # hooks on the node's output gradients (register_prehook)
     _post_hooks = None  # hooks on the node's input gradients (register_hook)
     _edges = ()
@@ -39,6 +45,13 @@ class Node:
     @property
     def next_functions(self):
         return tuple((e[0], e[1]) if e is not None else (None, 0) for e in self._edges)
+
+    @property
+    def metadata(self):
+        md = self.__dict__.get("_metadata")
+        if md is None:
+            md = self.__dict__["_metadata"] = {}
+        return md
 
     def register_hook(self, fn):
         """``fn(grad_inputs, grad_outputs)`` runs after this node's backward."""
@@ -88,17 +101,65 @@ class AccumulateGrad(Node):
         self.variable = tensor
 
     def name(self):
-        return "AccumulateGrad"
+        return "torch::autograd::AccumulateGrad"
 
 
 class _SavedTensor:
-    """A tensor saved for backward, with the version it had when saved."""
+    """A tensor saved for backward, with the version it had when saved.
 
-    __slots__ = ("tensor", "version")
+    Inputs are kept as the tensor itself. Outputs of the saving node are kept as (array,
+    version counter, output number) and rebuilt with the node as ``grad_fn`` on unpacking,
+    so the node holds no reference to its own outputs.
+    """
 
-    def __init__(self, t):
-        self.tensor = t
+    __slots__ = ("tensor", "version", "data", "counter", "output_nr", "name")
+
+    def __init__(self, t, output_nr=-1, name=None):
         self.version = t._version[0]
+        if output_nr < 0:
+            self.tensor = t
+        else:
+            self.tensor = None
+            self.data, self.counter, self.output_nr, self.name = (
+                t._data, t._version, output_nr, name)
+
+    def unpack(self, node):
+        t = self.tensor
+        if t is None:
+            t = _Tensor._make(self.data)
+            t._version = self.counter
+            t._requires_grad = True
+            t._grad_fn = node
+            t._output_nr = self.output_nr
+            current = self.counter[0]
+            label = self.name
+        else:
+            current = t._version[0]
+            label = t._grad_fn.name() if t._grad_fn is not None else None
+        if current != self.version:
+            _raise_modified(t, label, current, self.version)
+        return t
+
+
+def _raise_modified(t, label, current, expected):
+    from . import engine
+
+    which = ""
+    if label is not None:
+        which = f", which is output {t._output_nr} of {_short_label(label)},"
+    hint = ("Hint: the backtrace further above can point to the operation that failed to "
+            "compute its gradient." if engine._anomaly[0] else
+            "Hint: enable anomaly detection to find the operation that failed to compute its "
+            "gradient, with torch.autograd.set_detect_anomaly(True, check_nan=False).")
+    raise RuntimeError(
+        "one of the variables needed for gradient computation has been modified by an "
+        f"inplace operation: [{t._type_name()} {list(t._data.shape)}]{which} is at version "
+        f"{current}; expected version {expected} instead. " + hint)
+
+
+def _short_label(name):
+    """PyTorch names the op without its ``Backward`` suffix: MulBackward0 -> Mul."""
+    return name.replace("Backward0", "").replace("Backward", "")
 
 
 class Function(Node):
@@ -126,118 +187,102 @@ class Function(Node):
 
     _array_forward = False
     _saved = None
+    _to_save = None
     _non_diff = None
+    _dirty = None
     _materialize = True
     _released = False
+    _out_meta = None
+    needs_input_grad = ()
 
     def name(self):
         return type(self).__name__ + ("Backward0" if self._array_forward else "Backward")
 
     # --- ctx API -------------------------------------------------------------------------
     def save_for_backward(self, *tensors):
+        """Keep tensors (inputs or outputs) for ``backward``; read them as ``saved_tensors``."""
         self._to_save = tensors
 
     def mark_non_differentiable(self, *tensors):
+        """Outputs that get no gradient (indices, masks)."""
         self._non_diff = tensors
 
     def mark_dirty(self, *tensors):
+        """Inputs that ``forward`` modified in place (and returns)."""
         self._dirty = tensors
 
     def set_materialize_grads(self, value):
+        """Whether None output gradients reach ``backward`` as zeros (default True)."""
         self._materialize = value
 
     @property
     def saved_tensors(self):
-        if self._released:
-            raise RuntimeError(
-                "Trying to backward through the graph a second time (or directly access saved "
-                "tensors after they have already been freed). Saved intermediate values of the "
-                "graph are freed when you call .backward() or autograd.grad(). Specify "
-                "retain_graph=True if you need to backward through the graph a second time or "
-                "if you need to access saved tensors after calling backward."
-            )
         saved = self._saved
         if saved is None:
-            return ()
-        out = []
-        for s in saved:
-            if s.__class__ is not _SavedTensor:
-                out.append(s)  # None or a Python scalar saved as-is
-                continue
-            t = s.tensor
-            if t._version[0] != s.version:
+            if self._released:
                 raise RuntimeError(
-                    "one of the variables needed for gradient computation has been modified by "
-                    f"an inplace operation: [{t._type_name()} {list(t.shape)}]"
-                    f"{_which_output(t)}, is at version {t._version[0]}; expected version "
-                    f"{s.version} instead. Hint: the backtrace further above can point to the "
-                    "operation that failed to compute its gradient."
+                    "Trying to backward through the graph a second time (or directly access "
+                    "saved tensors after they have already been freed). Saved intermediate "
+                    "values of the graph are freed when you call .backward() or autograd.grad()"
+                    ". Specify retain_graph=True if you need to backward through the graph a "
+                    "second time or if you need to access saved tensors after calling backward."
                 )
-            out.append(t)
-        return tuple(out)
+            return ()
+        return tuple(s.unpack(self) if s.__class__ is _SavedTensor else s for s in saved)
+
+    saved_variables = saved_tensors
 
     # --- graph construction ----------------------------------------------------------------
     @classmethod
     def apply(cls, *args, **kwargs):
+        """Run ``forward`` and, when an input requires grad (and grad mode is on), record the
+        node in the graph."""
+        ctx = _new(cls)
         Tensor = _Tensor
-        ctx = cls.__new__(cls)
         record = False
-        if _state[0]:
+        if cls._array_forward:
+            raw = []
             for a in args:
-                if a.__class__ is Tensor or isinstance(a, Tensor):
+                if isinstance(a, Tensor):
                     if a._requires_grad:
                         record = True
-                        break
-        if cls._array_forward:
-            raw = [a._data if isinstance(a, Tensor) else a for a in args]
-            out = cls.forward(ctx, *raw, **kwargs)
-        else:
-            prev = _state[0]
-            _state[0] = False
-            try:
-                out = cls.forward(ctx, *args, **kwargs)
-            finally:
-                _state[0] = prev
-        multi = isinstance(out, tuple)
-        outs = out if multi else (out,)
-        if cls._array_forward:
-            results = tuple(Tensor._make(o) for o in outs)
-        else:
-            results = tuple(_as_output(o, args) for o in outs)
-        if record:
-            edges = []
-            needs = []
-            for a in args:
-                if isinstance(a, Tensor) and a._requires_grad:
-                    edges.append(a._edge())
-                    needs.append(True)
+                    raw.append(a._data)
                 else:
-                    edges.append(None)
-                    needs.append(False)
-            ctx._edges = edges
-            ctx.needs_input_grad = tuple(needs)
-            ctx._in_shapes = tuple(a._data.shape if isinstance(a, Tensor) else None
-                                   for a in args)
-            if multi:
-                ctx._n_outputs = len(results)
-                ctx._out_meta = [_meta(r) for r in results]
-            non_diff = ctx._non_diff
-            for i, r in enumerate(results):
-                if r is None:
-                    continue
-                if non_diff is not None and _contains(non_diff, outs[i], r):
-                    continue
-                if r._data.dtype.kind not in "fc":
-                    continue
-                r._requires_grad = True
-                r._grad_fn = ctx
-                r._output_nr = i
-            to_save = ctx.__dict__.pop("_to_save", None)
-            if to_save is not None:
-                ctx._saved = [_resolve_saved(s, args, outs, results) for s in to_save]
-        else:
-            ctx.__dict__.pop("_to_save", None)
+                    raw.append(a)
+            out = cls.forward(ctx, *raw, **kwargs)
+            if out.__class__ is tuple:
+                results = tuple(_make(o) if o is not None else None for o in out)
+            else:
+                results = _make(out)
+            if not record or not _state[0]:
+                return results
+            _record(ctx, args, out, results)
+            return results
+        for a in args:
+            if isinstance(a, Tensor) and a._requires_grad:
+                record = True
+                break
+        prev = _state[0]
+        record = record and prev
+        _state[0] = False
+        try:
+            if cls.setup_context is not Function.setup_context:
+                out = cls.forward(*args, **kwargs)
+                cls.setup_context(ctx, args, out)
+            else:
+                out = cls.forward(ctx, *args, **kwargs)
+        finally:
+            _state[0] = prev
+        multi = isinstance(out, tuple)
+        results = tuple(_as_output(ctx, o, args, record) for o in (out if multi else (out,)))
+        if record:
+            _record(ctx, args, out, results if multi else results[0])
         return results if multi else results[0]
+
+    @staticmethod
+    def setup_context(ctx, inputs, output):
+        """PyTorch 2 style: a ``forward`` without ctx, then this fills the ctx."""
+        raise NotImplementedError
 
     # default implementations
     @staticmethod
@@ -250,9 +295,60 @@ class Function(Node):
         raise NotImplementedError("You must implement either the backward or vjp method for "
                                   "your custom autograd.Function to use it with backward mode AD.")
 
+    vjp = backward
+
     def _release(self):
-        self._saved = None
-        self._released = True
+        if self._saved is not None:
+            self._saved = None
+            self._released = True
+
+
+def _record(ctx, args, out, results):
+    """Attach ``ctx`` as the grad_fn of the differentiable results and save what it asked."""
+    Tensor = _Tensor
+    edges = []
+    needs = []
+    shapes = []
+    for a in args:
+        if isinstance(a, Tensor):
+            shapes.append(a._data.shape)
+            if a._requires_grad:
+                fn = a._grad_fn
+                edges.append((fn, a._output_nr) if fn is not None else a._edge())
+                needs.append(True)
+                continue
+        else:
+            shapes.append(None)
+        edges.append(None)
+        needs.append(False)
+    ctx._edges = edges
+    ctx.needs_input_grad = tuple(needs)
+    ctx._in_shapes = shapes
+    non_diff = ctx._non_diff
+    if results.__class__ is tuple:
+        ctx._n_outputs = len(results)
+        ctx._out_meta = [_meta(r) for r in results]
+        outs = out
+        for i, r in enumerate(results):
+            if r is None or r._data.dtype.kind not in "fc":
+                continue
+            if non_diff is not None and _contains(non_diff, outs[i], r):
+                continue
+            r._requires_grad = True
+            r._grad_fn = ctx
+            r._output_nr = i
+    else:
+        outs = (out,)
+        results = (results,)
+        r = results[0]
+        if r._data.dtype.kind in "fc" and (non_diff is None
+                                           or not _contains(non_diff, out, r)):
+            r._requires_grad = True
+            r._grad_fn = ctx
+    to_save = ctx._to_save
+    if to_save is not None:
+        ctx._to_save = None
+        ctx._saved = [_resolve_saved(ctx, s, args, outs, results) for s in to_save]
 
 
 def _meta(r):
@@ -270,52 +366,73 @@ def _contains(seq, array, tensor):
     return False
 
 
-def _which_output(t):
-    fn = t._grad_fn
-    if fn is None:
-        return ""
-    return f", which is output {t._output_nr} of {fn.name()}"
-
-
-def _as_output(o, args):
-    """User Function outputs: Tensors. An input returned as-is becomes a new view of it."""
-    if o is None:
-        return None
+def _as_output(ctx, o, args, record):
+    """User Function outputs: an input returned as-is becomes a view of it (or, if marked
+    dirty, the input itself takes the new history)."""
     if not isinstance(o, _Tensor):
         return o
     for a in args:
         if o is a:
-            return a._alias()
+            dirty = ctx._dirty
+            if dirty is not None and any(d is a for d in dirty):
+                a._version[0] += 1
+                return a
+            t = _make(a._data)
+            t._version = a._version
+            t._base = a
+            return t
     return o
 
 
-def _resolve_saved(s, args, outs, results):
+def _resolve_saved(ctx, s, args, outs, results):
     """Map a saved object (array or Tensor) to the graph Tensor it stands for."""
-    if s is None or isinstance(s, (int, float, complex, bool)):
-        return s
     Tensor = _Tensor
+    if s is None or not hasattr(s, "shape"):
+        return s  # None or a Python scalar, kept as-is
+    for i, o in enumerate(outs):
+        if s is o or s is results[i]:
+            r = results[i]
+            if r._grad_fn is ctx:
+                return _SavedTensor(r, i, ctx.name())
+            return _SavedTensor(r)
     if isinstance(s, Tensor):
-        for i, o in enumerate(outs):
-            if s is o:
-                return _SavedTensor(results[i])
         return _SavedTensor(s)
     for a in args:
         if isinstance(a, Tensor) and a._data is s:
             return _SavedTensor(a)
-    for i, o in enumerate(outs):
-        if o is s:
-            return _SavedTensor(results[i])
-    return _SavedTensor(Tensor._make(s))
+    return _SavedTensor(_make(s))
 
 
 _Tensor = None  # set by ember._tensor to break the import cycle
+_make = None
 
 
 def _set_tensor_class(cls):
-    global _Tensor
+    global _Tensor, _make
     _Tensor = cls
+    _make = cls._make
 
 
 def once_differentiable(fn):
-    """Decorator for a backward that is not itself differentiable (accepted for API parity)."""
-    return fn
+    """Decorator for a ``backward`` that is not itself differentiable: it runs with gradient
+    recording off, so a double backward through it sees no graph."""
+
+    @functools.wraps(fn)
+    def wrapper(ctx, *args):
+        prev = _state[0]
+        _state[0] = False
+        try:
+            return fn(ctx, *args)
+        finally:
+            _state[0] = prev
+
+    return wrapper
+
+
+class InplaceFunction(Function):
+    def __init__(self, inplace=False):
+        self.inplace = inplace
+
+
+class NestedIOFunction(Function):
+    pass

@@ -1,12 +1,15 @@
 """Switches for gradient recording: ``no_grad``, ``enable_grad``, ``set_grad_enabled``,
-``inference_mode``. Each is a context manager and a decorator, as in PyTorch."""
+``inference_mode``. Each is a context manager and a decorator (also bare, ``@no_grad``, as
+PyTorch 2 allows), and decorated generators run every step in the mode."""
 import functools
+import inspect
 
 __all__ = ["no_grad", "enable_grad", "set_grad_enabled", "inference_mode", "is_grad_enabled",
            "is_inference_mode_enabled"]
 
 # A one-element list so hot paths read it without a function call: _state[0].
 _state = [True]
+_inference = [False]
 
 
 def is_grad_enabled():
@@ -14,30 +17,76 @@ def is_grad_enabled():
     return _state[0]
 
 
+def is_inference_mode_enabled():
+    """Whether an ``inference_mode()`` block is active."""
+    return _inference[0]
+
+
 class _Mode:
+    """Base: subclasses say which grad mode they switch to (``_enabled``)."""
+
     _enabled = True
+    _inference_flag = None
+
+    def __new__(cls, orig_func=None, *args, **kwargs):
+        # bare @no_grad: the class is called with the function itself
+        if orig_func is not None and callable(orig_func) and not isinstance(orig_func, bool):
+            return cls()(orig_func)
+        return super().__new__(cls)
+
+    def __init__(self, orig_func=None):
+        pass
 
     def __enter__(self):
         self._prev = _state[0]
         _state[0] = self._enabled
+        if self._inference_flag is not None:
+            self._prev_inf = _inference[0]
+            _inference[0] = self._inference_flag
 
     def __exit__(self, *exc):
         _state[0] = self._prev
+        if self._inference_flag is not None:
+            _inference[0] = self._prev_inf
         return False
 
     def __call__(self, fn):
+        mode = self
+
+        if inspect.isgeneratorfunction(fn):
+            @functools.wraps(fn)
+            def gen_wrapper(*args, **kwargs):
+                gen = fn(*args, **kwargs)
+                with mode.clone():
+                    response = gen.send(None)
+                while True:
+                    try:
+                        request = yield response
+                    except GeneratorExit:
+                        with mode.clone():
+                            gen.close()
+                        raise
+                    except BaseException as e:
+                        with mode.clone():
+                            response = gen.throw(e)
+                    else:
+                        with mode.clone():
+                            try:
+                                response = gen.send(request)
+                            except StopIteration as stop:
+                                return stop.value
+
+            return gen_wrapper
+
         @functools.wraps(fn)
         def wrapper(*args, **kwargs):
-            with self.__class__(*self._args()):
+            with mode.clone():
                 return fn(*args, **kwargs)
 
         return wrapper
 
-    def _args(self):
-        return ()
-
     def clone(self):
-        return self.__class__(*self._args())
+        return self.__class__()
 
 
 class no_grad(_Mode):
@@ -50,20 +99,32 @@ class no_grad(_Mode):
         ...     y = x * 2
         >>> y.requires_grad
         False
+        >>> @ember.no_grad
+        ... def double(t):
+        ...     return t * 2
+        >>> double(x).requires_grad
+        False
     """
 
     _enabled = False
 
 
 class enable_grad(_Mode):
-    """Context manager / decorator that enables gradient recording."""
+    """Context manager / decorator that enables gradient recording (inside ``no_grad``)."""
 
     _enabled = True
 
 
 class set_grad_enabled(_Mode):
-    """Enable or disable gradients; takes effect immediately, and as a context manager restores
-    the previous mode on exit."""
+    """Enable or disable gradients. Takes effect immediately when called; as a context manager
+    it restores the previous mode on exit, as a decorator it applies to each call.
+
+    Args:
+        mode (bool): whether to record operations.
+    """
+
+    def __new__(cls, mode):
+        return object.__new__(cls)
 
     def __init__(self, mode):
         self._prev = _state[0]
@@ -73,20 +134,52 @@ class set_grad_enabled(_Mode):
     def __enter__(self):
         pass
 
-    def _args(self):
-        return (self._enabled,)
+    def __call__(self, fn):
+        _state[0] = self._prev  # used as a decorator: undo the immediate switch
+        return super().__call__(fn)
+
+    def clone(self):
+        prev = _state[0]
+        c = self.__class__(self._enabled)
+        _state[0] = prev
+        return _Restoring(c._enabled)
+
+
+class _Restoring(_Mode):
+    def __new__(cls, enabled):
+        return object.__new__(cls)
+
+    def __init__(self, enabled):
+        self._enabled = enabled
 
 
 class inference_mode(_Mode):
-    """Like :class:`no_grad` (ember has no separate inference tensors)."""
+    """Like :class:`no_grad` (ember has no separate inference tensors); ``mode=False`` makes
+    it a no-op, as in PyTorch.
+
+    Args:
+        mode (bool): enable (default True) or not.
+    """
+
+    def __new__(cls, mode=True):
+        if not isinstance(mode, bool) and callable(mode):
+            return cls()(mode)
+        return object.__new__(cls)
 
     def __init__(self, mode=True):
-        self._enabled = not mode
         self._mode = mode
 
-    def _args(self):
-        return (self._mode,)
+    def __enter__(self):
+        self._prev = _state[0]
+        self._prev_inf = _inference[0]
+        if self._mode:
+            _state[0] = False
+            _inference[0] = True
 
+    def __exit__(self, *exc):
+        _state[0] = self._prev
+        _inference[0] = self._prev_inf
+        return False
 
-def is_inference_mode_enabled():
-    return False
+    def clone(self):
+        return self.__class__(self._mode)

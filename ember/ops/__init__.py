@@ -19,6 +19,11 @@ from .shape import *  # noqa: F401,F403
 from .softmax import *  # noqa: F401,F403
 from .sorting import *  # noqa: F401,F403
 
+import sys as _sys  # noqa: E402
+
+# By module name: a family may export a function named like itself (``softmax``), which
+# shadows the module in this namespace after the star imports.
 __all__ = []
-for _m in (compare, creation, elementwise, indexing, linalg, movement, pointwise, random, reduce, selection, shape, softmax, sorting):
-    __all__ += _m.__all__
+for _name in ("compare", "creation", "elementwise", "indexing", "linalg", "movement",
+              "pointwise", "random", "reduce", "selection", "shape", "softmax", "sorting"):
+    __all__ += _sys.modules[f"{__name__}.{_name}"].__all__

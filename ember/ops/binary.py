@@ -283,8 +283,8 @@ def logaddexp(input, other, *, out=None):
 
     Example:
         >>> import ember
-        >>> ember.logaddexp(ember.tensor([1000.]), ember.tensor([1000.]))
-        tensor([1000.6931])
+        >>> ember.logaddexp(ember.tensor([1000., 0.]), ember.tensor([1000., 0.]))
+        tensor([1.0007e+03, 6.9315e-01])
     """
     _need_tensors("logaddexp", input, other)
     return _out(_run(Logaddexp, *_float_operands(input, other)), out)

@@ -56,7 +56,7 @@ def _bitwise(name):
     def op(input, other, *, out=None):
         if isinstance(input, Tensor) and input._data.dtype.kind == "f" or \
                 isinstance(other, Tensor) and other._data.dtype.kind == "f":
-            raise RuntimeError(f"\"{name}_cpu\" not implemented for 'Float'")
+            raise NotImplementedError(f"\"{name}_cpu\" not implemented for 'Float'")
         a, b = _prep(input, other)
         xa = a._data if isinstance(a, Tensor) else a
         xb = b._data if isinstance(b, Tensor) else b
@@ -72,7 +72,7 @@ bitwise_and, bitwise_or, bitwise_xor = (_bitwise("bitwise_and"), _bitwise("bitwi
 
 def bitwise_not(input, *, out=None):
     if input._data.dtype.kind == "f":
-        raise RuntimeError("\"bitwise_not_cpu\" not implemented for 'Float'")
+        raise NotImplementedError("\"bitwise_not_cpu\" not implemented for 'Float'")
     return _make(~input._data)
 
 
@@ -102,14 +102,28 @@ def allclose(input, other, rtol=1e-05, atol=1e-08, equal_nan=False):
     return bool(isclose(input, other, rtol, atol, equal_nan)._data.all())
 
 
+_NUMBER = (int, float, complex, bool, np.generic, Tensor)
+
+
+def _dunder(fn):
+    # ``t == None`` or ``t == "a"`` is False in PyTorch: NotImplemented lets Python decide.
+    def op(self, other):
+        if not isinstance(other, _NUMBER) and not isinstance(other, (list, tuple)):
+            return NotImplemented
+        return fn(self, other)
+
+    op.__name__ = fn.__name__
+    return op
+
+
 def _r(fn):
     return lambda self, other: fn(other, self)
 
 
 register(
     eq=eq, ne=ne, lt=lt, le=le, gt=gt, ge=ge, greater=gt, greater_equal=ge, less=lt,
-    less_equal=le, not_equal=ne, __eq__=eq, __ne__=ne, __lt__=lt, __le__=le, __gt__=gt,
-    __ge__=ge, logical_and=logical_and, logical_or=logical_or, logical_xor=logical_xor,
+    less_equal=le, not_equal=ne, __eq__=_dunder(eq), __ne__=_dunder(ne), __lt__=lt, __le__=le,
+    __gt__=gt, __ge__=ge, logical_and=logical_and, logical_or=logical_or, logical_xor=logical_xor,
     logical_not=logical_not, bitwise_and=bitwise_and, bitwise_or=bitwise_or,
     bitwise_xor=bitwise_xor, bitwise_not=bitwise_not, __and__=bitwise_and, __or__=bitwise_or,
     __xor__=bitwise_xor, __invert__=bitwise_not, __rand__=_r(bitwise_and),

@@ -101,10 +101,12 @@ def _index_error(e, shape, idx):
         dim = 0
         for i in idx:
             if getattr(i, "dtype", None) == np.bool_ and i.ndim:
-                if tuple(i.shape) != tuple(shape[dim:dim + i.ndim]):
-                    return IndexError(
-                        f"The shape of the mask {list(i.shape)} at index {dim} does not match "
-                        f"the shape of the indexed tensor {list(shape)} at index {dim}")
+                for k in range(i.ndim):
+                    if dim + k >= len(shape) or i.shape[k] != shape[dim + k]:
+                        return IndexError(
+                            f"The shape of the mask {list(i.shape)} at index {k} does not "
+                            f"match the shape of the indexed tensor {list(shape)} at index "
+                            f"{dim + k}")
                 dim += i.ndim
             elif i is not None and i is not Ellipsis and not isinstance(i, bool):
                 dim += 1
@@ -217,9 +219,16 @@ class IndexPut(Function):
 
 
 def index_put(input, indices, values, accumulate=False):
-    """Out-of-place ``input[indices] = values`` (``+=`` with ``accumulate=True``)."""
+    """Out-of-place ``input[indices] = values`` (``+=`` with ``accumulate=True``); ``indices``
+    is a tuple of index tensors."""
+    return _put(input, tuple(indices) if isinstance(indices, list) else indices, values,
+                accumulate)
+
+
+def _put(input, idx, values, accumulate=False):
+    """``input[idx] = values`` out of place, ``idx`` as written in ``input[idx]``."""
     xp = get_array_module(input._data)
-    idx, _ = _convert_index(tuple(indices) if isinstance(indices, list) else indices, xp)
+    idx, _ = _convert_index(idx, xp)
     if not isinstance(values, Tensor):
         values = _make(xp.asarray(values, dtype=input._data.dtype))
     elif values._data.dtype != input._data.dtype:
@@ -248,7 +257,12 @@ def setitem(self, idx, value):
                                f"{list(self._data[cidx].shape)}") from e
         self._version[0] += 1
         return
-    inplace(self, index_put, idx, value)
+    if self._grad_fn is None and self._requires_grad:
+        _, basic = _convert_index(idx, get_array_module(self._data))
+        if basic:  # PyTorch writes basic indices through a view
+            raise RuntimeError("a view of a leaf Variable that requires grad is being used in "
+                               "an in-place operation.")
+    inplace(self, _put, idx, value)
 
 
 def _overlap_error():

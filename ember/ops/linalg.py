@@ -3,6 +3,7 @@
 
 ``matmul`` and ``einsum`` are primitives (BLAS through NumPy); the rest are composites.
 """
+from .. import _dtype
 from ._util import Function, Tensor, broadcast_shapes, register, unbroadcast, wrap_dim
 from .einsum import einsum
 
@@ -37,6 +38,9 @@ class MatMul(Function):
     def backward(ctx, grad):
         # d(A B) = dA B + A dB  =>  gA = G B^T, gB = A^T G (1-d operands as rows/columns)
         a, b = ctx.saved_tensors
+        if a.ndim == 1 and b.ndim == 1:  # dot product: d(a.b) = b da + a db
+            return (grad * b if ctx.needs_input_grad[0] else None,
+                    grad * a if ctx.needs_input_grad[1] else None)
         a2 = a.unsqueeze(0) if a.ndim == 1 else a
         b2 = b.unsqueeze(-1) if b.ndim == 1 else b
         g = grad
@@ -249,8 +253,11 @@ def _add_scaled(input, prod, beta, alpha):
     broadcast_shapes(input._data.shape, prod._data.shape)
     prod = _scaled(prod, alpha)
     if beta == 0:
-        return prod if input._data.shape == prod._data.shape else \
-            prod.expand(broadcast_shapes(input._data.shape, prod._data.shape)).contiguous()
+        # input is ignored, NaN included (not 0 * input); it still gets a (zero) gradient
+        from .selection import where
+        from .creation import ones
+
+        return where(ones((), dtype=_dtype.bool), prod, input)
     return _scaled(input, beta) + prod
 
 
@@ -290,15 +297,19 @@ def kron(input, other, *, out=None):
 
 def cross(input, other, dim=None, *, out=None):
     """Cross product of 3-vectors along ``dim`` (the first dim of size 3 if None)."""
+    if input._data.ndim != other._data.ndim:
+        raise RuntimeError("linalg.cross: inputs must have the same number of dimensions.")
     shape = broadcast_shapes(input._data.shape, other._data.shape)
     if dim is None:
         dim = next((i for i, s in enumerate(shape) if s == 3), None)
         if dim is None:
             raise RuntimeError("no dimension of size 3 in input")
     d = wrap_dim(dim, len(shape))
-    if input._data.shape[d] != 3 or other._data.shape[d] != 3:
+    na, nb = input._data.shape[d - len(shape)], other._data.shape[d - len(shape)]
+    if na != 3 or nb != 3:
         raise RuntimeError(f"linalg.cross: inputs dimension {dim} must have length 3. Got "
-                           f"{input._data.shape[d]} and {other._data.shape[d]}")
+                           f"{na} and {nb}")
+
     # (a x b)_i = a_{i+1} b_{i+2} - a_{i+2} b_{i+1}
     a1, a2 = input.roll(-1, d), input.roll(-2, d)
     b1, b2 = other.roll(-1, d), other.roll(-2, d)

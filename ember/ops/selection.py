@@ -58,7 +58,7 @@ def where(condition, input=None, other=None, *, out=None):
             c = c.astype(bool)
         else:
             raise RuntimeError(f"where expected condition to be a boolean tensor, but got a "
-                               f"tensor with dtype {condition.dtype.name.capitalize()}")
+                               f"tensor with dtype {condition._type_name()[6:-6]}")
     xp = get_array_module(c)
     dt = result_type(input, other)
     x = input.to(dt) if isinstance(input, Tensor) else _make(xp.asarray(input, dtype=dt.np))
@@ -194,7 +194,7 @@ def scatter_add(input, dim, index, src):
 
 
 # --- index_* along one dimension --------------------------------------------------------------
-def _dim_index(input, dim, index, name, check_bounds=True):
+def _dim_index(input, dim, index, name):
     x = input._data
     d = wrap_dim(dim, x.ndim)
     if not isinstance(index, Tensor):
@@ -206,10 +206,16 @@ def _dim_index(input, dim, index, name, check_bounds=True):
         raise RuntimeError(f"{name}(): Expected dtype int32 or int64 for index")
     idx = idx.reshape(-1)
     n = x.shape[d] if x.ndim else 1
-    if check_bounds and idx.size and (int(idx.max()) >= n or int(idx.min()) < -n):
+    lo = 0 if name in ("index_select", "index_add") else -n
+    if idx.size and (int(idx.max()) >= n or int(idx.min()) < lo):
         bad = int(idx.max()) if int(idx.max()) >= n else int(idx.min())
-        raise IndexError(f"index out of range in self: index {bad} for dimension {d} with "
-                         f"size {n}")
+        msg = f"index {bad} is out of bounds for dimension {d} with size {n}"
+        if name == "index_select":
+            raise RuntimeError(f"INDICES element is out of DATA bounds, id={bad} "
+                               f"axis_dim={n}")
+        if name == "index_add":
+            raise RuntimeError(msg)
+        raise IndexError(("index_copy_(): " if name == "index_copy" else "") + msg)
     return (slice(None),) * d + (idx,), d
 
 

@@ -23,14 +23,18 @@ class Cat(Function):
 
     @staticmethod
     def forward(ctx, *xs, dim):
+        # PyTorch's legacy rule: 1-d empty tensors are skipped (they get an empty gradient)
+        ctx.skip = [x.ndim == 1 and x.shape[0] == 0 for x in xs]
+        kept = [x for x, s in zip(xs, ctx.skip) if not s]
         ctx.dim = dim
-        ctx.sizes = [x.shape[dim] for x in xs]
-        return get_array_module(*xs).concatenate(xs, axis=dim)
+        ctx.sizes = [x.shape[dim] for x in kept]
+        return get_array_module(*xs).concatenate(kept, axis=dim)
 
     @staticmethod
     def backward(ctx, grad):
         # each input receives its slice of the gradient
-        return tuple(split(grad, ctx.sizes, ctx.dim))
+        parts = iter(split(grad, ctx.sizes, ctx.dim))
+        return tuple(grad.new_zeros((0,)) if s else next(parts) for s in ctx.skip)
 
 
 def _common(tensors, name):
@@ -64,8 +68,10 @@ def cat(tensors, dim=0, *, out=None):
         return ts[0].clone()
     ref = kept[0]._data.shape
     d = wrap_dim(dim, len(ref))
-    for i, t in enumerate(kept):
+    for i, t in enumerate(ts):
         s = t._data.shape
+        if len(s) == 1 and s[0] == 0:
+            continue
         if len(s) != len(ref):
             raise RuntimeError(f"Tensors must have same number of dimensions: got {len(ref)} "
                                f"and {len(s)}")
@@ -73,10 +79,10 @@ def cat(tensors, dim=0, *, out=None):
             if k != d and s[k] != ref[k]:
                 raise RuntimeError(
                     f"Sizes of tensors must match except in dimension {d}. Expected size "
-                    f"{ref[k]} but got size {s[k]} for tensor number {ts.index(t)} in the list.")
-    if len(kept) == 1:
-        return kept[0].clone()
-    return Cat.apply(*kept, dim=d)
+                    f"{ref[k]} but got size {s[k]} for tensor number {i} in the list.")
+    if len(ts) == 1:
+        return ts[0].clone()
+    return Cat.apply(*ts, dim=d)
 
 
 concat = concatenate = cat
@@ -469,7 +475,15 @@ def repeat(input, *sizes):
         inter += [1, s]
         big += [r, s]
         final.append(r * s)
-    return reshape(expand(reshape(input, tuple(inter)), tuple(big)), tuple(final)).contiguous()
+    return _fresh(reshape(expand(reshape(input, tuple(inter)), tuple(big)), tuple(final)), input)
+
+
+def _fresh(out, input):
+    """``out`` as a contiguous tensor with its own memory (repeat never returns a view)."""
+    if out._base is not None and get_array_module(out._data).may_share_memory(out._data,
+                                                                              input._data):
+        return out.clone()
+    return out.contiguous()
 
 
 def tile(input, dims):
@@ -513,7 +527,7 @@ def repeat_interleave(input, repeats=None, dim=None, *, output_size=None):
     s = x.shape
     t = reshape(input, s[:d + 1] + (1,) + s[d + 1:])
     t = expand(t, s[:d + 1] + (r,) + s[d + 1:])
-    return reshape(t, s[:d] + (s[d] * r,) + s[d + 1:]).contiguous()
+    return _fresh(reshape(t, s[:d] + (s[d] * r,) + s[d + 1:]), input)
 
 
 # --- diagonals --------------------------------------------------------------------------------
@@ -650,7 +664,6 @@ def meshgrid(*tensors, indexing=None):
         v = reshape(t, (1,) * i + (-1,) + (1,) * (n - i - 1))
         out.append(expand(v, shape))
     if swap:
-        out = [o.transpose(0, 1) for o in out]
         out[0], out[1] = out[1], out[0]
     return tuple(out)
 

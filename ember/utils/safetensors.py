@@ -3,8 +3,8 @@
 Layout: an 8-byte little-endian header length ``N``; ``N`` bytes of JSON (padded with spaces
 to a multiple of 8) mapping each name to ``{"dtype", "shape", "data_offsets": [begin, end]}``,
 plus an optional ``"__metadata__"`` dict of strings; then the tensors' bytes, C-contiguous
-and little-endian, at those offsets. Tensors are laid out by decreasing element size, then
-by name, as the ``safetensors`` package does, so each one is aligned and the bytes match.
+and little-endian, at those offsets. Tensors are laid out in the ``safetensors`` package's
+order (wider dtypes first, then by name), so each one is aligned and the bytes match.
 BF16 (no ember dtype) loads as float32, an exact widening.
 """
 import json
@@ -23,6 +23,10 @@ _CODES = {"float16": "F16", "float32": "F32", "float64": "F64", "int8": "I8", "i
 _NUMPY = {code: np.dtype(name).newbyteorder("<") for name, code in _CODES.items()}
 _NUMPY["BF16"] = np.dtype("<u2")
 _MAX_HEADER = 100_000_000
+# The safetensors package lays tensors out by its Dtype enum, last first, then by name: wider
+# types come first, so every tensor is aligned to its element size.
+_RANK = {c: i for i, c in enumerate(["BOOL", "U8", "I8", "I16", "U16", "F16", "BF16", "I32",
+                                     "U32", "F32", "C64", "F64", "I64", "U64"])}
 
 
 def _header(tensors, metadata):
@@ -34,7 +38,7 @@ def _header(tensors, metadata):
                              f"{type(t).__name__}")
         if t.dtype.name not in _CODES:
             raise ValueError(f"safetensors does not support dtype {t.dtype} (tensor {name!r})")
-    order = sorted(tensors, key=lambda k: (-tensors[k].element_size(), k))
+    order = sorted(tensors, key=lambda k: (-_RANK[_CODES[tensors[k].dtype.name]], k))
     head, offset = {}, 0
     if metadata is not None:
         if not all(isinstance(k, str) and isinstance(v, str) for k, v in metadata.items()):
@@ -46,7 +50,7 @@ def _header(tensors, metadata):
         head[name] = {"dtype": _CODES[t.dtype.name], "shape": list(t.shape),
                       "data_offsets": [offset, offset + n]}
         offset += n
-    text = json.dumps(head, separators=(",", ":")).encode("utf-8")
+    text = json.dumps(head, separators=(",", ":"), ensure_ascii=False).encode("utf-8")
     text += b" " * (-len(text) % 8)
     return struct.pack("<Q", len(text)) + text, order
 

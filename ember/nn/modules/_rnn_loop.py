@@ -10,6 +10,7 @@ With varying batch sizes, step ``t`` runs on the first ``batch_sizes[t]`` sequen
 forward direction drops the rows of sequences that ended (their hidden state is final), the
 reverse direction adds rows from ``h0`` as sequences start.
 """
+from ...ops import _rnn_seq
 from ...ops import rnn as _ops
 
 _MODES = {"RNN_TANH": 1, "RNN_RELU": 1, "LSTM": 4, "GRU": 3}
@@ -57,6 +58,12 @@ def _project(x, mode, p):
 
 def run_direction(x, batch_sizes, h0, c0, mode, p, reverse):
     """One layer, one direction over packed ``x``; returns ``(out (N, H), h_n, c_n)``."""
+    if batch_sizes.count(batch_sizes[0]) == len(batch_sizes) and p.get("w_hr") is None:
+        # every step has the whole batch: the time loop runs inside one fused node
+        gx = _project(x, mode, p).reshape(len(batch_sizes), batch_sizes[0], -1)
+        out, h, c = _rnn_seq.seq_layer(gx, h0, c0, p["w_hh"], p.get("b_hh") if mode == "GRU"
+                                       else None, mode, reverse)
+        return out.reshape(-1, out.shape[-1]), h, c
     step = _step_fn(mode)
     gx = _ops.split_sizes(_project(x, mode, p), batch_sizes)
     steps = len(batch_sizes)

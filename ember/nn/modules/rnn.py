@@ -273,7 +273,10 @@ def _check_args(mode, input_size, hidden_size, num_layers, bias, batch_first, dr
 
 
 class RNN(RNNBase):
-    r"""Multi-layer Elman RNN: :math:`h_t = \tanh(x_t W_{ih}^T + b_{ih} + h_{t-1} W_{hh}^T + b_{hh})`.
+    r"""Multi-layer Elman RNN (tanh or relu), applied to every step of the input.
+
+    .. math::
+        h_t = \tanh(x_t W_{ih}^T + b_{ih} + h_{t-1} W_{hh}^T + b_{hh})
 
     Args:
         input_size (int): features of the input.

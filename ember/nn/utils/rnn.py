@@ -47,7 +47,9 @@ class PackedSequence(namedtuple("PackedSequence_", ["data", "batch_sizes", "sort
         data = self.data.to(*args, **kwargs)
         if data is self.data:
             return self
-        move = (lambda t: None if t is None else t.to(data.device))
+        def move(t):
+            return None if t is None else t.to(data.device)
+
         return type(self)(data, self.batch_sizes, move(self.sorted_indices),
                           move(self.unsorted_indices))
 
@@ -231,7 +233,11 @@ def pad_sequence(sequences, batch_first=False, padding_value=0.0, padding_side="
     trail = tuple(sequences[0].shape[1:])
     for s in sequences[1:]:
         if tuple(s.shape[1:]) != trail:
-            _rnn.cat([sequences[0][:1], s[:1]], 0)  # raises PyTorch's size mismatch message
+            i = next(k for k, (a, b) in enumerate(zip(trail, s.shape[1:])) if a != b) \
+                if len(s.shape) == len(trail) + 1 else 0
+            a, b = (trail[i], s.shape[1 + i]) if len(s.shape) == len(trail) + 1 else (0, 0)
+            raise RuntimeError(f"The size of tensor a ({a}) must match the size of tensor b "
+                               f"({b}) at non-singleton dimension {i + 1}")
     lens = np.array([s.shape[0] for s in sequences], dtype=np.int64)
     steps = int(lens.max())
     mask = _step_mask(lens, steps).T  # (B, T)

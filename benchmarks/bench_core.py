@@ -1,0 +1,93 @@
+"""Per-op overhead and large-op throughput of ember vs PyTorch, in one process.
+
+Each case runs on ember and on torch alternately (after a warm-up), several rounds; the table
+shows the median time per call and the ratio ember / torch (lower is better for ember).
+
+    python benchmarks/bench_core.py            # all cases
+    python benchmarks/bench_core.py --quick    # fewer rounds
+"""
+import argparse
+import statistics
+import sys
+import time
+from pathlib import Path
+
+import numpy as np
+import torch
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+import ember  # noqa: E402
+
+
+def _cases():
+    rng = np.random.default_rng(0)
+    small_a = rng.standard_normal(10).astype(np.float32)
+    small_b = rng.standard_normal(10).astype(np.float32)
+    big_a = rng.standard_normal(1_000_000).astype(np.float32)
+    big_b = rng.standard_normal(1_000_000).astype(np.float32)
+    m1 = rng.standard_normal((512, 512)).astype(np.float32)
+    m2 = rng.standard_normal((512, 512)).astype(np.float32)
+    red = rng.standard_normal((1000, 1000)).astype(np.float32)
+
+    def make(lib):
+        a, b = lib.tensor(small_a), lib.tensor(small_b)
+        ag, bg = lib.tensor(small_a, requires_grad=True), lib.tensor(small_b, requires_grad=True)
+        x, y = lib.tensor(big_a), lib.tensor(big_b)
+        p, q = lib.tensor(m1), lib.tensor(m2)
+        r = lib.tensor(red)
+
+        def fwd_bwd():
+            (ag + bg).sum().backward()
+
+        return {
+            "add 10 elem (forward)": (lambda: a + b, 20000),
+            "add+sum+backward 10 elem": (fwd_bwd, 5000),
+            "mul 10 elem, requires_grad (forward)": (lambda: ag * bg, 20000),
+            "chain 1M: (x*y+x)*y-x": (lambda: (x * y + x) * y - x, 30),
+            "matmul 512x512": (lambda: p @ q, 30),
+            "sum dim=1 1000x1000": (lambda: r.sum(dim=1), 100),
+        }
+
+    return make(ember), make(torch)
+
+
+def _time(fn, n):
+    t0 = time.perf_counter()
+    for _ in range(n):
+        fn()
+    return (time.perf_counter() - t0) / n
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--quick", action="store_true")
+    ap.add_argument("--threads", type=int, default=0, help="torch threads (0: torch default)")
+    args = ap.parse_args()
+    if args.threads:
+        torch.set_num_threads(args.threads)
+    rounds = 3 if args.quick else 7
+    ember_cases, torch_cases = _cases()
+    print(f"torch {torch.__version__}, numpy {np.__version__}, torch threads "
+          f"{torch.get_num_threads()}")
+    print(f"{'case':40s} {'ember':>11s} {'torch':>11s} {'ratio':>7s}")
+    for name in ember_cases:
+        fe, n = ember_cases[name]
+        ft, _ = torch_cases[name]
+        if args.quick:
+            n = max(n // 4, 5)
+        _time(fe, max(n // 10, 2))
+        _time(ft, max(n // 10, 2))
+        te, tt = [], []
+        for _ in range(rounds):
+            te.append(_time(fe, n))
+            tt.append(_time(ft, n))
+        me, mt = statistics.median(te), statistics.median(tt)
+        print(f"{name:40s} {_fmt(me):>11s} {_fmt(mt):>11s} {me / mt:7.2f}")
+
+
+def _fmt(t):
+    return f"{t * 1e6:.1f} us" if t < 1e-3 else f"{t * 1e3:.2f} ms"
+
+
+if __name__ == "__main__":
+    main()
