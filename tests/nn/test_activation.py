@@ -47,6 +47,8 @@ def test_prelu_channels_and_init():
     assert_close(e.weight, t.weight)
     compare_layer(e, t, _x((2, 4, 5)))
     compare_layer(nn.PReLU(4), tnn.PReLU(4), _x((3, 4)))
+    compare_layer(nn.PReLU(), tnn.PReLU(), _x((5,)))
+    compare_layer(nn.PReLU(), tnn.PReLU(), _x(()))
     with pytest.raises(RuntimeError, match="Mismatch of parameter numbers and input channel"):
         nn.PReLU(3)(ember.ones(2, 4))
 
@@ -196,6 +198,8 @@ def _err(fn):
     lambda L: L.nn.functional.glu(L.zeros(2, 3)),
     lambda L: L.nn.functional.glu(L.tensor(1.0)),
     lambda L: L.nn.PReLU(3)(L.zeros(2, 4)),
+    lambda L: L.nn.PReLU(4)(L.zeros(4)),
+    lambda L: L.nn.PReLU(4)(L.tensor(1.0)),
     lambda L: L.nn.functional.hardtanh(L.zeros(2), 1.0, -1.0),
     lambda L: L.nn.functional.softshrink(L.zeros(2), -1.0),
     lambda L: L.nn.functional.softshrink(L.zeros(2, dtype=L.float64), -0.5),

@@ -87,9 +87,9 @@ def leaky_relu_(input, negative_slope=0.01):
 def prelu(input, weight):
     r"""Leaky ReLU with a learned slope per channel (dim 1), or one shared slope."""
     if weight.numel() != 1:
-        if input.ndim < 2 and input.ndim != 1:
+        if input.ndim == 0:
             raise RuntimeError("Not allow zero-dim input tensor.")
-        c = input.shape[1] if input.ndim >= 2 else input.shape[0]
+        c = input.shape[1] if input.ndim >= 2 else 1  # a 1-d input has no channel dim
         if weight.numel() != c:
             raise RuntimeError(
                 f"Mismatch of parameter numbers and input channel size. Found parameter "
