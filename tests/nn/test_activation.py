@@ -41,6 +41,23 @@ def test_module_parity_train_and_eval(name, args):
         compare_layer(e, t, x, train=train, rtol=1e-5, atol=1e-5)
 
 
+_EDGE = [(n, a, s, d) for n, a in MODULES if n != "GLU"
+         for s, d in [((), np.float32), ((0, 4), np.float32), ((3, 4), np.float64)]
+         if not (s == () and a and a[0] == 1)]  # no dim 1 on a 0-d input
+
+
+@pytest.mark.parametrize("name,args,shape,dtype", _EDGE)
+def test_module_parity_0d_empty_float64(name, args, shape, dtype):
+    x = np.asarray(np.random.default_rng(1).standard_normal(shape) * 3).astype(dtype)
+    e, t = getattr(nn, name)(*args), getattr(tnn, name)(*args)
+    if dtype == np.float64:
+        e.double()
+        t.double()
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        compare_layer(e, t, x, train=False)
+
+
 def test_prelu_channels_and_init():
     e, t = nn.PReLU(4, init=0.1), tnn.PReLU(4, init=0.1)
     assert repr(e) == repr(t)

@@ -126,6 +126,11 @@ class Softmax(Function):
     @staticmethod
     def forward(ctx, x, dim):
         xp = get_array_module(x)
+        ctx.dim = dim
+        if x.size == 0:  # max over an empty axis has no identity
+            out = x.copy()
+            ctx.save_for_backward(out)
+            return out
         e = xp.exp(x - x.max(axis=dim, keepdims=True))
         out = e / e.sum(axis=dim, keepdims=True)
         ctx.dim = dim
@@ -147,6 +152,11 @@ class LogSoftmax(Function):
     @staticmethod
     def forward(ctx, x, dim):
         xp = get_array_module(x)
+        ctx.dim = dim
+        if x.size == 0:  # max over an empty axis has no identity
+            out = x.copy()
+            ctx.save_for_backward(out)
+            return out
         s = x - x.max(axis=dim, keepdims=True)
         out = s - xp.log(xp.exp(s).sum(axis=dim, keepdims=True))
         ctx.dim = dim
