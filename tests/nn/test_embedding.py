@@ -164,3 +164,10 @@ def test_embedding_bag_errors_and_pretrained():
     t = tnn.EmbeddingBag.from_pretrained(torch.tensor(w), mode="sum")
     assert not e.weight.requires_grad
     assert_close(e(ember.tensor([[0, 1], [2, 3]])), t(torch.tensor([[0, 1], [2, 3]])))
+
+
+def test_embedding_edge_inputs():
+    compare_layer(nn.Embedding(3, 2), tnn.Embedding(3, 2), np.zeros((0,), np.int64))
+    compare_layer(nn.Embedding(3, 2), tnn.Embedding(3, 2), np.array([[1], [2]], np.int32))
+    compare_layer(nn.EmbeddingBag(3, 2, mode="sum"), tnn.EmbeddingBag(3, 2, mode="sum"),
+                  np.zeros((0,), np.int64), np.array([0, 0]))

@@ -198,3 +198,19 @@ def _err(fn):
 def test_bad_input_errors_match_torch(make):
     te = _err(lambda: make(torch))
     assert te is not None and _err(lambda: make(ember)) == te
+
+
+def test_linear_edge_shapes_and_noncontiguous_input():
+    import warnings
+
+    compare_layer(nn.Linear(3, 2), torch.nn.Linear(3, 2), np.zeros((0, 3), np.float32))
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # zero-element init warning, as torch
+        compare_layer(nn.Linear(3, 0), torch.nn.Linear(3, 0), randn(2, 3))
+        compare_layer(nn.Linear(0, 2), torch.nn.Linear(0, 2), np.ones((2, 0), np.float32))
+    compare_layer(nn.Bilinear(3, 2, 4), torch.nn.Bilinear(3, 2, 4),
+                  np.zeros((0, 3), np.float32), np.zeros((0, 2), np.float32))
+    x = randn(3, 4)
+    e, t = nn.Linear(3, 2), torch.nn.Linear(3, 2)
+    e.load_state_dict({k: ember.tensor(v.numpy()) for k, v in t.state_dict().items()})
+    assert_close(e(ember.tensor(x).t()), t(torch.tensor(x).t()))
