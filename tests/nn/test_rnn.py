@@ -325,3 +325,18 @@ def test_seed_rnn_classifier_end_to_end():
     loss_e.backward()
     loss_t.backward()
     _check_params(te, tt)
+
+
+@pytest.mark.parametrize("mode", ["RNN", "LSTM", "GRU"])
+def test_gradcheck_float64(mode):
+    # finite differences on the fused sequence node (and its create_graph replay) in float64
+    m = getattr(nn, mode)(2, 3, bidirectional=True).double()
+    x = ember.tensor(np.random.default_rng(11).standard_normal((3, 2, 2)), requires_grad=True)
+    h = ember.tensor(np.random.default_rng(12).standard_normal((2, 2, 3)), requires_grad=True)
+
+    def fn(x, h):
+        out, hn = m(x, (h, h * 0.5) if mode == "LSTM" else h)
+        return out, hn[1] if mode == "LSTM" else hn
+
+    assert ember.autograd.gradcheck(fn, (x, h), eps=1e-6, atol=1e-5, rtol=1e-3)
+    assert ember.autograd.gradgradcheck(fn, (x, h), eps=1e-6, atol=1e-5, rtol=1e-3)
