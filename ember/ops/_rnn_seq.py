@@ -28,10 +28,10 @@ def _lstm_fwd(xp, gx, h, c, wt, b, t, st):
     xp.matmul(h, wt, out=a)
     a += gx
     n = c.shape[1]
-    a *= st["scale"]
+    a *= st["scale"]  # i, f, o: 0.5 + 0.5 tanh(x / 2); g: tanh(x)
     xp.tanh(a, out=a)
-    _half_sig(a[:, :2 * n])
-    _half_sig(a[:, 3 * n:])
+    a *= st["scale"]
+    a += st["offset"]
     c2 = st["cs"][t]
     xp.multiply(a[:, n:2 * n], c, out=c2)
     c2 += a[:, :n] * a[:, 2 * n:3 * n]
@@ -135,7 +135,7 @@ def _alloc(xp, mode, steps, b, n, dtype):
         st.update(acts=e(b, 4 * n), cs=e(b, n), tcs=e(b, n))
         scale = xp.full(4 * n, 0.5, dtype=dtype)
         scale[2 * n:3 * n] = 1  # g is a tanh gate; i, f, o are sigmoids
-        st["scale"] = scale
+        st["scale"], st["offset"] = scale, xp.where(scale == 1, 0, scale)
     elif mode == "GRU":
         st.update(gh=e(b, 3 * n), rz=e(b, 2 * n), n=e(b, n))
     return st
