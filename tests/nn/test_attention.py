@@ -181,3 +181,11 @@ def test_mha_errors_and_init():
     assert (e.out_proj.bias.detach().numpy() == 0).all()
     assert type(e.out_proj).__name__ == "NonDynamicallyQuantizableLinear"
     assert nn.MultiheadAttention.__name__ == "MultiheadAttention"
+
+
+def test_sdpa_grouped_query_attention():
+    q, k, v = _rand(2, 4, 3, 5, seed=1), _rand(2, 2, 6, 5, seed=2), _rand(2, 2, 6, 5, seed=3)
+    check(lambda a, b, c: F.scaled_dot_product_attention(a, b, c, enable_gqa=True),
+          lambda a, b, c: torch.nn.functional.scaled_dot_product_attention(a, b, c,
+                                                                           enable_gqa=True),
+          q, k, v, rtol=RTOL, atol=ATOL)
