@@ -337,3 +337,25 @@ def test_seed_rnn_classifier_end_to_end():
     loss_e.backward()
     loss_t.backward()
     _check_params(te, tt)
+
+
+@pytest.mark.parametrize("mode", ["LSTM", "GRU"])
+def test_interleaved_graphs_retain_graph_and_reused_workspaces(mode):
+    # two live graphs, a retained backward run twice, then the other graph: the recycled
+    # workspaces of one call must never leak into another
+    e, t = _twins(mode, 3, 4, num_layers=2, bidirectional=True)
+    rng = np.random.default_rng(13)
+    xs = [_leaf(rng.standard_normal((5, 2, 3)).astype(np.float32)) for _ in range(2)]
+    oe = [e(a)[0] for a, _ in xs]
+    ot = [t(b)[0] for _, b in xs]
+    for _ in range(2):
+        oe[0].sum().backward(retain_graph=True)
+        ot[0].sum().backward(retain_graph=True)
+    oe[1].pow(2).sum().backward()
+    ot[1].pow(2).sum().backward()
+    oe3, ot3 = e(xs[0][0])[0], t(xs[0][1])[0]  # a fresh call reusing the pool
+    assert_close(oe3, ot3, RTOL, ATOL)
+    assert_close(oe[1], ot[1], RTOL, ATOL)
+    for a, b in xs:
+        assert_close(a.grad, b.grad, RTOL, ATOL)
+    _check_params(e, t)
