@@ -14,6 +14,7 @@ from ...ops import rnn as _ops
 from ..parameter import Parameter
 from ..utils.rnn import PackedSequence
 from . import _rnn_loop
+from .. import init
 from .module import Module
 
 __all__ = ["RNNBase", "RNN", "LSTM", "GRU", "RNNCellBase", "RNNCell", "LSTMCell", "GRUCell"]
@@ -77,7 +78,7 @@ class RNNBase(Module):
         """Every weight and bias ~ U(-1/sqrt(hidden_size), 1/sqrt(hidden_size))."""
         stdv = 1.0 / math.sqrt(self.hidden_size) if self.hidden_size > 0 else 0
         for w in self.parameters():
-            w.uniform_(-stdv, stdv)
+            init.uniform_(w, -stdv, stdv)
 
     def flatten_parameters(self):
         """A no-op (PyTorch compacts weights for cuDNN here)."""
@@ -413,7 +414,7 @@ class RNNCellBase(Module):
     def reset_parameters(self):
         stdv = 1.0 / math.sqrt(self.hidden_size) if self.hidden_size > 0 else 0
         for w in self.parameters():
-            w.uniform_(-stdv, stdv)
+            init.uniform_(w, -stdv, stdv)
 
     def _setup(self, name, input, hx, n_states):
         if input.dim() not in (1, 2):
