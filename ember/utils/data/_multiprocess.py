@@ -3,7 +3,6 @@ detection and shutdown (see ``dataloader.py`` for the overview)."""
 import itertools
 import multiprocessing
 import os
-import pickle
 import queue
 import time
 
@@ -23,7 +22,7 @@ class _MultiProcessIter(_BaseIter):
         self._timeout = loader.timeout
         self._persistent = loader.persistent_workers
         ctx = loader.multiprocessing_context or multiprocessing.get_context()
-        self._result_queue = ctx.Queue()
+        self._result_queue = _worker.ResultQueue(ctx)
         self._done_event = ctx.Event()
         self._index_queues, self._workers = [], []
         base_seed = loader._base_seed()
@@ -96,11 +95,10 @@ class _MultiProcessIter(_BaseIter):
                 raise StopIteration
             if len(self._task_info[self._rcvd_idx]) == 2:
                 return self._process(self._task_info.pop(self._rcvd_idx)[1])
-            idx, payload = self._get_data()
+            idx, data = self._get_data()
             if idx == "resume":
                 continue
             self._tasks_outstanding -= 1
-            data = pickle.loads(payload)
             if isinstance(data, _worker._IterableDatasetStopIteration):
                 self._mark_finished(data.worker_id)
                 self._try_put_index()
