@@ -1,6 +1,9 @@
 """DataLoader throughput: num_workers=2 against 0 on a dataset with a costly per-item
 transform (a few ms of single-threaded NumPy work per sample), ember and PyTorch side by side.
 
+The speedup needs free cores: on a machine whose cores are busy with other work it stays
+near 1 for both frameworks (check ``uptime`` before trusting a figure).
+
 Run: python benchmarks/bench_dataloader.py [--items 192] [--batch-size 16] [--repeats 3]
 """
 import argparse
@@ -12,7 +15,6 @@ import numpy as np
 
 sys.path.insert(0, os.path.join(os.path.dirname(__file__), ".."))
 
-import ember  # noqa: E402
 from ember.utils.data import DataLoader, Dataset  # noqa: E402
 
 
@@ -60,7 +62,12 @@ def main():
         results["ember", w] = _time(lambda w=w: DataLoader(ds, batch_size=args.batch_size,
                                                            num_workers=w), args.repeats)[0]
     try:
+        import torch
         import torch.utils.data as tdata
+
+        # collation is one stack per field; keep torch's on one thread like NumPy's, or its
+        # thread pool's spinning dominates on a small, busy machine
+        torch.set_num_threads(1)
 
         class TorchDS(CostlyTransform, tdata.Dataset):
             pass

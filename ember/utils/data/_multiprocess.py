@@ -172,4 +172,7 @@ class _MultiProcessIter(_BaseIter):
         self._result_queue.close()
 
     def __del__(self):
-        self._shutdown_workers()
+        try:
+            self._shutdown_workers()
+        except Exception:  # interpreter shutdown may have torn down what this needs
+            pass
