@@ -36,8 +36,9 @@ class Optimizer:
     """Base class for all optimizers.
 
     Args:
-        params (iterable): an iterable of Tensors, or of dicts defining parameter groups
-            (each with a ``'params'`` entry and optional per-group hyperparameters).
+        params (iterable): an iterable of Tensors, of ``(name, Tensor)`` pairs (their names
+            are kept under ``'param_names'``), or of dicts defining parameter groups (each
+            with a ``'params'`` entry and optional per-group hyperparameters).
         defaults (dict): default hyperparameters, used by groups that do not set them.
 
     Example:
@@ -100,11 +101,12 @@ class Optimizer:
                             "Please use a list instead.")
         else:
             param_group["params"] = list(params)
+        _split_names(param_group)
         for p in param_group["params"]:
             if not isinstance(p, Tensor):
                 raise TypeError("optimizer can only optimize Tensors, but one of the params is "
                                 + type(p).__name__)
-            if not p.is_leaf:
+            if not (p.is_leaf or p.retains_grad):
                 raise ValueError("can't optimize a non-leaf Tensor")
         for name, default in self.defaults.items():
             if default is required and name not in param_group:
@@ -116,6 +118,11 @@ class Optimizer:
 
             warnings.warn("optimizer contains a parameter group with duplicate parameters; in "
                           "future, this will cause an error", stacklevel=3)
+        for g in self.param_groups:
+            if ("param_names" in param_group) != ("param_names" in g):
+                kind = "with names" if "param_names" in param_group else "without names"
+                raise ValueError("all optimizer param groups should be with/without names. "
+                                 f"cannot add param group {kind} to the optimizer")
         seen = {id(p) for g in self.param_groups for p in g["params"]}
         if any(id(p) in seen for p in param_group["params"]):
             raise ValueError("some parameters appear in more than one parameter group")
@@ -228,6 +235,8 @@ class Optimizer:
         new_groups = []
         for group, saved in zip(groups, saved_groups):
             saved["params"] = group["params"]
+            if "param_names" in group and "param_names" not in saved:
+                saved["param_names"] = group["param_names"]
             new_groups.append(saved)
         self.state = state
         self.param_groups = new_groups
@@ -238,6 +247,19 @@ class Optimizer:
         for group in self.param_groups:
             for name, default in self.defaults.items():
                 group.setdefault(name, default)
+
+
+def _split_names(param_group):
+    """``(name, tensor)`` pairs (from ``named_parameters()``) -> params + ``param_names``."""
+    params = param_group["params"]
+    names = [p[0] for p in params if isinstance(p, tuple)]
+    if not names:
+        return
+    if len(names) != len(params):
+        raise ValueError("all optimizer params should be with/without names. Some param names "
+                         "are missing")
+    param_group["params"] = [p[1] for p in params]
+    param_group["param_names"] = names
 
 
 def _cast(param, value, key=None):
