@@ -287,3 +287,29 @@ def test_spawn_context():
     dl = edata.DataLoader(edata.TensorDataset(x, x * 2), batch_size=3, num_workers=1,
                           multiprocessing_context="spawn")
     assert [b[1].tolist() for b in dl] == [[0, 2, 4], [6, 8, 10]]
+
+
+class Range(edata.IterableDataset):
+    def __init__(self, start, end):
+        self.start, self.end = start, end
+
+    def __iter__(self):
+        return iter(range(self.start, self.end))
+
+
+def _split_range(worker_id):
+    """PyTorch's documented pattern: worker_init_fn reconfigures the worker's dataset copy."""
+    info = edata.get_worker_info()
+    ds = info.dataset
+    per = -(-(ds.end - ds.start) // info.num_workers)
+    ds.start, ds.end = ds.start + worker_id * per, min(ds.start + (worker_id + 1) * per, ds.end)
+
+
+def test_worker_init_fn_shards_dataset_copy():
+    ds = Range(3, 10)
+    got = sorted(edata.DataLoader(ds, num_workers=2, batch_size=None,
+                                  worker_init_fn=_split_range))
+    assert got == list(range(3, 10))
+    assert (ds.start, ds.end) == (3, 10)  # the main process's dataset is untouched
+    with pytest.raises(RuntimeError, match="Cannot assign attributes to WorkerInfo"):
+        edata._worker.WorkerInfo(id=0).id = 1
