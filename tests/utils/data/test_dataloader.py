@@ -313,3 +313,39 @@ def test_worker_init_fn_shards_dataset_copy():
     assert (ds.start, ds.end) == (3, 10)  # the main process's dataset is untouched
     with pytest.raises(RuntimeError, match="Cannot assign attributes to WorkerInfo"):
         edata._worker.WorkerInfo(id=0).id = 1
+
+
+_ORPHAN_SCRIPT = """
+import os, signal, sys, time
+from ember.utils.data import DataLoader
+it = iter(DataLoader(range(100), num_workers=2))
+next(it)
+print(" ".join(str(w.pid) for w in it._workers), flush=True)
+os.kill(os.getpid(), signal.SIGKILL)
+"""
+
+
+def _running(pid):
+    try:
+        with open(f"/proc/{pid}/status") as f:
+            state = next(line for line in f if line.startswith("State:"))
+        return "Z" not in state.split()[1]
+    except (FileNotFoundError, ProcessLookupError):
+        return False
+
+
+@pytest.mark.skipif(not os.path.isdir("/proc"), reason="reads /proc")
+def test_workers_exit_when_main_process_is_killed():
+    import subprocess
+    import sys
+
+    root = os.path.dirname(os.path.dirname(os.path.dirname(os.path.dirname(__file__))))
+    proc = subprocess.run([sys.executable, "-c", _ORPHAN_SCRIPT], capture_output=True,
+                          text=True, timeout=60, cwd=root,
+                          env={**os.environ, "PYTHONPATH": root})
+    pids = [int(p) for p in proc.stdout.split()]
+    assert len(pids) == 2, proc.stderr
+    deadline = time.monotonic() + 10
+    while any(_running(p) for p in pids) and time.monotonic() < deadline:
+        time.sleep(0.1)
+    assert not any(_running(p) for p in pids)
