@@ -34,7 +34,7 @@ class _MultiProcessIter(_BaseIter):
                             args=(self._iterable, self._dataset, iq, self._result_queue,
                                   self._done_event, self._auto_collation, self._collate_fn,
                                   self._drop_last, base_seed, loader.worker_init_fn, i,
-                                  self._num_workers))
+                                  self._num_workers, self._pid))
             w.start()
             self._index_queues.append(iq)
             self._workers.append(w)

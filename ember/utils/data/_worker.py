@@ -201,7 +201,7 @@ class ResultQueue(multiprocessing.queues.Queue):
 
 
 def worker_loop(iterable, dataset, index_queue, data_queue, done_event, auto_collation,
-                collate_fn, drop_last, base_seed, init_fn, worker_id, num_workers):
+                collate_fn, drop_last, base_seed, init_fn, worker_id, num_workers, parent_pid):
     """The body of a worker process (see the module docstring)."""
     global _worker_info
     data_queue.worker_id = worker_id
@@ -218,7 +218,7 @@ def worker_loop(iterable, dataset, index_queue, data_queue, done_event, auto_col
         except Exception:
             init_error = ExceptionWrapper(where=where)
         _serve(iterable, dataset, index_queue, data_queue, done_event, auto_collation,
-               collate_fn, drop_last, worker_id, where, init_error, fetcher)
+               collate_fn, drop_last, worker_id, where, init_error, fetcher, parent_pid)
     except KeyboardInterrupt:
         pass
     if done_event.is_set():
@@ -227,10 +227,11 @@ def worker_loop(iterable, dataset, index_queue, data_queue, done_event, auto_col
 
 
 def _serve(iterable, dataset, index_queue, data_queue, done_event, auto_collation, collate_fn,
-           drop_last, worker_id, where, init_error, fetcher):
-    parent = os.getppid()
+           drop_last, worker_id, where, init_error, fetcher, parent_pid):
+    # the parent's pid comes from the parent: read here, it could already be init's if the
+    # parent died while this worker was starting
     iteration_end = False
-    while os.getppid() == parent:
+    while os.getppid() == parent_pid:
         try:
             r = index_queue.get(timeout=STATUS_CHECK_INTERVAL)
         except queue.Empty:

@@ -318,7 +318,9 @@ def test_worker_init_fn_shards_dataset_copy():
 _ORPHAN_SCRIPT = """
 import os, signal, sys, time
 from ember.utils.data import DataLoader
-it = iter(DataLoader(range(100), num_workers=2))
+# worker 1 is still starting up when the main process dies (a race once missed)
+it = iter(DataLoader(range(100), num_workers=2,
+                     worker_init_fn=lambda wid: time.sleep(0.8 * wid)))
 next(it)
 print(" ".join(str(w.pid) for w in it._workers), flush=True)
 os.kill(os.getpid(), signal.SIGKILL)
