@@ -200,6 +200,25 @@ class ResultQueue(multiprocessing.queues.Queue):
         self.put((obj[0], err))
 
 
+def _parent_alive(parent_pid):
+    """Whether the DataLoader's process lives. Its pid comes from the parent itself: read
+    here, it could already be init's if the parent died while this worker was starting."""
+    if os.getppid() == parent_pid:
+        return True
+    # a forkserver's worker is not the DataLoader's child: look the process up instead
+    try:
+        os.kill(parent_pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    try:
+        with open(f"/proc/{parent_pid}/stat") as f:
+            return f.read().rsplit(")", 1)[1].split()[0] != "Z"
+    except OSError:
+        return True
+
+
 def worker_loop(iterable, dataset, index_queue, data_queue, done_event, auto_collation,
                 collate_fn, drop_last, base_seed, init_fn, worker_id, num_workers, parent_pid):
     """The body of a worker process (see the module docstring)."""
@@ -228,10 +247,8 @@ def worker_loop(iterable, dataset, index_queue, data_queue, done_event, auto_col
 
 def _serve(iterable, dataset, index_queue, data_queue, done_event, auto_collation, collate_fn,
            drop_last, worker_id, where, init_error, fetcher, parent_pid):
-    # the parent's pid comes from the parent: read here, it could already be init's if the
-    # parent died while this worker was starting
     iteration_end = False
-    while os.getppid() == parent_pid:
+    while _parent_alive(parent_pid):
         try:
             r = index_queue.get(timeout=STATUS_CHECK_INTERVAL)
         except queue.Empty:

@@ -351,3 +351,12 @@ def test_workers_exit_when_main_process_is_killed():
     while any(_running(p) for p in pids) and time.monotonic() < deadline:
         time.sleep(0.1)
     assert not any(_running(p) for p in pids)
+
+
+@pytest.mark.skipif("forkserver" not in multiprocessing.get_all_start_methods(),
+                    reason="no forkserver")
+def test_forkserver_context():
+    x = ember.arange(4)
+    dl = edata.DataLoader(edata.TensorDataset(x), batch_size=2, num_workers=2,
+                          multiprocessing_context="forkserver")
+    assert [b[0].tolist() for b in dl] == [[0, 1], [2, 3]]
