@@ -9,8 +9,18 @@ old contents.
 import numpy as np
 
 from .._dtype import _FROM_NP
-from ._util import Function, Tensor, _make, _state, broadcast_shapes, get_array_module, \
-    inplace, make_view, register, unbroadcast
+from ._util import (
+    Function,
+    Tensor,
+    _make,
+    _state,
+    broadcast_shapes,
+    get_array_module,
+    inplace,
+    make_view,
+    register,
+    unbroadcast,
+)
 
 __all__ = ["index_put"]
 

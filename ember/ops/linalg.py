@@ -122,7 +122,7 @@ def mm(input, mat2, *, out=None):
         ember.Size([2, 1])
     """
     if input._data.ndim != 2:
-        raise RuntimeError(f"self must be a matrix")
+        raise RuntimeError("self must be a matrix")
     if mat2._data.ndim != 2:
         raise RuntimeError("mat2 must be a matrix")
     return matmul(input, mat2)
@@ -254,8 +254,8 @@ def _add_scaled(input, prod, beta, alpha):
     prod = _scaled(prod, alpha)
     if beta == 0:
         # input is ignored, NaN included (not 0 * input); it still gets a (zero) gradient
-        from .selection import where
         from .creation import ones
+        from .selection import where
 
         return where(ones((), dtype=_dtype.bool), prod, input)
     return _scaled(input, beta) + prod

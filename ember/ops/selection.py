@@ -9,8 +9,17 @@ ops only build the index: e.g. ``gather`` along ``dim`` is ``x[i0, ..., index, .
 import numpy as np
 
 from .._dtype import result_type
-from ._util import Function, Tensor, _make, broadcast_shapes, get_array_module, inplace, \
-    register, unbroadcast, wrap_dim
+from ._util import (
+    Function,
+    Tensor,
+    _make,
+    broadcast_shapes,
+    get_array_module,
+    inplace,
+    register,
+    unbroadcast,
+    wrap_dim,
+)
 from .indexing import GetItem, IndexPut
 from .movement import expand, reshape
 

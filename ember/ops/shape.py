@@ -5,8 +5,16 @@ roll, tril/triu, repeat/tile, diagonals, meshgrid and broadcasting helpers.
 primitives with a one-line adjoint, or composites of views.
 """
 from .. import _dtype
-from ._util import Function, Tensor, _make, broadcast_shapes, get_array_module, make_view, \
-    register, wrap_dim
+from ._util import (
+    Function,
+    Tensor,
+    _make,
+    broadcast_shapes,
+    get_array_module,
+    make_view,
+    register,
+    wrap_dim,
+)
 from .indexing import GetItem, basic_view
 from .movement import _shape_arg, expand, reshape
 
@@ -210,7 +218,7 @@ class Unbind(SplitViews):
 
 def _split_views(input, idxs, dim, sizes, cls):
     outs = cls.apply(input, idxs, dim, sizes)
-    for o, i in zip(outs, idxs):
+    for o in outs:
         # PyTorch forbids in-place writes (under autograd) into outputs of multi-view ops
         make_view(o, input, None)
     return outs

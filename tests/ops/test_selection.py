@@ -1,10 +1,7 @@
 """gather/scatter/index_*/masked_*/nonzero/take/where against torch; gradcheck; errors."""
 import numpy as np
 import pytest
-import torch
 from _opcheck import gradcheck, parity, rand, same_error
-
-import ember
 
 
 def T(m, v, dtype=None):

@@ -66,9 +66,9 @@ def test_unique():
     u = np.array([[1, 2], [1, 2], [0, 3]])
     for kw in [{}, {"return_inverse": True}, {"return_counts": True},
                {"return_inverse": True, "return_counts": True}]:
-        parity(lambda m, x: m.unique(x, **kw), u, grad=False)
-        parity(lambda m, x: x.unique(dim=0, **kw), u, grad=False)
-        parity(lambda m, x: m.unique(x, dim=1, **kw), u.T.copy(), grad=False)
+        parity(lambda m, x, kw=kw: m.unique(x, **kw), u, grad=False)
+        parity(lambda m, x, kw=kw: x.unique(dim=0, **kw), u, grad=False)
+        parity(lambda m, x, kw=kw: m.unique(x, dim=1, **kw), u.T.copy(), grad=False)
     parity(lambda m, x: m.unique(x), np.array([2.5, -1., 2.5, 0.], np.float32), grad=False)
     parity(lambda m, x: m.unique(x), np.array([True, False, True]), grad=False)
     parity(lambda m, x: m.unique(x, return_inverse=True), np.array(3), grad=False)
