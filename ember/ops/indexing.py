@@ -15,6 +15,7 @@ from ._util import (
     _make,
     _state,
     broadcast_shapes,
+    fwd,
     get_array_module,
     inplace,
     make_view,
@@ -172,7 +173,7 @@ class IndexAddInto(Function):
 
 def basic_view(input, idx):
     """``input[idx]`` for an already-converted basic index: a view sharing memory."""
-    out = GetItem.apply(input, idx)
+    out = fwd(GetItem, input, idx)
     return make_view(out, input, lambda b: basic_view(b, idx))
 
 
@@ -188,7 +189,7 @@ def getitem(self, idx):
     idx, basic = _convert_index(idx, get_array_module(self._data))
     if basic:
         return basic_view(self, idx)
-    return GetItem.apply(self, idx)
+    return fwd(GetItem, self, idx)
 
 
 class IndexPut(Function):
@@ -245,8 +246,8 @@ def _put(input, idx, values, accumulate=False):
         values = values.to(input.dtype)
     if accumulate and not _needs_accumulate(idx):
         accumulate = False
-        values = values + GetItem.apply(input, idx)
-    return IndexPut.apply(input, values, idx, accumulate)
+        values = values + fwd(GetItem, input, idx)
+    return fwd(IndexPut, input, values, idx, accumulate)
 
 
 def setitem(self, idx, value):
@@ -304,7 +305,7 @@ def _fill(x, value):
                                f"with {value._data.ndim} dimensions.")
         if value._data.dtype != x._data.dtype:
             value = value.to(x.dtype)
-    return Fill.apply(x, value)
+    return fwd(Fill, x, value)
 
 
 def fill_(self, value):
@@ -353,7 +354,7 @@ class CopyFrom(Function):
 
 
 def _copy_from(x, src):
-    return CopyFrom.apply(x, src)
+    return fwd(CopyFrom, x, src)
 
 
 def copy_(self, src, non_blocking=False):

@@ -4,7 +4,7 @@
 ``matmul`` and ``einsum`` are primitives (BLAS through NumPy); the rest are composites.
 """
 from .. import _dtype
-from ._util import Function, Tensor, broadcast_shapes, register, unbroadcast, wrap_dim
+from ._util import Function, Tensor, broadcast_shapes, fwd, register, unbroadcast, wrap_dim
 from .einsum import einsum
 
 __all__ = ["matmul", "mm", "bmm", "mv", "dot", "vdot", "outer", "ger", "inner", "addmm",
@@ -110,7 +110,7 @@ def matmul(input, other, *, out=None):
                            f"{na}D and {nb}D")
     _check_matmul(input._data.shape, other._data.shape)
     _same_dtype(input, other, na > 2 or nb > 2)
-    return MatMul.apply(input, other)
+    return fwd(MatMul, input, other)
 
 
 def mm(input, mat2, *, out=None):
@@ -139,7 +139,7 @@ def bmm(input, mat2, *, out=None):
         raise RuntimeError(f"Expected size for first two dimensions of batch2 tensor to be: "
                            f"[{sa[0]}, {sa[2]}] but got: [{sb[0]}, {sb[1]}].")
     _same_dtype(input, mat2, True)
-    return MatMul.apply(input, mat2)
+    return fwd(MatMul, input, mat2)
 
 
 def mv(input, vec, *, out=None):

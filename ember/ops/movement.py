@@ -5,7 +5,7 @@ A view shares memory (and the version counter) with its base, as in PyTorch; ``m
 records how to re-derive it from the base so in-place writes through it reach the base's graph.
 """
 
-from ._util import Function, get_array_module, make_view, register, wrap_dim
+from ._util import Function, fwd, get_array_module, make_view, register, wrap_dim
 
 __all__ = ["reshape", "view", "transpose", "swapaxes", "swapdims", "permute", "t", "expand",
            "squeeze", "unsqueeze", "flatten", "clone", "contiguous", "movedim", "moveaxis",
@@ -73,7 +73,7 @@ def reshape(input, *shape):
     shape = _infer_shape(_shape_arg(shape), input._data.size)
     if shape == input._data.shape:
         return _alias_view(input)
-    out = Reshape.apply(input, shape)
+    out = fwd(Reshape, input, shape)
     if get_array_module(input).may_share_memory(out._data, input._data):
         make_view(out, input, lambda b: b.reshape(shape))
     return out
@@ -120,12 +120,12 @@ def _viewable(x, shape):
 
 
 def _alias_view(input):
-    out = Alias.apply(input)
+    out = fwd(Alias, input)
     return make_view(out, input, _alias_plain)
 
 
 def _alias_plain(b):
-    return Alias.apply(b)
+    return fwd(Alias, b)
 
 
 class Alias(Function):
@@ -169,7 +169,7 @@ def permute(input, *dims):
     dims = tuple(wrap_dim(d, n) for d in dims)
     if len(set(dims)) != n:
         raise RuntimeError("permute(): duplicate dims are not allowed.")
-    out = Permute.apply(input, dims)
+    out = fwd(Permute, input, dims)
     return make_view(out, input, lambda b: b.permute(*dims))
 
 
@@ -260,7 +260,7 @@ def expand(input, *sizes):
     shape = tuple(shape)
     if shape == x.shape:
         return _alias_view(input)
-    out = Expand.apply(input, shape)
+    out = fwd(Expand, input, shape)
     return make_view(out, input, lambda b: b.expand(*shape))
 
 
@@ -328,14 +328,14 @@ class Clone(Function):
 
 def clone(input, *, memory_format=None):
     """A copy with its own storage (differentiable)."""
-    return Clone.apply(input)
+    return fwd(Clone, input)
 
 
 def contiguous(input, memory_format=None):
     """``input`` itself if C-contiguous, else a contiguous copy."""
     if input._data.flags.c_contiguous:
         return input
-    return Clone.apply(input)
+    return fwd(Clone, input)
 
 
 def view_as(input, other):

@@ -14,6 +14,7 @@ from ._util import (
     Tensor,
     _make,
     broadcast_shapes,
+    fwd,
     get_array_module,
     inplace,
     register,
@@ -72,7 +73,7 @@ def where(condition, input=None, other=None, *, out=None):
     dt = result_type(input, other)
     x = input.to(dt) if isinstance(input, Tensor) else _make(xp.asarray(input, dtype=dt.np))
     y = other.to(dt) if isinstance(other, Tensor) else _make(xp.asarray(other, dtype=dt.np))
-    return Where.apply(_make(c), x, y)
+    return fwd(Where, _make(c), x, y)
 
 
 # --- gather / scatter -------------------------------------------------------------------------
@@ -137,8 +138,8 @@ def gather(input, dim, index, *, sparse_grad=False, out=None):
     """
     grid, idx = _grid_index(input, index, dim, "gather")
     if input._data.ndim == 0:
-        return GetItem.apply(reshape(input, (1,)), (idx,)).reshape(idx.shape)
-    return GetItem.apply(input, grid)
+        return fwd(GetItem, reshape(input, (1,)), (idx,)).reshape(idx.shape)
+    return fwd(GetItem, input, grid)
 
 
 def _src_block(src, shape):
@@ -173,11 +174,11 @@ def scatter(input, dim, index, src=None, value=None, *, reduce=None):
     grid, idx = _grid_index(input, index, dim, "scatter", src if is_tensor else None)
     v = _value_tensor(input, _src_block(src, idx.shape) if is_tensor else src)
     if reduce is None:
-        return IndexPut.apply(input, v, grid, False)
+        return fwd(IndexPut, input, v, grid, False)
     if reduce == "add":
-        return IndexPut.apply(input, v, grid, True)
+        return fwd(IndexPut, input, v, grid, True)
     if reduce == "multiply":
-        return ScatterMul.apply(input, v, grid)
+        return fwd(ScatterMul, input, v, grid)
     raise RuntimeError(f"reduce argument must be either add or multiply. Got {reduce}")
 
 
@@ -238,16 +239,16 @@ def index_select(input, dim, index, *, out=None):
                 [5, 3]])
     """
     if input._data.ndim == 0:
-        return GetItem.apply(reshape(input, (1,)), (index._data.reshape(-1),)).reshape(())
+        return fwd(GetItem, reshape(input, (1,)), (index._data.reshape(-1),)).reshape(())
     idx, _ = _dim_index(input, dim, index, "index_select")
-    return GetItem.apply(input, idx)
+    return fwd(GetItem, input, idx)
 
 
 def index_add(input, dim, index, source, *, alpha=1):
     """``input`` with ``alpha * source`` added at ``index`` along ``dim`` (repeats add up)."""
     idx, d = _dim_index(input, dim, index, "index_add")
     src = source if alpha == 1 else source * alpha
-    return IndexPut.apply(input, _value_tensor(input, src), idx, True)
+    return fwd(IndexPut, input, _value_tensor(input, src), idx, True)
 
 
 def index_fill(input, dim, index, value):
@@ -256,13 +257,13 @@ def index_fill(input, dim, index, value):
         raise RuntimeError("index_fill_ only supports a 0-dimensional value tensor, but got "
                            f"tensor with {value._data.ndim} dimension(s).")
     idx, _ = _dim_index(input, dim, index, "index_fill")
-    return IndexPut.apply(input, _value_tensor(input, value), idx, False)
+    return fwd(IndexPut, input, _value_tensor(input, value), idx, False)
 
 
 def index_copy(input, dim, index, source):
     """``input`` with the slices at ``index`` along ``dim`` replaced by ``source``'s."""
     idx, _ = _dim_index(input, dim, index, "index_copy")
-    return IndexPut.apply(input, _value_tensor(input, source), idx, False)
+    return fwd(IndexPut, input, _value_tensor(input, source), idx, False)
 
 
 # --- masks ------------------------------------------------------------------------------------
@@ -289,7 +290,7 @@ def masked_fill(input, mask, value):
         raise RuntimeError("masked_fill_ only supports a 0-dimensional value tensor, but got "
                            f"tensor with {value._data.ndim} dimension(s).")
     broadcast_shapes(input._data.shape, m.shape)
-    return Where.apply(_make(m), _value_tensor(input, value), input)
+    return fwd(Where, _make(m), _value_tensor(input, value), input)
 
 
 def masked_select(input, mask):
@@ -300,7 +301,7 @@ def masked_select(input, mask):
     shape = broadcast_shapes(input._data.shape, m.shape)
     x = input if input._data.shape == shape else expand(input, shape)
     xp = get_array_module(m)
-    return GetItem.apply(x, (xp.broadcast_to(m, shape),))
+    return fwd(GetItem, x, (xp.broadcast_to(m, shape),))
 
 
 def masked_scatter(input, mask, source):
@@ -315,7 +316,7 @@ def masked_scatter(input, mask, source):
     v = reshape(source, (-1,))
     if v._data.shape[0] != n:
         v = v[:n]
-    return IndexPut.apply(x, _value_tensor(input, v), (m,), False)
+    return fwd(IndexPut, x, _value_tensor(input, v), (m,), False)
 
 
 # --- positions --------------------------------------------------------------------------------
@@ -351,7 +352,7 @@ def take(input, index):
         bad = int(idx.max()) if int(idx.max()) >= n else int(idx.min())
         raise IndexError(f"out of range: tried to access index {bad} on a tensor of {n} "
                          "elements.")
-    return GetItem.apply(reshape(input, (-1,)), (idx,))
+    return fwd(GetItem, reshape(input, (-1,)), (idx,))
 
 
 def take_along_dim(input, indices, dim=None, *, out=None):

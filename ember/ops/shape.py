@@ -10,6 +10,7 @@ from ._util import (
     Tensor,
     _make,
     broadcast_shapes,
+    fwd,
     get_array_module,
     make_view,
     register,
@@ -32,8 +33,8 @@ class Cat(Function):
     @staticmethod
     def forward(ctx, *xs, dim):
         # PyTorch's legacy rule: 1-d empty tensors are skipped (they get an empty gradient)
-        ctx.skip = [x.ndim == 1 and x.shape[0] == 0 for x in xs]
-        kept = [x for x, s in zip(xs, ctx.skip) if not s]
+        ctx.skip = skip = [x.ndim == 1 and x.shape[0] == 0 for x in xs]
+        kept = [x for x, s in zip(xs, skip) if not s]
         ctx.dim = dim
         ctx.sizes = [x.shape[dim] for x in kept]
         return get_array_module(*xs).concatenate(kept, axis=dim)
@@ -90,7 +91,7 @@ def cat(tensors, dim=0, *, out=None):
                     f"{ref[k]} but got size {s[k]} for tensor number {i} in the list.")
     if len(ts) == 1:
         return ts[0].clone()
-    return Cat.apply(*ts, dim=d)
+    return fwd(Cat, *ts, dim=d)
 
 
 concat = concatenate = cat
@@ -127,7 +128,7 @@ def stack(tensors, dim=0, *, out=None):
         if t._data.shape != ref:
             raise RuntimeError(f"stack expects each tensor to be equal size, but got "
                                f"{list(ref)} at entry 0 and {list(t._data.shape)} at entry {i}")
-    return Stack.apply(*ts, dim=wrap_dim(dim, len(ref) + 1))
+    return fwd(Stack, *ts, dim=wrap_dim(dim, len(ref) + 1))
 
 
 def atleast_1d(*tensors):
@@ -356,7 +357,7 @@ def flip(input, dims):
         tensor([3, 2, 1])
     """
     dims = _dims_list(dims, input._data.ndim)
-    return Flip.apply(input, dims)
+    return fwd(Flip, input, dims)
 
 
 def fliplr(input):
@@ -411,14 +412,14 @@ def roll(input, shifts, dims=None):
                                    "dims:0")
             shifts = shifts[0]
         flat = reshape(input, (-1,))
-        return reshape(Roll.apply(flat, int(shifts), None), input._data.shape)
+        return reshape(fwd(Roll, flat, int(shifts), None), input._data.shape)
     shifts = (shifts,) if isinstance(shifts, int) else tuple(shifts)
     dims = (dims,) if isinstance(dims, int) else tuple(dims)
     if len(shifts) != len(dims):
         raise RuntimeError(f"shifts and dimensions must align. shifts: {len(shifts)}, "
                            f"dims:{len(dims)}")
     dims = tuple(wrap_dim(d, input._data.ndim) for d in dims)
-    return Roll.apply(input, tuple(int(s) for s in shifts), dims)
+    return fwd(Roll, input, tuple(int(s) for s in shifts), dims)
 
 
 class Tri(Function):
@@ -447,14 +448,14 @@ def tril(input, diagonal=0, *, out=None):
     """
     if input._data.ndim < 2:
         raise RuntimeError("tril: input tensor must have at least 2 dimensions")
-    return Tri.apply(input, int(diagonal), False)
+    return fwd(Tri, input, int(diagonal), False)
 
 
 def triu(input, diagonal=0, *, out=None):
     """The upper triangle (on and above ``diagonal``) of the last two dims; zeros elsewhere."""
     if input._data.ndim < 2:
         raise RuntimeError("triu: input tensor must have at least 2 dimensions")
-    return Tri.apply(input, int(diagonal), True)
+    return fwd(Tri, input, int(diagonal), True)
 
 
 # --- repetition -------------------------------------------------------------------------------
@@ -528,7 +529,7 @@ def repeat_interleave(input, repeats=None, dim=None, *, output_size=None):
                                f"repeats.size(0) = {r.shape[0] if r.ndim else 1} and "
                                f"input.size({d}) = {x.shape[d]}")
         idx = xp.repeat(xp.arange(x.shape[d]), r)
-        return GetItem.apply(input, (slice(None),) * d + (idx,))
+        return fwd(GetItem, input, (slice(None),) * d + (idx,))
     r = int(repeats)
     if r < 0:
         raise RuntimeError("repeats can not be negative")
@@ -611,7 +612,7 @@ def diagonal(input, offset=0, dim1=0, dim2=1):
     d1, d2 = wrap_dim(dim1, nd), wrap_dim(dim2, nd)
     if d1 == d2:
         raise RuntimeError(f"diagonal dimensions cannot be identical {dim1}, {dim2}")
-    out = Diagonal.apply(input, int(offset), d1, d2)
+    out = fwd(Diagonal, input, int(offset), d1, d2)
     return make_view(out, input, lambda b: diagonal(b, offset, d1, d2))
 
 
@@ -626,7 +627,7 @@ def diag_embed(input, offset=0, dim1=-2, dim2=-1):
     shape = []
     for k in range(nd):
         shape.append(n if k in (d1, d2) else rest.pop(0))
-    return DiagScatter.apply(input, tuple(shape), int(offset), d1, d2)
+    return fwd(DiagScatter, input, tuple(shape), int(offset), d1, d2)
 
 
 def diag(input, diagonal=0):
@@ -634,7 +635,7 @@ def diag(input, diagonal=0):
     nd = input._data.ndim
     if nd == 1:
         n = input._data.shape[0] + abs(diagonal)
-        return DiagScatter.apply(input, (n, n), int(diagonal), 0, 1)
+        return fwd(DiagScatter, input, (n, n), int(diagonal), 0, 1)
     if nd != 2:
         raise RuntimeError(f"diag(): Supports 1D or 2D tensors. Got {nd}D")
     return globals()["diagonal"](input, diagonal).clone()
