@@ -70,19 +70,23 @@ def reshape(input, *shape):
         >>> ember.arange(6).reshape(2, -1).shape
         ember.Size([2, 3])
     """
-    shape = _infer_shape(_shape_arg(shape), input._data.size)
+    return _reshape(input, _infer_shape(_shape_arg(shape), input._data.size))
+
+
+def _reshape(input, shape):
     if shape == input._data.shape:
         return _alias_view(input)
     out = fwd(Reshape, input, shape)
-    if get_array_module(input).may_share_memory(out._data, input._data):
-        make_view(out, input, lambda b: b.reshape(shape))
+    x = input._data
+    if out._data.base is (x if x.base is None else x.base):  # NumPy gave a view, not a copy
+        make_view(out, input, lambda b: reshape(b, shape))
     return out
 
 
 def view(input, *shape):
     """Like :func:`reshape` but never copies; raises if the strides do not allow a view."""
-    if len(shape) == 1 and not isinstance(shape[0], (tuple, list, int)) and \
-            not hasattr(shape[0], "__index__"):
+    if len(shape) == 1 and shape[0].__class__ is not int and \
+            not isinstance(shape[0], (tuple, list)) and not hasattr(shape[0], "__index__"):
         return _view_dtype(input, shape[0])
     shape = _infer_shape(_shape_arg(shape), input._data.size)
     x = input._data
@@ -90,7 +94,7 @@ def view(input, *shape):
         raise RuntimeError(
             "view size is not compatible with input tensor's size and stride (at least one "
             "dimension spans across two contiguous subspaces). Use .reshape(...) instead.")
-    return reshape(input, shape)
+    return _reshape(input, shape)
 
 
 def _view_dtype(input, dtype):
@@ -166,11 +170,18 @@ def permute(input, *dims):
         raise RuntimeError(f"permute(sparse_coo): number of dimensions in the tensor input does "
                            f"not match the length of the desired ordering of dimensions i.e. "
                            f"input.dim() = {n} is not equal to len(dims) = {len(dims)}")
-    dims = tuple(wrap_dim(d, n) for d in dims)
+    for d in dims:
+        if not 0 <= d < n:
+            dims = tuple(wrap_dim(d, n) for d in dims)
+            break
     if len(set(dims)) != n:
         raise RuntimeError("permute(): duplicate dims are not allowed.")
+    return _permute(input, dims)
+
+
+def _permute(input, dims):
     out = fwd(Permute, input, dims)
-    return make_view(out, input, lambda b: b.permute(*dims))
+    return make_view(out, input, lambda b: _permute(b, dims))
 
 
 def transpose(input, dim0, dim1):
@@ -181,7 +192,7 @@ def transpose(input, dim0, dim1):
     d0, d1 = wrap_dim(dim0, n), wrap_dim(dim1, n)
     dims = list(range(n))
     dims[d0], dims[d1] = dims[d1], dims[d0]
-    return permute(input, dims)
+    return _permute(input, tuple(dims))
 
 
 swapaxes = swapdims = transpose
