@@ -33,16 +33,23 @@ class Cat(Function):
     @staticmethod
     def forward(ctx, *xs, dim):
         # PyTorch's legacy rule: 1-d empty tensors are skipped (they get an empty gradient)
-        ctx.skip = skip = [x.ndim == 1 and x.shape[0] == 0 for x in xs]
-        kept = [x for x, s in zip(xs, skip) if not s]
-        ctx.dim = dim
-        ctx.sizes = [x.shape[dim] for x in kept]
-        return get_array_module(*xs).concatenate(kept, axis=dim)
+        skip = None
+        for x in xs:
+            if x.ndim == 1 and x.shape[0] == 0:
+                skip = [x.ndim == 1 and x.shape[0] == 0 for x in xs]
+                xs = [x for x, s in zip(xs, skip) if not s]
+                break
+        ctx.skip, ctx.dim = skip, dim
+        ctx.sizes = [x.shape[dim] for x in xs]
+        return get_array_module(*xs).concatenate(xs, axis=dim)
 
     @staticmethod
     def backward(ctx, grad):
         # each input receives its slice of the gradient
-        parts = iter(split(grad, ctx.sizes, ctx.dim))
+        parts = split(grad, ctx.sizes, ctx.dim)
+        if ctx.skip is None:
+            return tuple(parts)
+        parts = iter(parts)
         return tuple(grad.new_zeros((0,)) if s else next(parts) for s in ctx.skip)
 
 
@@ -50,6 +57,9 @@ def _common(tensors, name):
     if not isinstance(tensors, (list, tuple)):
         raise TypeError(f"{name}(): argument 'tensors' must be tuple of Tensors, not "
                         f"{type(tensors).__name__}")
+    npdt = tensors[0]._data.dtype
+    if all(t._data.dtype == npdt for t in tensors):
+        return tensors
     dt = None
     for t in tensors:
         dt = t.dtype if dt is None else _dtype.promote_types(dt, t.dtype)
@@ -67,15 +77,27 @@ def cat(tensors, dim=0, *, out=None):
     if len(tensors) == 0:
         raise ValueError("torch.cat(): expected a non-empty list of Tensors")
     ts = _common(tensors, "cat")
+    t0 = ts[0]._data
+    if len(ts) > 1 and t0.ndim and not (t0.ndim == 1 and t0.shape[0] == 0):
+        d = wrap_dim(dim, t0.ndim)
+        try:
+            return fwd(Cat, *ts, dim=d)
+        except ValueError:
+            pass  # NumPy refused: find the reason and say it PyTorch's way
+    d = _check_cat(ts, dim)
+    if len(ts) == 1 or all(t._data.ndim == 1 and t._data.shape[0] == 0 for t in ts):
+        return ts[0].clone()
+    return fwd(Cat, *ts, dim=d)
+
+
+def _check_cat(ts, dim):
     for i, t in enumerate(ts):
         if t._data.ndim == 0:
             raise RuntimeError(f"zero-dimensional tensor (at position {i}) cannot be "
                                "concatenated")
     # PyTorch's legacy rule: 1-d empty tensors are skipped
     kept = [t for t in ts if not (t._data.ndim == 1 and t._data.shape[0] == 0)]
-    if not kept:
-        return ts[0].clone()
-    ref = kept[0]._data.shape
+    ref = kept[0]._data.shape if kept else (0,)
     d = wrap_dim(dim, len(ref))
     for i, t in enumerate(ts):
         s = t._data.shape
@@ -89,9 +111,7 @@ def cat(tensors, dim=0, *, out=None):
                 raise RuntimeError(
                     f"Sizes of tensors must match except in dimension {d}. Expected size "
                     f"{ref[k]} but got size {s[k]} for tensor number {i} in the list.")
-    if len(ts) == 1:
-        return ts[0].clone()
-    return fwd(Cat, *ts, dim=d)
+    return d
 
 
 concat = concatenate = cat
