@@ -211,7 +211,10 @@ def _refresh_views(root, written):
         v = r()
         if v is None or v is written or v._view_fn is None:
             continue
-        nv = v._view_fn(root)
+        try:
+            nv = v._view_fn(root)
+        except (IndexError, RuntimeError, ValueError):
+            continue  # the base's storage was swapped (``.data = ...``): the view is detached
         v._grad_fn, v._output_nr, v._requires_grad = nv._grad_fn, nv._output_nr, \
             nv._requires_grad
 

@@ -244,3 +244,16 @@ def test_copy_into_leaf_under_no_grad():
         with m.no_grad():
             w.copy_(m.ones(3))
         assert w.tolist() == [1, 1, 1] and w.is_leaf
+
+
+@pytest.mark.parametrize("idx", [lambda m: 1, lambda m: (slice(None), slice(1, 3)),
+                                 lambda m: T(m, [0, 2]), lambda m: T(m, [True, False, True])])
+def test_augmented_assignment(idx):
+    def f(m, x, v):
+        y = x * 1
+        y[idx(m)] += v
+        y[idx(m)] *= 2
+        return y
+
+    parity(f, rand(3, 4), rand(1, seed=1))
+    gradcheck(f, rand(3, 4), rand(1, seed=1))
