@@ -181,3 +181,28 @@ def test_errors(f):
 
 def test_repeat_interleave_repeats_only():
     parity(lambda m, r: m.repeat_interleave(r), np.array([2, 0, 1]), grad=False)
+
+
+ZERO_D = [
+    lambda m, x: x.gather(0, m.tensor(0)),
+    lambda m, x: x.scatter(0, m.tensor(0), 1.5),
+    lambda m, x: x.index_select(0, m.tensor([0])),
+    lambda m, x: x.masked_fill(m.tensor(True), 1.),
+    lambda m, x: x.take(m.tensor([0, 0])),
+    lambda m, x: x.topk(1),
+    lambda m, x: x.kthvalue(1),
+    lambda m, x: x.flip(()),
+    lambda m, x: x.roll(1),
+    lambda m, x: x.repeat(2, 2),
+    lambda m, x: x[None, ..., None],
+    lambda m, x: x.unsqueeze(0).expand(3),
+    lambda m, x: x.masked_select(m.tensor([True, False])),
+    lambda m, x: m.einsum("->", x),
+    lambda m, x: m.einsum(",i->i", x, m.ones(2)),
+    lambda m, x: m.tensordot(x, x, 0),
+]
+
+
+@pytest.mark.parametrize("f", ZERO_D, ids=[str(i) for i in range(len(ZERO_D))])
+def test_zero_dim_inputs(f):
+    parity(f, np.array(2.5, np.float32))
