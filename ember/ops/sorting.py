@@ -23,7 +23,13 @@ def _return_type(name):
     return cls
 
 
-_sort_t, _topk_t, _kth_t = _return_type("sort"), _return_type("topk"), _return_type("kthvalue")
+try:  # the shared named tuples, where the package has them (ember.return_types)
+    from ..return_types import kthvalue as _kth_t
+    from ..return_types import sort as _sort_t
+    from ..return_types import topk as _topk_t
+except ImportError:
+    _sort_t, _topk_t, _kth_t = (_return_type("sort"), _return_type("topk"),
+                                _return_type("kthvalue"))
 
 
 def _argsort(x, axis, descending):
