@@ -25,7 +25,8 @@ class Einsum(Function):
         ctx.subs, ctx.out = subs, out
         ctx.save_for_backward(*ops)
         eq = ",".join(subs) + "->" + out
-        return get_array_module(*ops).einsum(eq, *ops, optimize=len(ops) > 1)
+        # a contraction path pays off from three operands (for two it only adds overhead)
+        return get_array_module(*ops).einsum(eq, *ops, optimize=len(ops) > 2)
 
     @staticmethod
     def backward(ctx, grad):
