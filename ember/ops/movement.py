@@ -324,6 +324,76 @@ def unflatten(input, dim, sizes):
     return reshape(input, x.shape[:d] + tuple(sizes) + x.shape[d + 1:])
 
 
+class Unfold(Function):
+    """Sliding windows of ``size`` every ``step`` along ``dim``, as a strided view; the
+    windows become a new last dimension."""
+
+    _array_forward = True
+
+    @staticmethod
+    def forward(ctx, x, dim, size, step):
+        ctx.shape, ctx.args = x.shape, (dim, size, step)
+        xp = get_array_module(x)
+        if x.ndim == 0:
+            return x.reshape(1)
+        n = (x.shape[dim] - size) // step + 1
+        shape = x.shape[:dim] + (n,) + x.shape[dim + 1:] + (size,)
+        st = x.strides
+        strides = st[:dim] + (st[dim] * step,) + st[dim + 1:] + (st[dim],)
+        return xp.lib.stride_tricks.as_strided(x, shape, strides, writeable=False)
+
+    @staticmethod
+    def backward(ctx, grad):
+        # windows overlap: add each window offset's gradient back where it was read
+        return UnfoldBackward.apply(grad, ctx.shape, *ctx.args)
+
+
+class UnfoldBackward(Function):
+    """The adjoint of :class:`Unfold`: sum the windows back into an array of ``shape``."""
+
+    _array_forward = True
+
+    @staticmethod
+    def forward(ctx, g, shape, dim, size, step):
+        ctx.args = (dim, size, step)
+        xp = get_array_module(g)
+        if len(shape) == 0:
+            return g.reshape(())
+        out = xp.zeros(shape, dtype=g.dtype)
+        n = g.shape[dim]
+        pre = (slice(None),) * dim
+        for k in range(size):  # a loop over window offsets, not elements
+            out[pre + (slice(k, k + step * (n - 1) + 1, step),)] += g[..., k]
+        return out
+
+    @staticmethod
+    def backward(ctx, grad):
+        # the adjoint of the adjoint is the windowing itself
+        return Unfold.apply(grad, *ctx.args), None, None, None, None
+
+
+def unfold(input, dimension, size, step):
+    """All windows of ``size`` elements every ``step`` along ``dimension`` (a new last dim).
+
+    Example:
+        >>> import ember
+        >>> ember.arange(5).unfold(0, 2, 2)
+        tensor([[0, 1],
+                [2, 3]])
+    """
+    x = input._data
+    d = wrap_dim(dimension, x.ndim)
+    n = x.shape[d] if x.ndim else 1
+    if size > n:
+        raise RuntimeError(f"maximum size for tensor at dimension {d} is {n} but size is "
+                           f"{size}")
+    if step <= 0:
+        raise RuntimeError(f"step is {step} but must be > 0")
+    size, step = int(size), int(step)
+    out = fwd(Unfold, input, d, size, step)
+    return make_view(out, input, lambda b: unfold(b, d, size, step))
+
+
 class Clone(Function):
     _array_forward = True
 
@@ -375,7 +445,7 @@ register(
     swapaxes=swapaxes, swapdims=swapdims, permute=permute, t=t, expand=expand,
     expand_as=expand_as, squeeze=squeeze, unsqueeze=unsqueeze, flatten=flatten,
     unflatten=unflatten, clone=clone, contiguous=contiguous, movedim=movedim,
-    moveaxis=moveaxis, broadcast_to=broadcast_to,
+    moveaxis=moveaxis, broadcast_to=broadcast_to, unfold=unfold,
     T=property(_T), mT=property(_mT), H=property(_T), mH=property(_mT),
 )
 __all__ += ["unflatten", "view_as", "reshape_as", "expand_as"]
