@@ -4,6 +4,8 @@ roll, tril/triu, repeat/tile, diagonals, meshgrid and broadcasting helpers.
 ``cat``/``stack`` and the splits are primitives whose backwards are each other; the rest are
 primitives with a one-line adjoint, or composites of views.
 """
+import numpy as np
+
 from .. import _dtype
 from ._diag import diag, diag_embed, diagonal, trace
 from ._util import (
@@ -24,7 +26,8 @@ __all__ = ["cat", "concat", "concatenate", "stack", "hstack", "vstack", "dstack"
            "column_stack", "split", "chunk", "unbind", "narrow", "select", "flip", "fliplr",
            "flipud", "roll", "tril", "triu", "repeat_interleave", "tile", "diag", "diagonal",
            "diag_embed", "trace", "meshgrid", "broadcast_tensors", "atleast_1d", "atleast_2d",
-           "atleast_3d", "rot90"]
+           "atleast_3d", "rot90", "tensor_split", "hsplit", "vsplit", "dsplit", "block_diag",
+           "cartesian_prod", "tril_indices", "triu_indices"]
 
 
 # --- cat / stack ------------------------------------------------------------------------------
@@ -344,6 +347,116 @@ def select(input, dim, index):
     return basic_view(input, (slice(None),) * d + (index,))
 
 
+def tensor_split(input, indices_or_sections, dim=0):
+    """Split into ``sections`` near-equal views (the first ones one larger), or at the given
+    ``indices`` (out-of-range indices give empty pieces), as NumPy's ``array_split``.
+
+    Example:
+        >>> import ember
+        >>> [t.tolist() for t in ember.arange(7).tensor_split(3)]
+        [[0, 1, 2], [3, 4], [5, 6]]
+    """
+    x = input._data
+    d = wrap_dim(dim, x.ndim)
+    n = x.shape[d]
+    ios = indices_or_sections
+    if isinstance(ios, Tensor):
+        ios = ios.tolist()
+    if isinstance(ios, int):
+        if ios <= 0:
+            raise RuntimeError(f"number of sections must be larger than 0, got {ios}")
+        q, r = divmod(n, ios)
+        sizes = [q + 1] * r + [q] * (ios - r)
+        bounds = [0]
+        for k in sizes:
+            bounds.append(bounds[-1] + k)
+    else:
+        bounds = [0] + [min(max(int(i) if i >= 0 else n + int(i), 0), n) for i in ios] + [n]
+    pre = (slice(None),) * d
+    return tuple(basic_view(input, pre + (slice(a, max(a, b)),))
+                 for a, b in zip(bounds[:-1], bounds[1:]))
+
+
+def _nsplit(input, ios, dim, name):
+    if isinstance(ios, int):
+        n = input._data.shape[dim]
+        if ios == 0 or n % ios:
+            raise RuntimeError(f"torch.{name} attempted to split along dimension {dim}, but the "
+                               f"size of the dimension {n} is not divisible by the split_size "
+                               f"{ios}!")
+    return tensor_split(input, ios, dim)
+
+
+def hsplit(input, indices_or_sections):
+    """Split along dim 1 (dim 0 for 1-d inputs)."""
+    if input._data.ndim < 1:
+        raise RuntimeError("torch.hsplit requires a tensor with at least 1 dimension, but got "
+                           "a tensor with 0 dimensions!")
+    return _nsplit(input, indices_or_sections, 1 if input._data.ndim > 1 else 0, "hsplit")
+
+
+def vsplit(input, indices_or_sections):
+    """Split along dim 0 (inputs of at least 2 dims)."""
+    if input._data.ndim < 2:
+        raise RuntimeError(f"torch.vsplit requires a tensor with at least 2 dimension, but got "
+                           f"a tensor with {input._data.ndim} dimensions!")
+    return _nsplit(input, indices_or_sections, 0, "vsplit")
+
+
+def dsplit(input, indices_or_sections):
+    """Split along dim 2 (inputs of at least 3 dims)."""
+    if input._data.ndim < 3:
+        raise RuntimeError(f"torch.dsplit requires a tensor with at least 3 dimension, but got "
+                           f"a tensor with {input._data.ndim} dimensions!")
+    return _nsplit(input, indices_or_sections, 2, "dsplit")
+
+
+def block_diag(*tensors):
+    """A block-diagonal matrix of the inputs (0-d and 1-d inputs count as one row)."""
+    ts = _common([reshape(t, (1, -1)) if t._data.ndim < 2 else t for t in tensors],
+                 "block_diag")
+    for i, t in enumerate(ts):
+        if t._data.ndim != 2:
+            raise RuntimeError(f"torch.block_diag: Input tensors must have 2 or fewer "
+                               f"dimensions. Input {i} has {t._data.ndim} dimensions")
+    total = sum(t._data.shape[1] for t in ts)
+    rows, left = [], 0
+    xp = get_array_module(ts[0]._data)
+    for t in ts:
+        r, c = t._data.shape
+        pad_l = _make(xp.zeros((r, left), dtype=t._data.dtype))
+        pad_r = _make(xp.zeros((r, total - left - c), dtype=t._data.dtype))
+        rows.append(cat([pad_l, t, pad_r], 1))
+        left += c
+    return cat(rows, 0)
+
+
+def cartesian_prod(*tensors):
+    """All combinations of the elements of 1-d tensors, as rows."""
+    if len(tensors) == 1:
+        return tensors[0]
+    grids = meshgrid(*tensors, indexing="ij")
+    return stack([reshape(g, (-1,)) for g in grids], 1)
+
+
+def tril_indices(row, col, offset=0, *, dtype=None, layout=None, device=None):
+    """The (2, N) coordinates of the lower triangle of a ``row x col`` matrix."""
+    return _tri_indices(row, col, offset, dtype, device, False)
+
+
+def triu_indices(row, col, offset=0, *, dtype=None, layout=None, device=None):
+    """The (2, N) coordinates of the upper triangle of a ``row x col`` matrix."""
+    return _tri_indices(row, col, offset, dtype, device, True)
+
+
+def _tri_indices(row, col, offset, dtype, device, upper):
+    from .creation import tensor as _tensor
+
+    i, j = (np.triu_indices if upper else np.tril_indices)(row, offset, col)
+    return _tensor(np.stack([i, j]).astype(np.int64), dtype=dtype or _dtype.int64,
+                   device=device)
+
+
 # --- flips, rolls, triangles ------------------------------------------------------------------
 def _dims_list(dims, ndim, what="dims"):
     dims = [dims] if isinstance(dims, int) else list(dims)
@@ -601,7 +714,8 @@ def _split_method(self, split_size, dim=0):
 
 
 register(
-    split=_split_method, chunk=chunk, unbind=unbind, narrow=narrow, select=select,
+    split=_split_method, chunk=chunk, tensor_split=tensor_split, hsplit=hsplit, vsplit=vsplit,
+    dsplit=dsplit, unbind=unbind, narrow=narrow, select=select,
     flip=flip, fliplr=fliplr, flipud=flipud, roll=roll, tril=tril, triu=triu, repeat=repeat,
     tile=tile, repeat_interleave=repeat_interleave, diag=diag, diagonal=diagonal,
     diag_embed=diag_embed, trace=trace, rot90=rot90,

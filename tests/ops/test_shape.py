@@ -67,6 +67,16 @@ CASES = [
     ("meshgrid_ij", lambda m, a, b: m.meshgrid(a, b, indexing="ij"), [(2,), (3,)]),
     ("meshgrid_xy", lambda m, a, b, c: m.meshgrid([a, b, c], indexing="xy"), [(2,), (3,), ()]),
     ("broadcast_tensors", lambda m, a, b: m.broadcast_tensors(a, b), [(2, 1), (3,)]),
+    ("tensor_split", lambda m, a: a.tensor_split(3), [(7, 2)]),
+    ("tensor_split_idx", lambda m, a: m.tensor_split(a, (1, 5, 2, 9), 1), [(2, 7)]),
+    ("tensor_split_t", lambda m, a: m.tensor_split(a, m.tensor([2, -1])), [(5,)]),
+    ("hsplit", lambda m, a: m.hsplit(a, 3), [(2, 6)]),
+    ("hsplit_1d", lambda m, a: a.hsplit([1, 4]), [(6,)]),
+    ("vsplit", lambda m, a: m.vsplit(a, [1]), [(4, 2)]),
+    ("dsplit", lambda m, a: a.dsplit(2), [(1, 2, 4)]),
+    ("block_diag", lambda m, a, b, c: m.block_diag(a, b, c), [(2, 2), (3,), ()]),
+    ("cartesian_prod", lambda m, a, b: m.cartesian_prod(a, b), [(2,), (3,)]),
+    ("cartesian_prod_1", lambda m, a: m.cartesian_prod(a), [(3,)]),
     ("atleast_1d", lambda m, a: m.atleast_1d(a), [()]),
     ("atleast_2d", lambda m, a, b: m.atleast_2d(a, b), [(3,), ()]),
     ("atleast_3d", lambda m, a, b: m.atleast_3d([a, b]), [(3,), (2, 3)]),
@@ -177,6 +187,18 @@ def test_errors(f):
     # meshgrid's message embeds the tensor's repr: compare the type and the message's start
     e = same_error(f, exact=f is not ERRORS[-2])
     assert str(e)
+
+
+def test_tri_indices():
+    for args in [(3, 3), (3, 4, 1), (4, 2, -1), (0, 3)]:
+        for name in ("tril_indices", "triu_indices"):
+            parity(lambda m, n=name, a=args: getattr(m, n)(*a), grad=False)
+
+
+def test_split_helpers_errors():
+    same_error(lambda m: m.hsplit(m.zeros(2, 5), 2))
+    same_error(lambda m: m.tensor_split(m.zeros(7), 0))
+    same_error(lambda m: m.vsplit(m.zeros(3), 1))
 
 
 def test_repeat_interleave_repeats_only():
