@@ -2,9 +2,9 @@
 
 Re-exported by :mod:`ember.ops.shape`.
 """
-from ._util import Function, fwd, get_array_module, make_view, wrap_dim
+from ._util import Function, _make, fwd, get_array_module, make_view, wrap_dim
 
-__all__ = ["diag", "diagonal", "diag_embed", "trace"]
+__all__ = ["diag", "diagonal", "diag_embed", "trace", "diagonal_scatter"]
 
 
 # --- diagonals --------------------------------------------------------------------------------
@@ -115,3 +115,24 @@ def trace(input):
         raise RuntimeError(f"trace: expected a matrix, but got tensor with dim "
                            f"{input._data.ndim}")
     return diagonal(input).sum()
+
+
+def diagonal_scatter(input, src, offset=0, dim1=0, dim2=1):
+    """A copy of ``input`` whose diagonal (``offset``, dims ``dim1``/``dim2``) is ``src``."""
+    from .selection import Where
+
+    nd = input._data.ndim
+    d1, d2 = wrap_dim(dim1, nd), wrap_dim(dim2, nd)
+    shape = input._data.shape
+    xp = get_array_module(input._data)
+    region = Diagonal.forward(_Ctx(), xp.empty(shape, dtype=input._data.dtype), offset, d1, d2)
+    if tuple(src.shape) != region.shape:
+        raise RuntimeError(f"expected src to have a size equal to the slice of self. src size = "
+                           f"{list(src.shape)}, slice size = {list(region.shape)}")
+    mask = fwd(DiagScatter, _ones(region, xp), shape, int(offset), d1, d2)._data.astype(bool)
+    placed = fwd(DiagScatter, src.to(input.dtype), shape, int(offset), d1, d2)
+    return fwd(Where, _make(mask), placed, input)
+
+
+def _ones(like, xp):
+    return _make(xp.ones(like.shape, dtype=like.dtype))

@@ -7,7 +7,7 @@ primitives with a one-line adjoint, or composites of views.
 import numpy as np
 
 from .. import _dtype
-from ._diag import diag, diag_embed, diagonal, trace
+from ._diag import diag, diag_embed, diagonal, diagonal_scatter, trace
 from ._util import (
     Function,
     Tensor,
@@ -27,7 +27,8 @@ __all__ = ["cat", "concat", "concatenate", "stack", "hstack", "vstack", "dstack"
            "flipud", "roll", "tril", "triu", "repeat_interleave", "tile", "diag", "diagonal",
            "diag_embed", "trace", "meshgrid", "broadcast_tensors", "atleast_1d", "atleast_2d",
            "atleast_3d", "rot90", "tensor_split", "hsplit", "vsplit", "dsplit", "block_diag",
-           "cartesian_prod", "tril_indices", "triu_indices"]
+           "cartesian_prod", "tril_indices", "triu_indices", "select_scatter", "slice_scatter",
+           "diagonal_scatter"]
 
 
 # --- cat / stack ------------------------------------------------------------------------------
@@ -455,6 +456,29 @@ def _tri_indices(row, col, offset, dtype, device, upper):
     i, j = (np.triu_indices if upper else np.tril_indices)(row, offset, col)
     return _tensor(np.stack([i, j]).astype(np.int64), dtype=dtype or _dtype.int64,
                    device=device)
+
+
+def select_scatter(input, src, dim, index):
+    """A copy of ``input`` with ``input.select(dim, index)`` replaced by ``src``."""
+    return _basic_scatter(input, src, select(input, dim, index)._data.shape,
+                          (slice(None),) * wrap_dim(dim, input._data.ndim) + (int(index),))
+
+
+def slice_scatter(input, src, dim=0, start=None, end=None, step=1):
+    """A copy of ``input`` with ``input[..., start:end:step, ...]`` (along ``dim``) set to
+    ``src``."""
+    d = wrap_dim(dim, input._data.ndim)
+    idx = (slice(None),) * d + (slice(start, end, step),)
+    return _basic_scatter(input, src, input._data[idx].shape, idx)
+
+
+def _basic_scatter(input, src, region, idx):
+    from .indexing import IndexPut
+
+    if tuple(src.shape) != tuple(region):
+        raise RuntimeError(f"expected src to have a size equal to the slice of self. src size = "
+                           f"{list(src.shape)}, slice size = {list(region)}")
+    return fwd(IndexPut, input, src.to(input.dtype), idx, False)
 
 
 # --- flips, rolls, triangles ------------------------------------------------------------------

@@ -77,6 +77,12 @@ CASES = [
     ("block_diag", lambda m, a, b, c: m.block_diag(a, b, c), [(2, 2), (3,), ()]),
     ("cartesian_prod", lambda m, a, b: m.cartesian_prod(a, b), [(2,), (3,)]),
     ("cartesian_prod_1", lambda m, a: m.cartesian_prod(a), [(3,)]),
+    ("select_scatter", lambda m, a, b: m.select_scatter(a, b, 0, -1), [(3, 4), (4,)]),
+    ("slice_scatter", lambda m, a, b: m.slice_scatter(a, b, 1, 1, 4, 2), [(3, 4), (3, 2)]),
+    ("slice_scatter_default", lambda m, a, b: m.slice_scatter(a, b), [(3, 4), (3, 4)]),
+    ("diagonal_scatter", lambda m, a, b: m.diagonal_scatter(a, b, 1), [(3, 4), (3,)]),
+    ("diagonal_scatter_dims", lambda m, a, b: m.diagonal_scatter(a, b, -1, 2, 0),
+     [(3, 2, 4), (2, 3)]),
     ("atleast_1d", lambda m, a: m.atleast_1d(a), [()]),
     ("atleast_2d", lambda m, a, b: m.atleast_2d(a, b), [(3,), ()]),
     ("atleast_3d", lambda m, a, b: m.atleast_3d([a, b]), [(3,), (2, 3)]),
@@ -199,6 +205,8 @@ def test_split_helpers_errors():
     same_error(lambda m: m.hsplit(m.zeros(2, 5), 2))
     same_error(lambda m: m.tensor_split(m.zeros(7), 0))
     same_error(lambda m: m.vsplit(m.zeros(3), 1))
+    same_error(lambda m: m.select_scatter(m.zeros(3, 4), m.ones(3), 0, 1))
+    same_error(lambda m: m.diagonal_scatter(m.zeros(3, 4), m.ones(4)))
 
 
 def test_repeat_interleave_repeats_only():
