@@ -274,7 +274,8 @@ def index_expr(draw):
     parts, dim, used_ellipsis, n_adv = [], 0, False, 0
     while dim < len(shape) and draw(st.booleans()):
         n = shape[dim]
-        kind = draw(st.sampled_from(["int", "slice", "none", "ellipsis", "list", "mask"]))
+        kind = draw(st.sampled_from(["int", "slice", "none", "ellipsis", "list", "mask",
+                                     "list2d", "mask2d"]))
         if kind == "int":
             parts.append(("int", draw(st.integers(-n, n - 1))))
         elif kind == "slice":
@@ -295,6 +296,16 @@ def index_expr(draw):
         elif kind == "mask" and n_adv == 0:
             n_adv += 1
             parts.append(("mask", draw(st.lists(st.booleans(), min_size=n, max_size=n))))
+        elif kind == "list2d" and n_adv < 2:
+            n_adv += 1
+            parts.append(("list", draw(st.lists(st.lists(st.integers(-n, n - 1), min_size=2,
+                                                         max_size=2), min_size=1, max_size=2))))
+        elif kind == "mask2d" and n_adv == 0 and dim + 1 < len(shape):
+            n_adv += 1
+            m = shape[dim + 1]
+            parts.append(("mask", draw(st.lists(st.lists(st.booleans(), min_size=m, max_size=m),
+                                                min_size=n, max_size=n))))
+            dim += 1
         else:
             parts.append(("slice", (None, None, None)))
         dim += 1
