@@ -77,8 +77,8 @@ def _reshape(input, shape):
     if shape == input._data.shape:
         return _alias_view(input)
     out = fwd(Reshape, input, shape)
-    x = input._data
-    if out._data.base is (x if x.base is None else x.base):  # NumPy gave a view, not a copy
+    x, ob = input._data, out._data.base
+    if ob is not None and (ob is x or ob is x.base):  # NumPy gave a view, not a copy
         make_view(out, input, lambda b: reshape(b, shape))
     return out
 
