@@ -256,6 +256,7 @@ def test_random_view_chains_inplace(chain):
 
     def f(m, a, w):
         x = a * 1
+        before = x.transpose(0, -1)[:1]  # a view taken before the write must see it
         v = _apply_chain(x, steps)
         if write == "mul_":
             v.mul_(w)
@@ -267,7 +268,7 @@ def test_random_view_chains_inplace(chain):
             v.fill_(w.sum())
         else:
             v[...] = w
-        return x * a, v * 1
+        return x * a, v * 1, before * 2
 
     if any(s[0] == "split" for s in steps):
         same_error(lambda m: f(m, m.tensor(rand(*shape), requires_grad=True),
