@@ -1,6 +1,7 @@
 """gather/scatter/index_*/masked_*/nonzero/take/where against torch; gradcheck; errors."""
 import numpy as np
 import pytest
+import torch
 from _opcheck import gradcheck, parity, rand, same_error
 
 
@@ -186,3 +187,64 @@ def distinct_pos(*shape, seed=0):
     # values distinct within and across seeds (no ties between input and src)
     return (np.random.default_rng(seed).permutation(n).reshape(shape) * 0.25 + 0.5
             + seed * 0.125).astype(np.float32)
+
+
+# --- hypothesis: random shapes, dims and indices ---------------------------------------------
+from hypothesis import given, settings  # noqa: E402
+from hypothesis import strategies as st  # noqa: E402
+
+
+@st.composite
+def gather_case(draw):
+    shape = draw(st.lists(st.integers(1, 4), min_size=1, max_size=3))
+    dim = draw(st.integers(-len(shape), len(shape) - 1))
+    d = dim % len(shape)
+    ishape = [draw(st.integers(1, shape[k])) if k != d else draw(st.integers(1, 4))
+              for k in range(len(shape))]
+    idx = draw(st.lists(st.integers(0, shape[d] - 1), min_size=int(np.prod(ishape)),
+                        max_size=int(np.prod(ishape))))
+    op = draw(st.sampled_from(["gather", "scatter_add", "scatter", "index_select",
+                               "index_add", "take_along_dim", "scatter_amax"]))
+    return shape, dim, np.array(idx).reshape(ishape), op
+
+
+@settings(max_examples=60, deadline=None)
+@given(gather_case())
+def test_random_gather_scatter(case):
+    shape, dim, idx, op = case
+    flat = idx.reshape(-1)
+    x = rand(*shape)
+
+    def f(m, a, s):
+        i = T(m, idx)
+        if op == "gather":
+            return a.gather(dim, i)
+        if op == "scatter_add":
+            return a.scatter_add(dim, i, s)
+        if op == "scatter":
+            return a.scatter(dim, i, s)
+        if op == "scatter_amax":
+            return a.scatter_reduce(dim, i, s, "amax")
+        if op == "take_along_dim":
+            return m.take_along_dim(a, i, dim)
+        src = s.reshape(-1)[:1].expand(*[flat.size if k == dim % a.dim() else n
+                                         for k, n in enumerate(a.shape)])
+        if op == "index_select":
+            return a.index_select(dim, T(m, flat)) + src
+        return a.index_add(dim, T(m, flat), src)
+
+    src = rand(*idx.shape, seed=3)
+    if op in ("scatter", "scatter_amax") and _has_duplicate_targets(idx, dim):
+        return  # duplicate targets: which write wins (or ties) is unspecified in PyTorch
+    try:
+        f(torch, torch.tensor(x), torch.tensor(src))
+    except RuntimeError:  # e.g. take_along_dim shapes that do not broadcast: both refuse
+        same_error(lambda m: f(m, m.tensor(x), m.tensor(src)), exact=False)
+        return
+    parity(f, x, src)
+
+
+def _has_duplicate_targets(idx, dim):
+    d = dim % idx.ndim
+    moved = np.moveaxis(idx, d, -1).reshape(-1, idx.shape[d])
+    return any(len(set(row)) != len(row) for row in moved)
