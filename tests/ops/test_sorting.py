@@ -112,3 +112,26 @@ ERRORS = [
 @pytest.mark.parametrize("f", ERRORS, ids=[str(i) for i in range(len(ERRORS))])
 def test_errors(f):
     same_error(f)
+
+
+# --- hypothesis ---------------------------------------------------------------------------
+from hypothesis import given, settings  # noqa: E402
+from hypothesis import strategies as st  # noqa: E402
+from hypothesis.extra import numpy as hnp  # noqa: E402
+
+
+@settings(max_examples=40, deadline=None)
+@given(hnp.arrays(np.int64, hnp.array_shapes(min_dims=1, max_dims=3, max_side=5),
+                  elements=st.integers(-3, 3)), st.data())
+def test_random_sort_unique(a, data):
+    dim = data.draw(st.integers(-a.ndim, a.ndim - 1))
+    desc = data.draw(st.booleans())
+    parity(lambda m, x: m.sort(x, dim=dim, descending=desc, stable=True), a, grad=False)
+    parity(lambda m, x: m.unique(x, return_inverse=True, return_counts=True), a, grad=False)
+    parity(lambda m, x: m.unique(x, dim=dim, return_inverse=True, return_counts=True), a,
+           grad=False)
+    k = data.draw(st.integers(0, a.shape[dim]))
+    f = a.astype(np.float32) + np.arange(a.size).reshape(a.shape) * 1e-3  # no ties
+    parity(lambda m, x: m.topk(x, k, dim=dim, largest=desc), f)
+    if k:
+        parity(lambda m, x: m.kthvalue(x, k, dim=dim, keepdim=desc), f)
