@@ -169,3 +169,21 @@ def test_random_einsum(case):
     eq, shapes = case
     arrs = [rand(*s, seed=i) for i, s in enumerate(shapes)]
     parity(lambda m, *xs: m.einsum(eq, *xs), *arrs, rtol=1e-4, atol=1e-5)
+
+
+@st.composite
+def matmul_shapes(draw):
+    n, k, p = (draw(st.integers(1, 3)) for _ in range(3))
+    batch = draw(st.lists(st.integers(1, 3), min_size=0, max_size=2))
+    ba = [draw(st.sampled_from([b, 1])) for b in batch][draw(st.integers(0, len(batch))):]
+    bb = [draw(st.sampled_from([b, 1])) for b in batch][draw(st.integers(0, len(batch))):]
+    sa = (k,) if draw(st.booleans()) and not ba else tuple(ba) + (n, k)
+    sb = (k,) if draw(st.booleans()) and not bb else tuple(bb) + (k, p)
+    return sa, sb
+
+
+@settings(max_examples=40, deadline=None)
+@given(matmul_shapes())
+def test_random_matmul(shapes):
+    sa, sb = shapes
+    parity(lambda m, a, b: a @ b, rand(*sa), rand(*sb, seed=1), rtol=1e-4, atol=1e-5)
