@@ -340,7 +340,9 @@ class Unfold(Function):
         shape = x.shape[:dim] + (n,) + x.shape[dim + 1:] + (size,)
         st = x.strides
         strides = st[:dim] + (st[dim] * step,) + st[dim + 1:] + (st[dim],)
-        return xp.lib.stride_tricks.as_strided(x, shape, strides, writeable=False)
+        # overlapping windows: read-only where the backend supports it (NumPy)
+        kw = {"writeable": False} if xp.__name__ == "numpy" else {}
+        return xp.lib.stride_tricks.as_strided(x, shape, strides, **kw)
 
     @staticmethod
     def backward(ctx, grad):
