@@ -126,7 +126,10 @@ def unique(input, sorted=True, return_inverse=False, return_counts=False, dim=No
     x = input._data
     xp = get_array_module(x)
     axis = None if dim is None else wrap_dim(dim, x.ndim)
-    vals, inv, counts = xp.unique(x, return_inverse=True, return_counts=True, axis=axis)
+    kw = {}
+    if axis is None and x.dtype.kind in "fc" and xp.__name__ == "numpy":
+        kw["equal_nan"] = False  # PyTorch keeps every NaN as its own value
+    vals, inv, counts = xp.unique(x, return_inverse=True, return_counts=True, axis=axis, **kw)
     out = [_make(vals)]
     if return_inverse:
         inv = inv.reshape(x.shape) if axis is None else inv.reshape(-1)

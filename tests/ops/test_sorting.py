@@ -71,6 +71,8 @@ def test_unique():
         parity(lambda m, x, kw=kw: m.unique(x, dim=1, **kw), u.T.copy(), grad=False)
     parity(lambda m, x: m.unique(x), np.array([2.5, -1., 2.5, 0.], np.float32), grad=False)
     parity(lambda m, x: m.unique(x), np.array([True, False, True]), grad=False)
+    parity(lambda m, x: m.unique(x, return_inverse=True, return_counts=True),
+           np.array([np.nan, 1., np.nan], np.float32), grad=False)
     parity(lambda m, x: m.unique(x, return_inverse=True), np.array(3), grad=False)
 
 
