@@ -40,19 +40,19 @@ def _build(mode):
     return t_rnn, t_fc, e_rnn, e_w, e_b
 
 
-def _time_pair(fa, fb, repeat):
+def _time_pair(fa, fb, repeat, clock):
     """Median times of ``fa`` and ``fb``, interleaved so that load changes hit both alike."""
     fa(), fb()  # warm up
     ta, tb = [], []
     for _ in range(repeat):
         for fn, ts in ((fa, ta), (fb, tb)):
-            t0 = time.perf_counter()
+            t0 = clock()
             fn()
-            ts.append(time.perf_counter() - t0)
+            ts.append(clock() - t0)
     return statistics.median(ta), statistics.median(tb)
 
 
-def bench(mode, repeat):
+def bench(mode, repeat, clock=time.perf_counter):
     rng = np.random.default_rng(0)
     x = rng.standard_normal((64, 28, 28)).astype(np.float32)
     y = rng.integers(0, 10, 64)
@@ -78,7 +78,7 @@ def bench(mode, repeat):
 
     lt, le = step_torch().item(), step_ember().item()
     assert abs(lt - le) < 1e-4, (lt, le)
-    return _time_pair(step_torch, step_ember, repeat)
+    return _time_pair(step_torch, step_ember, repeat, clock)
 
 
 def main():
@@ -86,6 +86,8 @@ def main():
     ap.add_argument("--repeat", type=int, default=20)
     ap.add_argument("--threads", type=int, default=1)
     ap.add_argument("--mode", nargs="*", default=["RNN", "LSTM", "GRU"])
+    ap.add_argument("--cpu-time", action="store_true",
+                    help="time with process CPU time (steadier on a shared, loaded machine)")
     a = ap.parse_args()
     torch.set_num_threads(a.threads)
     try:
@@ -94,9 +96,11 @@ def main():
         threadpool_limits(a.threads)
     except ImportError:
         pass
-    print(f"threads={a.threads}  (training step: forward + backward, batch 64, 28 steps)")
+    clock = time.process_time if a.cpu_time else time.perf_counter
+    print(f"threads={a.threads}  (training step: forward + backward, batch 64, 28 steps; "
+          f"{'CPU' if a.cpu_time else 'wall'} time, median of {a.repeat})")
     for mode in a.mode:
-        tt, te = bench(mode, a.repeat)
+        tt, te = bench(mode, a.repeat, clock)
         print(f"{mode:5s} torch {tt * 1e3:7.2f} ms   ember {te * 1e3:7.2f} ms   "
               f"ratio {te / tt:5.2f}x")
 

@@ -25,17 +25,17 @@ def ember_cli(*args, env=None, check=True):
 
 def test_train_eval_predict_digits(tmp_path):
     out = tmp_path / "run"
-    ember_cli("train", "cnn", "--dataset", "digits", "--epochs", "2", "--out", str(out),
+    ember_cli("train", "cnn", "--dataset", "digits", "--epochs", "6", "--out", str(out),
               "--quiet")
     rows = [json.loads(line) for line in open(out / "metrics.jsonl")]
-    assert [r["epoch"] for r in rows] == [1, 2]
+    assert [r["epoch"] for r in rows] == [1, 2, 3, 4, 5, 6]
     assert rows[-1]["train_loss"] < rows[0]["train_loss"]
     assert rows[-1]["test_acc"] > 0.85
     for f in ("config.json", "checkpoint.pt", "loss.png", "accuracy.png", "confusion.png"):
         assert (out / f).exists(), f
     r = ember_cli("eval", str(out))
     acc = float(r.stdout.split("accuracy")[1].split()[0])
-    assert abs(acc - rows[-1]["test_acc"]) < 1e-9
+    assert abs(acc - rows[-1]["test_acc"]) < 1e-4  # printed with 4 decimals
     from PIL import Image
 
     img = ember.vision.datasets.Digits(train=False).data[0]

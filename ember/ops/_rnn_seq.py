@@ -28,10 +28,10 @@ def _lstm_fwd(xp, gx, h, c, wt, b, t, st):
     xp.matmul(h, wt, out=a)
     a += gx
     n = c.shape[1]
-    a *= st["scale"]
+    a *= st["scale"]  # i, f, o: 0.5 + 0.5 tanh(x / 2); g: tanh(x)
     xp.tanh(a, out=a)
-    _half_sig(a[:, :2 * n])
-    _half_sig(a[:, 3 * n:])
+    a *= st["scale"]
+    a += st["offset"]
     c2 = st["cs"][t]
     xp.multiply(a[:, n:2 * n], c, out=c2)
     c2 += a[:, :n] * a[:, 2 * n:3 * n]
@@ -126,16 +126,52 @@ _KERNELS = {"LSTM": (_lstm_fwd, _lstm_bwd), "GRU": (_gru_fwd, _gru_bwd),
             "RNN_TANH": (_rnn_fwd, _rnn_bwd), "RNN_RELU": (_rnn_fwd, _rnn_bwd)}
 
 
+# Workspaces that never leave the node (gate activations, saved states, gradient scratch) are
+# kept in a small pool and reused by the next call of the same shape: fresh multi-megabyte
+# arrays every step cost page faults (~25% of a training step here); ``out`` and the returned
+# gradients are always new arrays, since the caller keeps them.
+_POOL = {}
+_POOL_KEYS_MAX = 16
+
+
+def _where(xp):
+    return "cpu" if xp.__name__ == "numpy" else xp.cuda.Device().id
+
+
+def _take(xp, shape, dtype):
+    free = _POOL.get((_where(xp), shape, dtype))
+    try:
+        return free.pop() if free else xp.empty(shape, dtype=dtype)
+    except IndexError:  # emptied by another thread meanwhile
+        return xp.empty(shape, dtype=dtype)
+
+
+def _give(*arrays):
+    for a in arrays:
+        if a is None:
+            continue
+        key = ("cpu" if type(a).__module__.startswith("numpy") else a.device.id, a.shape,
+               a.dtype)
+        free = _POOL.setdefault(key, [])
+        if len(free) < 4:
+            free.append(a)
+        if len(_POOL) > _POOL_KEYS_MAX:
+            _POOL.pop(next(iter(_POOL)), None)
+
+
+_SCRATCH = ("acts", "tcs", "cs", "gh", "rz", "n")
+
+
 def _alloc(xp, mode, steps, b, n, dtype):
     def e(*s):
-        return xp.empty((steps,) + s, dtype=dtype)
+        return _take(xp, (steps,) + s, dtype)
 
-    st = {"out": e(b, n), "relu": mode == "RNN_RELU"}
+    st = {"out": xp.empty((steps, b, n), dtype=dtype), "relu": mode == "RNN_RELU"}
     if mode == "LSTM":
         st.update(acts=e(b, 4 * n), cs=e(b, n), tcs=e(b, n))
         scale = xp.full(4 * n, 0.5, dtype=dtype)
         scale[2 * n:3 * n] = 1  # g is a tanh gate; i, f, o are sigmoids
-        st["scale"] = scale
+        st["scale"], st["offset"] = scale, xp.where(scale == 1, 0, scale)
     elif mode == "GRU":
         st.update(gh=e(b, 3 * n), rz=e(b, 2 * n), n=e(b, n))
     return st
@@ -163,12 +199,14 @@ class SeqLayer(Function):
         ctx.st, ctx.mode, ctx.reverse = st, mode, reverse
         out = st["out"]
         ctx.save_for_backward(gx, h0, c0, w, b, out)  # out: version-checked, read by backward
-        return (out, c) if mode == "LSTM" else out
+        return (out, c.copy()) if mode == "LSTM" else out
 
     def _release(self):
-        # the engine frees saved state after a backward without retain_graph: drop the caches
+        # the engine frees saved state after a backward without retain_graph: recycle it
         super()._release()
-        self.st = None
+        st, self.st = self.st, None
+        if st is not None:
+            _give(*(st.get(k) for k in _SCRATCH))
 
     @staticmethod
     def backward(ctx, dout, dc_n=None):
@@ -182,9 +220,9 @@ class SeqLayer(Function):
         steps = st["out"].shape[0]
         st["dG"] = xp.empty(gx.shape, dtype=w_.dtype)
         if mode == "GRU":
-            st["dGh"] = xp.empty(gx.shape, dtype=w_.dtype)
+            st["dGh"] = _take(xp, gx.shape, w_.dtype)
         if mode == "LSTM":
-            st["D"] = xp.empty(gx.shape[1:], dtype=w_.dtype)
+            st["D"] = _take(xp, gx.shape[1:], w_.dtype)
         bwd = _KERNELS[mode][1]
         order = list(range(steps - 1, -1, -1) if reverse else range(steps))
         prev = _prev_states(xp, st, order, h0_, c0_, mode)
@@ -199,8 +237,7 @@ class SeqLayer(Function):
         dw = g2.T @ prev[0].reshape(-1, prev[0].shape[-1])  # one product for all steps
         db = g2.sum(0) if b is not None and ctx.needs_input_grad[4] else None
         dG = st.pop("dG")
-        st.pop("dGh", None)
-        st.pop("D", None)
+        _give(st.pop("dGh", None), st.pop("D", None), *prev)
         return (_make(dG), _make(dh_next), None if dc is None else _make(dc), _make(dw),
                 None if db is None else _make(db))
 
@@ -208,8 +245,8 @@ class SeqLayer(Function):
 def _prev_states(xp, st, order, h0, c0, mode):
     """``H_prev[t]`` (and ``C_prev[t]``): the state each step started from."""
     out = st["out"]
-    hp = xp.empty_like(out)
-    cp = xp.empty_like(out) if mode == "LSTM" else None
+    hp = _take(xp, out.shape, out.dtype)
+    cp = _take(xp, out.shape, out.dtype) if mode == "LSTM" else None
     first = order[0]
     hp[first] = h0
     if cp is not None:

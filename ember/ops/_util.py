@@ -13,7 +13,39 @@ _make = Tensor._make
 
 __all__ = ["Tensor", "Function", "get_array_module", "unbroadcast", "as_tensor_args",
            "inplace", "make_view", "register", "normalize_dims", "wrap_dim", "result_type",
-           "broadcast_shapes"]
+           "broadcast_shapes", "fwd"]
+
+
+class _NullCtx:
+    """A throwaway ctx for forward-only calls (nothing is recorded)."""
+
+    __slots__ = ()
+
+    def save_for_backward(self, *a):
+        pass
+
+    def __setattr__(self, k, v):
+        pass
+
+
+_NULL = _NullCtx()
+
+
+def fwd(cls, *args, **kwargs):
+    """``cls.apply(*args)``, skipping the graph node when nothing needs a gradient.
+
+    ``Function.apply`` builds a ctx object even when it records nothing; shape and indexing
+    ops are called so often (``x[i]``, ``x.t()``) that the forward-only path matters.
+    """
+    if _state[0]:
+        for a in args:
+            if isinstance(a, Tensor) and a._requires_grad:
+                return cls.apply(*args, **kwargs)
+    out = cls.forward(_NULL, *[a._data if isinstance(a, Tensor) else a for a in args],
+                      **kwargs)
+    if out.__class__ is tuple:
+        return tuple(_make(o) for o in out)
+    return _make(out)
 
 
 def register(**methods):
@@ -179,7 +211,10 @@ def _refresh_views(root, written):
         v = r()
         if v is None or v is written or v._view_fn is None:
             continue
-        nv = v._view_fn(root)
+        try:
+            nv = v._view_fn(root)
+        except (IndexError, RuntimeError, ValueError):
+            continue  # the base's storage was swapped (``.data = ...``): the view is detached
         v._grad_fn, v._output_nr, v._requires_grad = nv._grad_fn, nv._output_nr, \
             nv._requires_grad
 

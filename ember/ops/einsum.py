@@ -10,7 +10,7 @@ operand k is ``einsum(out, others -> sub_k)`` of the incoming gradient and the o
 import string
 
 from .. import _dtype
-from ._util import Function, Tensor, get_array_module
+from ._util import Function, Tensor, fwd, get_array_module
 
 __all__ = ["einsum"]
 
@@ -25,7 +25,8 @@ class Einsum(Function):
         ctx.subs, ctx.out = subs, out
         ctx.save_for_backward(*ops)
         eq = ",".join(subs) + "->" + out
-        return get_array_module(*ops).einsum(eq, *ops, optimize=len(ops) > 1)
+        # a contraction path pays off from three operands (for two it only adds overhead)
+        return get_array_module(*ops).einsum(eq, *ops, optimize=len(ops) > 2)
 
     @staticmethod
     def backward(ctx, grad):
@@ -163,5 +164,5 @@ def einsum(equation, *operands):
         norm_ops.append(op)
     if dt is _dtype.bool:
         norm_ops = [o.to(_dtype.int64) for o in norm_ops]
-        return Einsum.apply(*norm_ops, subs=tuple(norm_subs), out=out).to(_dtype.bool)
-    return Einsum.apply(*norm_ops, subs=tuple(norm_subs), out=out)
+        return fwd(Einsum, *norm_ops, subs=tuple(norm_subs), out=out).to(_dtype.bool)
+    return fwd(Einsum, *norm_ops, subs=tuple(norm_subs), out=out)

@@ -9,8 +9,19 @@ old contents.
 import numpy as np
 
 from .._dtype import _FROM_NP
-from ._util import Function, Tensor, _make, _state, broadcast_shapes, get_array_module, \
-    inplace, make_view, register, unbroadcast
+from ._util import (
+    Function,
+    Tensor,
+    _make,
+    _state,
+    broadcast_shapes,
+    fwd,
+    get_array_module,
+    inplace,
+    make_view,
+    register,
+    unbroadcast,
+)
 
 __all__ = ["index_put"]
 
@@ -73,7 +84,64 @@ def _convert_index(idx, xp):
         else:
             raise IndexError("only integers, slices (`:`), ellipsis (`...`), None and long or "
                              f"byte Variables are valid indices (got {type(i).__name__})")
+    if not basic and any(e.__class__ is int for e in out) and \
+            any(hasattr(e, "ndim") for e in out):
+        return _two_stage(out), False
     return tuple(out), basic
+
+
+class _TwoStage:
+    """An index mixing integers with advanced (array) indices, applied as PyTorch does:
+    integers first, as basic selections (``s1``), then the rest (``s2``). NumPy would treat
+    the integers as advanced indices too, which moves dimensions differently."""
+
+    __slots__ = ("s1", "s2")
+
+    def __init__(self, s1, s2):
+        self.s1, self.s2 = s1, s2
+
+    def __iter__(self):
+        return iter(self.s2)
+
+
+def _two_stage(out):
+    s1, s2 = [], []
+    for e in out:
+        if e.__class__ is int:
+            s1.append(e)
+        elif e is None or isinstance(e, bool):
+            s2.append(e)
+        elif e is Ellipsis:
+            s1.append(e)
+            s2.append(e)
+        elif e.__class__ is slice:
+            s1.append(slice(None))
+            s2.append(e)
+        else:  # an array: a bool mask consumes one dimension per mask dimension
+            s1.extend([slice(None)] * (e.ndim if e.dtype == np.bool_ else 1))
+            s2.append(e)
+    return _TwoStage(tuple(s1), tuple(s2))
+
+
+def _get(a, idx):
+    if idx.__class__ is _TwoStage:
+        return a[idx.s1][idx.s2]
+    return a[idx]
+
+
+def _set(a, idx, v):
+    if idx.__class__ is _TwoStage:
+        a[idx.s1][idx.s2] = v
+    else:
+        a[idx] = v
+
+
+def _add_at(a, idx, v):
+    xp = get_array_module(a)
+    if idx.__class__ is _TwoStage:
+        xp.add.at(a[idx.s1], idx.s2, v)
+    else:
+        xp.add.at(a, idx, v)
 
 
 def _index(v):
@@ -120,7 +188,7 @@ class GetItem(Function):
     def forward(ctx, x, idx):
         ctx.shape, ctx.idx = x.shape, idx
         try:
-            return x[idx]
+            return _get(x, idx)
         except IndexError as e:
             raise _index_error(e, x.shape, idx) from None
 
@@ -149,9 +217,9 @@ class IndexAddInto(Function):
         xp = get_array_module(g)
         out = xp.zeros(shape, dtype=g.dtype)
         if _needs_accumulate(idx):
-            xp.add.at(out, idx, g)
+            _add_at(out, idx, g)
         else:
-            out[idx] = g
+            _set(out, idx, g)
         return out
 
     @staticmethod
@@ -162,7 +230,7 @@ class IndexAddInto(Function):
 
 def basic_view(input, idx):
     """``input[idx]`` for an already-converted basic index: a view sharing memory."""
-    out = GetItem.apply(input, idx)
+    out = fwd(GetItem, input, idx)
     return make_view(out, input, lambda b: basic_view(b, idx))
 
 
@@ -178,7 +246,7 @@ def getitem(self, idx):
     idx, basic = _convert_index(idx, get_array_module(self._data))
     if basic:
         return basic_view(self, idx)
-    return GetItem.apply(self, idx)
+    return fwd(GetItem, self, idx)
 
 
 class IndexPut(Function):
@@ -196,15 +264,15 @@ class IndexPut(Function):
         out = x.copy()
         try:
             if accumulate:
-                get_array_module(x).add.at(out, idx, v)
+                _add_at(out, idx, v)
             else:
-                out[idx] = v
+                _set(out, idx, v)
         except IndexError as e:
             raise _index_error(e, x.shape, idx) from None
         except ValueError:
             raise RuntimeError(f"shape mismatch: value tensor of shape {list(np.shape(v))} "
                                "cannot be broadcast to indexing result of shape "
-                               f"{list(x[idx].shape)}") from None
+                               f"{list(_get(x, idx).shape)}") from None
         return out
 
     @staticmethod
@@ -235,8 +303,8 @@ def _put(input, idx, values, accumulate=False):
         values = values.to(input.dtype)
     if accumulate and not _needs_accumulate(idx):
         accumulate = False
-        values = values + GetItem.apply(input, idx)
-    return IndexPut.apply(input, values, idx, accumulate)
+        values = values + fwd(GetItem, input, idx)
+    return fwd(IndexPut, input, values, idx, accumulate)
 
 
 def setitem(self, idx, value):
@@ -246,7 +314,7 @@ def setitem(self, idx, value):
         cidx, _ = _convert_index(idx, xp)
         v = value._data if isinstance(value, Tensor) else value
         try:
-            self._data[cidx] = v
+            _set(self._data, cidx, v)
         except IndexError as e:
             raise _index_error(e, self._data.shape, cidx) from None
         except ValueError as e:
@@ -254,7 +322,7 @@ def setitem(self, idx, value):
                 raise _overlap_error() from None
             raise RuntimeError(f"shape mismatch: value tensor of shape {list(np.shape(v))} "
                                f"cannot be broadcast to indexing result of shape "
-                               f"{list(self._data[cidx].shape)}") from e
+                               f"{list(_get(self._data, cidx).shape)}") from e
         self._version[0] += 1
         return
     if self._grad_fn is None and self._requires_grad:
@@ -294,7 +362,7 @@ def _fill(x, value):
                                f"with {value._data.ndim} dimensions.")
         if value._data.dtype != x._data.dtype:
             value = value.to(x.dtype)
-    return Fill.apply(x, value)
+    return fwd(Fill, x, value)
 
 
 def fill_(self, value):
@@ -343,7 +411,7 @@ class CopyFrom(Function):
 
 
 def _copy_from(x, src):
-    return CopyFrom.apply(x, src)
+    return fwd(CopyFrom, x, src)
 
 
 def copy_(self, src, non_blocking=False):

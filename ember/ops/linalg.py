@@ -4,7 +4,7 @@
 ``matmul`` and ``einsum`` are primitives (BLAS through NumPy); the rest are composites.
 """
 from .. import _dtype
-from ._util import Function, Tensor, broadcast_shapes, register, unbroadcast, wrap_dim
+from ._util import Function, Tensor, broadcast_shapes, fwd, register, unbroadcast, wrap_dim
 from .einsum import einsum
 
 __all__ = ["matmul", "mm", "bmm", "mv", "dot", "vdot", "outer", "ger", "inner", "addmm",
@@ -110,7 +110,7 @@ def matmul(input, other, *, out=None):
                            f"{na}D and {nb}D")
     _check_matmul(input._data.shape, other._data.shape)
     _same_dtype(input, other, na > 2 or nb > 2)
-    return MatMul.apply(input, other)
+    return fwd(MatMul, input, other)
 
 
 def mm(input, mat2, *, out=None):
@@ -122,7 +122,7 @@ def mm(input, mat2, *, out=None):
         ember.Size([2, 1])
     """
     if input._data.ndim != 2:
-        raise RuntimeError(f"self must be a matrix")
+        raise RuntimeError("self must be a matrix")
     if mat2._data.ndim != 2:
         raise RuntimeError("mat2 must be a matrix")
     return matmul(input, mat2)
@@ -139,7 +139,7 @@ def bmm(input, mat2, *, out=None):
         raise RuntimeError(f"Expected size for first two dimensions of batch2 tensor to be: "
                            f"[{sa[0]}, {sa[2]}] but got: [{sb[0]}, {sb[1]}].")
     _same_dtype(input, mat2, True)
-    return MatMul.apply(input, mat2)
+    return fwd(MatMul, input, mat2)
 
 
 def mv(input, vec, *, out=None):
@@ -254,8 +254,8 @@ def _add_scaled(input, prod, beta, alpha):
     prod = _scaled(prod, alpha)
     if beta == 0:
         # input is ignored, NaN included (not 0 * input); it still gets a (zero) gradient
-        from .selection import where
         from .creation import ones
+        from .selection import where
 
         return where(ones((), dtype=_dtype.bool), prod, input)
     return _scaled(input, beta) + prod

@@ -5,7 +5,7 @@ A view shares memory (and the version counter) with its base, as in PyTorch; ``m
 records how to re-derive it from the base so in-place writes through it reach the base's graph.
 """
 
-from ._util import Function, get_array_module, make_view, register, wrap_dim
+from ._util import Function, fwd, get_array_module, make_view, register, wrap_dim
 
 __all__ = ["reshape", "view", "transpose", "swapaxes", "swapdims", "permute", "t", "expand",
            "squeeze", "unsqueeze", "flatten", "clone", "contiguous", "movedim", "moveaxis",
@@ -70,19 +70,23 @@ def reshape(input, *shape):
         >>> ember.arange(6).reshape(2, -1).shape
         ember.Size([2, 3])
     """
-    shape = _infer_shape(_shape_arg(shape), input._data.size)
+    return _reshape(input, _infer_shape(_shape_arg(shape), input._data.size))
+
+
+def _reshape(input, shape):
     if shape == input._data.shape:
         return _alias_view(input)
-    out = Reshape.apply(input, shape)
-    if get_array_module(input).may_share_memory(out._data, input._data):
-        make_view(out, input, lambda b: b.reshape(shape))
+    out = fwd(Reshape, input, shape)
+    x, ob = input._data, out._data.base
+    if ob is not None and (ob is x or ob is x.base):  # NumPy gave a view, not a copy
+        make_view(out, input, lambda b: reshape(b, shape))
     return out
 
 
 def view(input, *shape):
     """Like :func:`reshape` but never copies; raises if the strides do not allow a view."""
-    if len(shape) == 1 and not isinstance(shape[0], (tuple, list, int)) and \
-            not hasattr(shape[0], "__index__"):
+    if len(shape) == 1 and shape[0].__class__ is not int and \
+            not isinstance(shape[0], (tuple, list)) and not hasattr(shape[0], "__index__"):
         return _view_dtype(input, shape[0])
     shape = _infer_shape(_shape_arg(shape), input._data.size)
     x = input._data
@@ -90,7 +94,7 @@ def view(input, *shape):
         raise RuntimeError(
             "view size is not compatible with input tensor's size and stride (at least one "
             "dimension spans across two contiguous subspaces). Use .reshape(...) instead.")
-    return reshape(input, shape)
+    return _reshape(input, shape)
 
 
 def _view_dtype(input, dtype):
@@ -120,12 +124,12 @@ def _viewable(x, shape):
 
 
 def _alias_view(input):
-    out = Alias.apply(input)
+    out = fwd(Alias, input)
     return make_view(out, input, _alias_plain)
 
 
 def _alias_plain(b):
-    return Alias.apply(b)
+    return fwd(Alias, b)
 
 
 class Alias(Function):
@@ -166,11 +170,18 @@ def permute(input, *dims):
         raise RuntimeError(f"permute(sparse_coo): number of dimensions in the tensor input does "
                            f"not match the length of the desired ordering of dimensions i.e. "
                            f"input.dim() = {n} is not equal to len(dims) = {len(dims)}")
-    dims = tuple(wrap_dim(d, n) for d in dims)
+    for d in dims:
+        if not 0 <= d < n:
+            dims = tuple(wrap_dim(d, n) for d in dims)
+            break
     if len(set(dims)) != n:
         raise RuntimeError("permute(): duplicate dims are not allowed.")
-    out = Permute.apply(input, dims)
-    return make_view(out, input, lambda b: b.permute(*dims))
+    return _permute(input, dims)
+
+
+def _permute(input, dims):
+    out = fwd(Permute, input, dims)
+    return make_view(out, input, lambda b: _permute(b, dims))
 
 
 def transpose(input, dim0, dim1):
@@ -181,7 +192,7 @@ def transpose(input, dim0, dim1):
     d0, d1 = wrap_dim(dim0, n), wrap_dim(dim1, n)
     dims = list(range(n))
     dims[d0], dims[d1] = dims[d1], dims[d0]
-    return permute(input, dims)
+    return _permute(input, tuple(dims))
 
 
 swapaxes = swapdims = transpose
@@ -260,7 +271,7 @@ def expand(input, *sizes):
     shape = tuple(shape)
     if shape == x.shape:
         return _alias_view(input)
-    out = Expand.apply(input, shape)
+    out = fwd(Expand, input, shape)
     return make_view(out, input, lambda b: b.expand(*shape))
 
 
@@ -313,6 +324,78 @@ def unflatten(input, dim, sizes):
     return reshape(input, x.shape[:d] + tuple(sizes) + x.shape[d + 1:])
 
 
+class Unfold(Function):
+    """Sliding windows of ``size`` every ``step`` along ``dim``, as a strided view; the
+    windows become a new last dimension."""
+
+    _array_forward = True
+
+    @staticmethod
+    def forward(ctx, x, dim, size, step):
+        ctx.shape, ctx.args = x.shape, (dim, size, step)
+        xp = get_array_module(x)
+        if x.ndim == 0:
+            return x.reshape(1)
+        n = (x.shape[dim] - size) // step + 1
+        shape = x.shape[:dim] + (n,) + x.shape[dim + 1:] + (size,)
+        st = x.strides
+        strides = st[:dim] + (st[dim] * step,) + st[dim + 1:] + (st[dim],)
+        # overlapping windows: read-only where the backend supports it (NumPy)
+        kw = {"writeable": False} if xp.__name__ == "numpy" else {}
+        return xp.lib.stride_tricks.as_strided(x, shape, strides, **kw)
+
+    @staticmethod
+    def backward(ctx, grad):
+        # windows overlap: add each window offset's gradient back where it was read
+        return UnfoldBackward.apply(grad, ctx.shape, *ctx.args)
+
+
+class UnfoldBackward(Function):
+    """The adjoint of :class:`Unfold`: sum the windows back into an array of ``shape``."""
+
+    _array_forward = True
+
+    @staticmethod
+    def forward(ctx, g, shape, dim, size, step):
+        ctx.args = (dim, size, step)
+        xp = get_array_module(g)
+        if len(shape) == 0:
+            return g.reshape(())
+        out = xp.zeros(shape, dtype=g.dtype)
+        n = g.shape[dim]
+        pre = (slice(None),) * dim
+        for k in range(size):  # a loop over window offsets, not elements
+            out[pre + (slice(k, k + step * (n - 1) + 1, step),)] += g[..., k]
+        return out
+
+    @staticmethod
+    def backward(ctx, grad):
+        # the adjoint of the adjoint is the windowing itself
+        return Unfold.apply(grad, *ctx.args), None, None, None, None
+
+
+def unfold(input, dimension, size, step):
+    """All windows of ``size`` elements every ``step`` along ``dimension`` (a new last dim).
+
+    Example:
+        >>> import ember
+        >>> ember.arange(5).unfold(0, 2, 2)
+        tensor([[0, 1],
+                [2, 3]])
+    """
+    x = input._data
+    d = wrap_dim(dimension, x.ndim)
+    n = x.shape[d] if x.ndim else 1
+    if size > n:
+        raise RuntimeError(f"maximum size for tensor at dimension {d} is {n} but size is "
+                           f"{size}")
+    if step <= 0:
+        raise RuntimeError(f"step is {step} but must be > 0")
+    size, step = int(size), int(step)
+    out = fwd(Unfold, input, d, size, step)
+    return make_view(out, input, lambda b: unfold(b, d, size, step))
+
+
 class Clone(Function):
     _array_forward = True
 
@@ -328,14 +411,14 @@ class Clone(Function):
 
 def clone(input, *, memory_format=None):
     """A copy with its own storage (differentiable)."""
-    return Clone.apply(input)
+    return fwd(Clone, input)
 
 
 def contiguous(input, memory_format=None):
     """``input`` itself if C-contiguous, else a contiguous copy."""
     if input._data.flags.c_contiguous:
         return input
-    return Clone.apply(input)
+    return fwd(Clone, input)
 
 
 def view_as(input, other):
@@ -364,7 +447,7 @@ register(
     swapaxes=swapaxes, swapdims=swapdims, permute=permute, t=t, expand=expand,
     expand_as=expand_as, squeeze=squeeze, unsqueeze=unsqueeze, flatten=flatten,
     unflatten=unflatten, clone=clone, contiguous=contiguous, movedim=movedim,
-    moveaxis=moveaxis, broadcast_to=broadcast_to,
+    moveaxis=moveaxis, broadcast_to=broadcast_to, unfold=unfold,
     T=property(_T), mT=property(_mT), H=property(_T), mH=property(_mT),
 )
 __all__ += ["unflatten", "view_as", "reshape_as", "expand_as"]

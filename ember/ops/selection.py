@@ -9,14 +9,24 @@ ops only build the index: e.g. ``gather`` along ``dim`` is ``x[i0, ..., index, .
 import numpy as np
 
 from .._dtype import result_type
-from ._util import Function, Tensor, _make, broadcast_shapes, get_array_module, inplace, \
-    register, unbroadcast, wrap_dim
+from ._util import (
+    Function,
+    Tensor,
+    _make,
+    broadcast_shapes,
+    fwd,
+    get_array_module,
+    inplace,
+    register,
+    unbroadcast,
+    wrap_dim,
+)
 from .indexing import GetItem, IndexPut
 from .movement import expand, reshape
 
-__all__ = ["where", "gather", "scatter", "scatter_add", "index_select", "index_add",
-           "index_fill", "index_copy", "masked_fill", "masked_select", "masked_scatter",
-           "nonzero", "argwhere", "take", "take_along_dim"]
+__all__ = ["where", "gather", "scatter", "scatter_add", "scatter_reduce", "index_select",
+           "index_add", "index_fill", "index_copy", "masked_fill", "masked_select",
+           "masked_scatter", "nonzero", "argwhere", "take", "take_along_dim"]
 
 
 class Where(Function):
@@ -63,7 +73,7 @@ def where(condition, input=None, other=None, *, out=None):
     dt = result_type(input, other)
     x = input.to(dt) if isinstance(input, Tensor) else _make(xp.asarray(input, dtype=dt.np))
     y = other.to(dt) if isinstance(other, Tensor) else _make(xp.asarray(other, dtype=dt.np))
-    return Where.apply(_make(c), x, y)
+    return fwd(Where, _make(c), x, y)
 
 
 # --- gather / scatter -------------------------------------------------------------------------
@@ -128,8 +138,8 @@ def gather(input, dim, index, *, sparse_grad=False, out=None):
     """
     grid, idx = _grid_index(input, index, dim, "gather")
     if input._data.ndim == 0:
-        return GetItem.apply(reshape(input, (1,)), (idx,)).reshape(idx.shape)
-    return GetItem.apply(input, grid)
+        return fwd(GetItem, reshape(input, (1,)), (idx,)).reshape(idx.shape)
+    return fwd(GetItem, input, grid)
 
 
 def _src_block(src, shape):
@@ -164,11 +174,11 @@ def scatter(input, dim, index, src=None, value=None, *, reduce=None):
     grid, idx = _grid_index(input, index, dim, "scatter", src if is_tensor else None)
     v = _value_tensor(input, _src_block(src, idx.shape) if is_tensor else src)
     if reduce is None:
-        return IndexPut.apply(input, v, grid, False)
+        return fwd(IndexPut, input, v, grid, False)
     if reduce == "add":
-        return IndexPut.apply(input, v, grid, True)
+        return fwd(IndexPut, input, v, grid, True)
     if reduce == "multiply":
-        return ScatterMul.apply(input, v, grid)
+        return fwd(ScatterMul, input, v, grid)
     raise RuntimeError(f"reduce argument must be either add or multiply. Got {reduce}")
 
 
@@ -191,6 +201,111 @@ class ScatterMul(Function):
 def scatter_add(input, dim, index, src):
     """Add ``src`` into a copy of ``input`` at ``index`` along ``dim`` (repeats accumulate)."""
     return scatter(input, dim, index, src, reduce="add")
+
+
+_IDENTITY = {"sum": 0, "mean": 0, "prod": 1, "amax": -np.inf, "amin": np.inf}
+_UFUNC = {"sum": "add", "mean": "add", "prod": "multiply", "amax": "maximum",
+          "amin": "minimum"}
+
+
+class ScatterReduce(Function):
+    """``input`` with ``src`` reduced into it at a gather/scatter index (``reduce`` in sum,
+    prod, mean, amax, amin), optionally ignoring the old values at the written positions."""
+
+    _array_forward = True
+
+    @staticmethod
+    def forward(ctx, x, v, idx, reduce, include_self):
+        xp = get_array_module(x)
+        touched = xp.zeros(x.shape, dtype=bool)
+        touched[idx] = True
+        out = x.copy()
+        if not include_self:
+            ident = _IDENTITY[reduce]
+            if x.dtype.kind in "iub" and not np.isfinite(ident):
+                info = np.iinfo(x.dtype) if x.dtype.kind != "b" else None
+                ident = (info.min if ident < 0 else info.max) if info else ident < 0
+            out[touched] = ident
+        getattr(xp, _UFUNC[reduce]).at(out, idx, v)
+        count = None
+        if reduce == "mean":
+            count = xp.zeros(x.shape, dtype=x.dtype)
+            xp.add.at(count, idx, 1)
+            count += 1 if include_self else 0
+            count[count == 0] = 1
+            out = out // count if x.dtype.kind in "iu" else out / count
+        ctx.touched, ctx.count = touched, count
+        ctx.idx, ctx.reduce, ctx.include_self = idx, reduce, include_self
+        ctx.save_for_backward(x, v, out)
+        return out
+
+    @staticmethod
+    def backward(ctx, grad):
+        x, v, out = ctx.saved_tensors
+        idx, reduce, keep = ctx.idx, ctx.reduce, ctx.include_self
+        touched = _make(ctx.touched)
+        if reduce in ("sum", "mean"):
+            # d sum = 1 for every contributor; mean divides by the contributor count
+            g = grad / _make(ctx.count) if reduce == "mean" else grad
+            gx = g if keep else Where.apply(touched, _zero(g), g)
+            return gx, GetItem.apply(g, idx), None
+        if reduce == "prod":
+            return _prod_grads(grad, x, v, idx, keep, touched)
+        # amax/amin: the gradient is shared evenly among the elements equal to the result
+        mv = _make((v._data == out._data[idx]).astype(grad._data.dtype))
+        mx = (x._data == out._data) & (keep | ~ctx.touched)
+        count = mx.astype(grad._data.dtype)
+        get_array_module(count).add.at(count, idx, mv._data)
+        g = grad / _make(count)
+        return g * _make(mx.astype(grad._data.dtype)), GetItem.apply(g, idx) * mv, None
+
+
+def _zero(g):
+    return g.new_zeros(())
+
+
+def _prod_grads(grad, x, v, idx, keep, touched):
+    """d prod / d e = product of the other contributors (zeros handled: with one zero only
+    that element gets a gradient, the product of the non-zeros; with two or more, none)."""
+    one = grad.new_ones(())
+    xs = Where.apply(_make(x._data == 0), one, x)
+    vs = Where.apply(_make(v._data == 0), one, v)
+    p_nz = ScatterReduce.apply(xs, vs, idx, "prod", keep)  # the product with zeros as ones
+    xp = get_array_module(x._data)
+    zeros = xp.zeros(x._data.shape, dtype=np.int64)
+    xp.add.at(zeros, idx, (v._data == 0).astype(np.int64))
+    if keep:
+        zeros += x._data == 0
+    zeros = _make(zeros)
+    gp = grad * p_nz
+    gx = Where.apply(_make(x._data == 0), Where.apply(zeros == 1, gp, _zero(gp)),
+                     Where.apply(zeros == 0, gp / xs, _zero(gp)))
+    if not keep:
+        gx = Where.apply(touched, _zero(gx), grad)
+    gpv, zv = GetItem.apply(gp, idx), GetItem.apply(zeros, idx)
+    gv = Where.apply(_make(v._data == 0), Where.apply(zv == 1, gpv, _zero(gpv)),
+                     Where.apply(zv == 0, gpv / vs, _zero(gpv)))
+    return gx, gv, None
+
+
+def scatter_reduce(input, dim, index, src, reduce, *, include_self=True):
+    """Reduce ``src`` into a copy of ``input`` at ``index`` along ``dim``.
+
+    ``reduce`` is ``'sum'``, ``'prod'``, ``'mean'``, ``'amax'`` or ``'amin'``; with
+    ``include_self=False`` the old values at the written positions take no part.
+
+    Example:
+        >>> import ember
+        >>> x = ember.zeros(3)
+        >>> x.scatter_reduce(0, ember.tensor([0, 0, 2]), ember.tensor([1., 2., 5.]), "amax")
+        tensor([2., 0., 5.])
+    """
+    if reduce not in _IDENTITY:
+        raise RuntimeError(f"reduce argument must be either sum, prod, mean, amax or amin, got "
+                           f"{reduce}")
+    grid, idx = _grid_index(input, index, dim, "scatter_reduce", src)
+    v = _value_tensor(input, _src_block(src, idx.shape))
+    return fwd(ScatterReduce, input, v, grid, reduce, include_self)
 
 
 # --- index_* along one dimension --------------------------------------------------------------
@@ -229,16 +344,16 @@ def index_select(input, dim, index, *, out=None):
                 [5, 3]])
     """
     if input._data.ndim == 0:
-        return GetItem.apply(reshape(input, (1,)), (index._data.reshape(-1),)).reshape(())
+        return fwd(GetItem, reshape(input, (1,)), (index._data.reshape(-1),)).reshape(())
     idx, _ = _dim_index(input, dim, index, "index_select")
-    return GetItem.apply(input, idx)
+    return fwd(GetItem, input, idx)
 
 
 def index_add(input, dim, index, source, *, alpha=1):
     """``input`` with ``alpha * source`` added at ``index`` along ``dim`` (repeats add up)."""
     idx, d = _dim_index(input, dim, index, "index_add")
     src = source if alpha == 1 else source * alpha
-    return IndexPut.apply(input, _value_tensor(input, src), idx, True)
+    return fwd(IndexPut, input, _value_tensor(input, src), idx, True)
 
 
 def index_fill(input, dim, index, value):
@@ -247,13 +362,13 @@ def index_fill(input, dim, index, value):
         raise RuntimeError("index_fill_ only supports a 0-dimensional value tensor, but got "
                            f"tensor with {value._data.ndim} dimension(s).")
     idx, _ = _dim_index(input, dim, index, "index_fill")
-    return IndexPut.apply(input, _value_tensor(input, value), idx, False)
+    return fwd(IndexPut, input, _value_tensor(input, value), idx, False)
 
 
 def index_copy(input, dim, index, source):
     """``input`` with the slices at ``index`` along ``dim`` replaced by ``source``'s."""
     idx, _ = _dim_index(input, dim, index, "index_copy")
-    return IndexPut.apply(input, _value_tensor(input, source), idx, False)
+    return fwd(IndexPut, input, _value_tensor(input, source), idx, False)
 
 
 # --- masks ------------------------------------------------------------------------------------
@@ -280,7 +395,7 @@ def masked_fill(input, mask, value):
         raise RuntimeError("masked_fill_ only supports a 0-dimensional value tensor, but got "
                            f"tensor with {value._data.ndim} dimension(s).")
     broadcast_shapes(input._data.shape, m.shape)
-    return Where.apply(_make(m), _value_tensor(input, value), input)
+    return fwd(Where, _make(m), _value_tensor(input, value), input)
 
 
 def masked_select(input, mask):
@@ -291,7 +406,7 @@ def masked_select(input, mask):
     shape = broadcast_shapes(input._data.shape, m.shape)
     x = input if input._data.shape == shape else expand(input, shape)
     xp = get_array_module(m)
-    return GetItem.apply(x, (xp.broadcast_to(m, shape),))
+    return fwd(GetItem, x, (xp.broadcast_to(m, shape),))
 
 
 def masked_scatter(input, mask, source):
@@ -306,7 +421,7 @@ def masked_scatter(input, mask, source):
     v = reshape(source, (-1,))
     if v._data.shape[0] != n:
         v = v[:n]
-    return IndexPut.apply(x, _value_tensor(input, v), (m,), False)
+    return fwd(IndexPut, x, _value_tensor(input, v), (m,), False)
 
 
 # --- positions --------------------------------------------------------------------------------
@@ -342,7 +457,7 @@ def take(input, index):
         bad = int(idx.max()) if int(idx.max()) >= n else int(idx.min())
         raise IndexError(f"out of range: tried to access index {bad} on a tensor of {n} "
                          "elements.")
-    return GetItem.apply(reshape(input, (-1,)), (idx,))
+    return fwd(GetItem, reshape(input, (-1,)), (idx,))
 
 
 def take_along_dim(input, indices, dim=None, *, out=None):
@@ -375,6 +490,7 @@ register(
     index_add=index_add, index_fill=index_fill, index_copy=index_copy, masked_fill=masked_fill,
     masked_select=masked_select, masked_scatter=masked_scatter, nonzero=nonzero,
     argwhere=argwhere, take=take, take_along_dim=take_along_dim,
+    scatter_reduce=scatter_reduce, scatter_reduce_=_ip(scatter_reduce),
     scatter_=_ip(scatter), scatter_add_=_ip(scatter_add), index_add_=_ip(index_add),
     index_fill_=_ip(index_fill), index_copy_=_ip(index_copy), masked_fill_=_ip(masked_fill),
     masked_scatter_=_ip(masked_scatter),

@@ -4,9 +4,21 @@ roll, tril/triu, repeat/tile, diagonals, meshgrid and broadcasting helpers.
 ``cat``/``stack`` and the splits are primitives whose backwards are each other; the rest are
 primitives with a one-line adjoint, or composites of views.
 """
+import numpy as np
+
 from .. import _dtype
-from ._util import Function, Tensor, _make, broadcast_shapes, get_array_module, make_view, \
-    register, wrap_dim
+from ._diag import diag, diag_embed, diagonal, diagonal_scatter, trace
+from ._util import (
+    Function,
+    Tensor,
+    _make,
+    broadcast_shapes,
+    fwd,
+    get_array_module,
+    make_view,
+    register,
+    wrap_dim,
+)
 from .indexing import GetItem, basic_view
 from .movement import _shape_arg, expand, reshape
 
@@ -14,7 +26,9 @@ __all__ = ["cat", "concat", "concatenate", "stack", "hstack", "vstack", "dstack"
            "column_stack", "split", "chunk", "unbind", "narrow", "select", "flip", "fliplr",
            "flipud", "roll", "tril", "triu", "repeat_interleave", "tile", "diag", "diagonal",
            "diag_embed", "trace", "meshgrid", "broadcast_tensors", "atleast_1d", "atleast_2d",
-           "atleast_3d", "rot90"]
+           "atleast_3d", "rot90", "tensor_split", "hsplit", "vsplit", "dsplit", "block_diag",
+           "cartesian_prod", "tril_indices", "triu_indices", "select_scatter", "slice_scatter",
+           "diagonal_scatter"]
 
 
 # --- cat / stack ------------------------------------------------------------------------------
@@ -24,16 +38,23 @@ class Cat(Function):
     @staticmethod
     def forward(ctx, *xs, dim):
         # PyTorch's legacy rule: 1-d empty tensors are skipped (they get an empty gradient)
-        ctx.skip = [x.ndim == 1 and x.shape[0] == 0 for x in xs]
-        kept = [x for x, s in zip(xs, ctx.skip) if not s]
-        ctx.dim = dim
-        ctx.sizes = [x.shape[dim] for x in kept]
-        return get_array_module(*xs).concatenate(kept, axis=dim)
+        skip = None
+        for x in xs:
+            if x.ndim == 1 and x.shape[0] == 0:
+                skip = [x.ndim == 1 and x.shape[0] == 0 for x in xs]
+                xs = [x for x, s in zip(xs, skip) if not s]
+                break
+        ctx.skip, ctx.dim = skip, dim
+        ctx.sizes = [x.shape[dim] for x in xs]
+        return get_array_module(*xs).concatenate(xs, axis=dim)
 
     @staticmethod
     def backward(ctx, grad):
         # each input receives its slice of the gradient
-        parts = iter(split(grad, ctx.sizes, ctx.dim))
+        parts = split(grad, ctx.sizes, ctx.dim)
+        if ctx.skip is None:
+            return tuple(parts)
+        parts = iter(parts)
         return tuple(grad.new_zeros((0,)) if s else next(parts) for s in ctx.skip)
 
 
@@ -41,6 +62,9 @@ def _common(tensors, name):
     if not isinstance(tensors, (list, tuple)):
         raise TypeError(f"{name}(): argument 'tensors' must be tuple of Tensors, not "
                         f"{type(tensors).__name__}")
+    npdt = tensors[0]._data.dtype
+    if all(t._data.dtype == npdt for t in tensors):
+        return tensors
     dt = None
     for t in tensors:
         dt = t.dtype if dt is None else _dtype.promote_types(dt, t.dtype)
@@ -58,15 +82,27 @@ def cat(tensors, dim=0, *, out=None):
     if len(tensors) == 0:
         raise ValueError("torch.cat(): expected a non-empty list of Tensors")
     ts = _common(tensors, "cat")
+    t0 = ts[0]._data
+    if len(ts) > 1 and t0.ndim and not (t0.ndim == 1 and t0.shape[0] == 0):
+        d = wrap_dim(dim, t0.ndim)
+        try:
+            return fwd(Cat, *ts, dim=d)
+        except ValueError:
+            pass  # NumPy refused: find the reason and say it PyTorch's way
+    d = _check_cat(ts, dim)
+    if len(ts) == 1 or all(t._data.ndim == 1 and t._data.shape[0] == 0 for t in ts):
+        return ts[0].clone()
+    return fwd(Cat, *ts, dim=d)
+
+
+def _check_cat(ts, dim):
     for i, t in enumerate(ts):
         if t._data.ndim == 0:
             raise RuntimeError(f"zero-dimensional tensor (at position {i}) cannot be "
                                "concatenated")
     # PyTorch's legacy rule: 1-d empty tensors are skipped
     kept = [t for t in ts if not (t._data.ndim == 1 and t._data.shape[0] == 0)]
-    if not kept:
-        return ts[0].clone()
-    ref = kept[0]._data.shape
+    ref = kept[0]._data.shape if kept else (0,)
     d = wrap_dim(dim, len(ref))
     for i, t in enumerate(ts):
         s = t._data.shape
@@ -80,9 +116,7 @@ def cat(tensors, dim=0, *, out=None):
                 raise RuntimeError(
                     f"Sizes of tensors must match except in dimension {d}. Expected size "
                     f"{ref[k]} but got size {s[k]} for tensor number {i} in the list.")
-    if len(ts) == 1:
-        return ts[0].clone()
-    return Cat.apply(*ts, dim=d)
+    return d
 
 
 concat = concatenate = cat
@@ -119,7 +153,7 @@ def stack(tensors, dim=0, *, out=None):
         if t._data.shape != ref:
             raise RuntimeError(f"stack expects each tensor to be equal size, but got "
                                f"{list(ref)} at entry 0 and {list(t._data.shape)} at entry {i}")
-    return Stack.apply(*ts, dim=wrap_dim(dim, len(ref) + 1))
+    return fwd(Stack, *ts, dim=wrap_dim(dim, len(ref) + 1))
 
 
 def atleast_1d(*tensors):
@@ -210,7 +244,7 @@ class Unbind(SplitViews):
 
 def _split_views(input, idxs, dim, sizes, cls):
     outs = cls.apply(input, idxs, dim, sizes)
-    for o, i in zip(outs, idxs):
+    for o in outs:
         # PyTorch forbids in-place writes (under autograd) into outputs of multi-view ops
         make_view(o, input, None)
     return outs
@@ -314,6 +348,139 @@ def select(input, dim, index):
     return basic_view(input, (slice(None),) * d + (index,))
 
 
+def tensor_split(input, indices_or_sections, dim=0):
+    """Split into ``sections`` near-equal views (the first ones one larger), or at the given
+    ``indices`` (out-of-range indices give empty pieces), as NumPy's ``array_split``.
+
+    Example:
+        >>> import ember
+        >>> [t.tolist() for t in ember.arange(7).tensor_split(3)]
+        [[0, 1, 2], [3, 4], [5, 6]]
+    """
+    x = input._data
+    d = wrap_dim(dim, x.ndim)
+    n = x.shape[d]
+    ios = indices_or_sections
+    if isinstance(ios, Tensor):
+        ios = ios.tolist()
+    if isinstance(ios, int):
+        if ios <= 0:
+            raise RuntimeError(f"number of sections must be larger than 0, got {ios}")
+        q, r = divmod(n, ios)
+        sizes = [q + 1] * r + [q] * (ios - r)
+        bounds = [0]
+        for k in sizes:
+            bounds.append(bounds[-1] + k)
+    else:
+        bounds = [0] + [min(max(int(i) if i >= 0 else n + int(i), 0), n) for i in ios] + [n]
+    pre = (slice(None),) * d
+    return tuple(basic_view(input, pre + (slice(a, max(a, b)),))
+                 for a, b in zip(bounds[:-1], bounds[1:]))
+
+
+def _nsplit(input, ios, dim, name):
+    if isinstance(ios, int):
+        n = input._data.shape[dim]
+        if ios == 0 or n % ios:
+            raise RuntimeError(f"torch.{name} attempted to split along dimension {dim}, but the "
+                               f"size of the dimension {n} is not divisible by the split_size "
+                               f"{ios}!")
+    return tensor_split(input, ios, dim)
+
+
+def hsplit(input, indices_or_sections):
+    """Split along dim 1 (dim 0 for 1-d inputs)."""
+    if input._data.ndim < 1:
+        raise RuntimeError("torch.hsplit requires a tensor with at least 1 dimension, but got "
+                           "a tensor with 0 dimensions!")
+    return _nsplit(input, indices_or_sections, 1 if input._data.ndim > 1 else 0, "hsplit")
+
+
+def vsplit(input, indices_or_sections):
+    """Split along dim 0 (inputs of at least 2 dims)."""
+    if input._data.ndim < 2:
+        raise RuntimeError(f"torch.vsplit requires a tensor with at least 2 dimension, but got "
+                           f"a tensor with {input._data.ndim} dimensions!")
+    return _nsplit(input, indices_or_sections, 0, "vsplit")
+
+
+def dsplit(input, indices_or_sections):
+    """Split along dim 2 (inputs of at least 3 dims)."""
+    if input._data.ndim < 3:
+        raise RuntimeError(f"torch.dsplit requires a tensor with at least 3 dimension, but got "
+                           f"a tensor with {input._data.ndim} dimensions!")
+    return _nsplit(input, indices_or_sections, 2, "dsplit")
+
+
+def block_diag(*tensors):
+    """A block-diagonal matrix of the inputs (0-d and 1-d inputs count as one row)."""
+    ts = _common([reshape(t, (1, -1)) if t._data.ndim < 2 else t for t in tensors],
+                 "block_diag")
+    for i, t in enumerate(ts):
+        if t._data.ndim != 2:
+            raise RuntimeError(f"torch.block_diag: Input tensors must have 2 or fewer "
+                               f"dimensions. Input {i} has {t._data.ndim} dimensions")
+    total = sum(t._data.shape[1] for t in ts)
+    rows, left = [], 0
+    xp = get_array_module(ts[0]._data)
+    for t in ts:
+        r, c = t._data.shape
+        pad_l = _make(xp.zeros((r, left), dtype=t._data.dtype))
+        pad_r = _make(xp.zeros((r, total - left - c), dtype=t._data.dtype))
+        rows.append(cat([pad_l, t, pad_r], 1))
+        left += c
+    return cat(rows, 0)
+
+
+def cartesian_prod(*tensors):
+    """All combinations of the elements of 1-d tensors, as rows."""
+    if len(tensors) == 1:
+        return tensors[0]
+    grids = meshgrid(*tensors, indexing="ij")
+    return stack([reshape(g, (-1,)) for g in grids], 1)
+
+
+def tril_indices(row, col, offset=0, *, dtype=None, layout=None, device=None):
+    """The (2, N) coordinates of the lower triangle of a ``row x col`` matrix."""
+    return _tri_indices(row, col, offset, dtype, device, False)
+
+
+def triu_indices(row, col, offset=0, *, dtype=None, layout=None, device=None):
+    """The (2, N) coordinates of the upper triangle of a ``row x col`` matrix."""
+    return _tri_indices(row, col, offset, dtype, device, True)
+
+
+def _tri_indices(row, col, offset, dtype, device, upper):
+    from .creation import tensor as _tensor
+
+    i, j = (np.triu_indices if upper else np.tril_indices)(row, offset, col)
+    return _tensor(np.stack([i, j]).astype(np.int64), dtype=dtype or _dtype.int64,
+                   device=device)
+
+
+def select_scatter(input, src, dim, index):
+    """A copy of ``input`` with ``input.select(dim, index)`` replaced by ``src``."""
+    return _basic_scatter(input, src, select(input, dim, index)._data.shape,
+                          (slice(None),) * wrap_dim(dim, input._data.ndim) + (int(index),))
+
+
+def slice_scatter(input, src, dim=0, start=None, end=None, step=1):
+    """A copy of ``input`` with ``input[..., start:end:step, ...]`` (along ``dim``) set to
+    ``src``."""
+    d = wrap_dim(dim, input._data.ndim)
+    idx = (slice(None),) * d + (slice(start, end, step),)
+    return _basic_scatter(input, src, input._data[idx].shape, idx)
+
+
+def _basic_scatter(input, src, region, idx):
+    from .indexing import IndexPut
+
+    if tuple(src.shape) != tuple(region):
+        raise RuntimeError(f"expected src to have a size equal to the slice of self. src size = "
+                           f"{list(src.shape)}, slice size = {list(region)}")
+    return fwd(IndexPut, input, src.to(input.dtype), idx, False)
+
+
 # --- flips, rolls, triangles ------------------------------------------------------------------
 def _dims_list(dims, ndim, what="dims"):
     dims = [dims] if isinstance(dims, int) else list(dims)
@@ -348,7 +515,7 @@ def flip(input, dims):
         tensor([3, 2, 1])
     """
     dims = _dims_list(dims, input._data.ndim)
-    return Flip.apply(input, dims)
+    return fwd(Flip, input, dims)
 
 
 def fliplr(input):
@@ -403,14 +570,14 @@ def roll(input, shifts, dims=None):
                                    "dims:0")
             shifts = shifts[0]
         flat = reshape(input, (-1,))
-        return reshape(Roll.apply(flat, int(shifts), None), input._data.shape)
+        return reshape(fwd(Roll, flat, int(shifts), None), input._data.shape)
     shifts = (shifts,) if isinstance(shifts, int) else tuple(shifts)
     dims = (dims,) if isinstance(dims, int) else tuple(dims)
     if len(shifts) != len(dims):
         raise RuntimeError(f"shifts and dimensions must align. shifts: {len(shifts)}, "
                            f"dims:{len(dims)}")
     dims = tuple(wrap_dim(d, input._data.ndim) for d in dims)
-    return Roll.apply(input, tuple(int(s) for s in shifts), dims)
+    return fwd(Roll, input, tuple(int(s) for s in shifts), dims)
 
 
 class Tri(Function):
@@ -439,14 +606,14 @@ def tril(input, diagonal=0, *, out=None):
     """
     if input._data.ndim < 2:
         raise RuntimeError("tril: input tensor must have at least 2 dimensions")
-    return Tri.apply(input, int(diagonal), False)
+    return fwd(Tri, input, int(diagonal), False)
 
 
 def triu(input, diagonal=0, *, out=None):
     """The upper triangle (on and above ``diagonal``) of the last two dims; zeros elsewhere."""
     if input._data.ndim < 2:
         raise RuntimeError("triu: input tensor must have at least 2 dimensions")
-    return Tri.apply(input, int(diagonal), True)
+    return fwd(Tri, input, int(diagonal), True)
 
 
 # --- repetition -------------------------------------------------------------------------------
@@ -520,7 +687,7 @@ def repeat_interleave(input, repeats=None, dim=None, *, output_size=None):
                                f"repeats.size(0) = {r.shape[0] if r.ndim else 1} and "
                                f"input.size({d}) = {x.shape[d]}")
         idx = xp.repeat(xp.arange(x.shape[d]), r)
-        return GetItem.apply(input, (slice(None),) * d + (idx,))
+        return fwd(GetItem, input, (slice(None),) * d + (idx,))
     r = int(repeats)
     if r < 0:
         raise RuntimeError("repeats can not be negative")
@@ -528,116 +695,6 @@ def repeat_interleave(input, repeats=None, dim=None, *, output_size=None):
     t = reshape(input, s[:d + 1] + (1,) + s[d + 1:])
     t = expand(t, s[:d + 1] + (r,) + s[d + 1:])
     return _fresh(reshape(t, s[:d] + (s[d] * r,) + s[d + 1:]), input)
-
-
-# --- diagonals --------------------------------------------------------------------------------
-def _diag_index(shape, offset, d1, d2, xp):
-    """A fancy index selecting the diagonal ``offset`` of dims (d1, d2), placed last."""
-    n1, n2 = shape[d1], shape[d2]
-    if offset >= 0:
-        n = max(min(n1, n2 - offset), 0)
-        i, j = xp.arange(n), xp.arange(n) + offset
-    else:
-        n = max(min(n1 + offset, n2), 0)
-        i, j = xp.arange(n) - offset, xp.arange(n)
-    return i, j
-
-
-class Diagonal(Function):
-    """The diagonal as a strided view (writable, unlike NumPy's ``diagonal``)."""
-
-    _array_forward = True
-
-    @staticmethod
-    def forward(ctx, x, offset, d1, d2):
-        ctx.shape, ctx.args = x.shape, (offset, d1, d2)
-        xp = get_array_module(x)
-        i, _ = _diag_index(x.shape, offset, d1, d2, xp)
-        # move the data pointer to the diagonal's first element by slicing, then restride
-        d, o = (d2, offset) if offset >= 0 else (d1, -offset)
-        start = x[(slice(None),) * d + (slice(min(o, x.shape[d]), None),)]
-        keep = [k for k in range(x.ndim) if k not in (d1, d2)]
-        st = x.strides
-        shape = tuple(x.shape[k] for k in keep) + (i.shape[0],)
-        strides = tuple(st[k] for k in keep) + (st[d1] + st[d2],)
-        return xp.lib.stride_tricks.as_strided(start, shape, strides)
-
-    @staticmethod
-    def backward(ctx, grad):
-        # place the gradient on the diagonal of zeros of the input's shape
-        return DiagScatter.apply(grad, ctx.shape, *ctx.args)
-
-
-class DiagScatter(Function):
-    """Zeros of ``shape`` with ``g`` written on the diagonal ``offset`` of (d1, d2)."""
-
-    _array_forward = True
-
-    @staticmethod
-    def forward(ctx, g, shape, offset, d1, d2):
-        ctx.args = (offset, d1, d2)
-        xp = get_array_module(g)
-        out = xp.zeros(shape, dtype=g.dtype)
-        Diagonal.forward(_Ctx(), out, offset, d1, d2)[...] = g
-        return out
-
-    @staticmethod
-    def backward(ctx, grad):
-        # adjoint of placing on the diagonal is reading the diagonal
-        return Diagonal.apply(grad, *ctx.args), None
-
-
-class _Ctx:
-    pass
-
-
-def diagonal(input, offset=0, dim1=0, dim2=1):
-    """The diagonal ``offset`` of dims (dim1, dim2), appended as the last dim (a view).
-
-    Example:
-        >>> import ember
-        >>> ember.arange(4).reshape(2, 2).diagonal()
-        tensor([0, 3])
-    """
-    nd = input._data.ndim
-    d1, d2 = wrap_dim(dim1, nd), wrap_dim(dim2, nd)
-    if d1 == d2:
-        raise RuntimeError(f"diagonal dimensions cannot be identical {dim1}, {dim2}")
-    out = Diagonal.apply(input, int(offset), d1, d2)
-    return make_view(out, input, lambda b: diagonal(b, offset, d1, d2))
-
-
-def diag_embed(input, offset=0, dim1=-2, dim2=-1):
-    """Tensors whose diagonals (of dims dim1, dim2) are the last dim of ``input``."""
-    nd = input._data.ndim + 1
-    d1, d2 = wrap_dim(dim1, nd), wrap_dim(dim2, nd)
-    if d1 == d2:
-        raise RuntimeError(f"diagonal dimensions cannot be identical {dim1}, {dim2}")
-    n = input._data.shape[-1] + abs(offset)
-    rest = list(input._data.shape[:-1])
-    shape = []
-    for k in range(nd):
-        shape.append(n if k in (d1, d2) else rest.pop(0))
-    return DiagScatter.apply(input, tuple(shape), int(offset), d1, d2)
-
-
-def diag(input, diagonal=0):
-    """A 1-d input's square diagonal matrix, or a 2-d input's ``diagonal``-th diagonal."""
-    nd = input._data.ndim
-    if nd == 1:
-        n = input._data.shape[0] + abs(diagonal)
-        return DiagScatter.apply(input, (n, n), int(diagonal), 0, 1)
-    if nd != 2:
-        raise RuntimeError(f"diag(): Supports 1D or 2D tensors. Got {nd}D")
-    return globals()["diagonal"](input, diagonal).clone()
-
-
-def trace(input):
-    """Sum of the main diagonal of a matrix."""
-    if input._data.ndim != 2:
-        raise RuntimeError(f"trace: expected a matrix, but got tensor with dim "
-                           f"{input._data.ndim}")
-    return diagonal(input).sum()
 
 
 # --- grids and broadcasting -------------------------------------------------------------------
@@ -681,7 +738,8 @@ def _split_method(self, split_size, dim=0):
 
 
 register(
-    split=_split_method, chunk=chunk, unbind=unbind, narrow=narrow, select=select,
+    split=_split_method, chunk=chunk, tensor_split=tensor_split, hsplit=hsplit, vsplit=vsplit,
+    dsplit=dsplit, unbind=unbind, narrow=narrow, select=select,
     flip=flip, fliplr=fliplr, flipud=flipud, roll=roll, tril=tril, triu=triu, repeat=repeat,
     tile=tile, repeat_interleave=repeat_interleave, diag=diag, diagonal=diagonal,
     diag_embed=diag_embed, trace=trace, rot90=rot90,

@@ -23,7 +23,13 @@ def _return_type(name):
     return cls
 
 
-_sort_t, _topk_t, _kth_t = _return_type("sort"), _return_type("topk"), _return_type("kthvalue")
+try:  # the shared named tuples, where the package has them (ember.return_types)
+    from ..return_types import kthvalue as _kth_t
+    from ..return_types import sort as _sort_t
+    from ..return_types import topk as _topk_t
+except ImportError:
+    _sort_t, _topk_t, _kth_t = (_return_type("sort"), _return_type("topk"),
+                                _return_type("kthvalue"))
 
 
 def _argsort(x, axis, descending):
@@ -120,7 +126,10 @@ def unique(input, sorted=True, return_inverse=False, return_counts=False, dim=No
     x = input._data
     xp = get_array_module(x)
     axis = None if dim is None else wrap_dim(dim, x.ndim)
-    vals, inv, counts = xp.unique(x, return_inverse=True, return_counts=True, axis=axis)
+    kw = {}
+    if axis is None and x.dtype.kind in "fc" and xp.__name__ == "numpy":
+        kw["equal_nan"] = False  # PyTorch keeps every NaN as its own value
+    vals, inv, counts = xp.unique(x, return_inverse=True, return_counts=True, axis=axis, **kw)
     out = [_make(vals)]
     if return_inverse:
         inv = inv.reshape(x.shape) if axis is None else inv.reshape(-1)

@@ -4,6 +4,7 @@ Each optimizer subclass writes only its per-parameter update (``_update``) on ra
 the base class walks the groups, skips parameters without gradients, and keeps PyTorch's
 ``state_dict`` layout so optimizer states move between ember and PyTorch unchanged.
 """
+import functools
 from collections import defaultdict
 from copy import deepcopy
 from itertools import chain
@@ -13,8 +14,57 @@ import numpy as np
 from .. import _dtype
 from .._tensor import Tensor
 from ..autograd import grad_mode
+from ..autograd.function import _RemovableHandle
 
-__all__ = ["Optimizer", "required"]
+__all__ = ["Optimizer", "required", "register_optimizer_step_pre_hook",
+           "register_optimizer_step_post_hook"]
+
+_global_step_pre_hooks = []
+_global_step_post_hooks = []
+
+
+def register_optimizer_step_pre_hook(hook):
+    """``hook(optimizer, args, kwargs)`` runs before every optimizer's ``step``; it may return
+    new ``(args, kwargs)``. Returns a handle with ``remove()``."""
+    _global_step_pre_hooks.append(hook)
+    return _RemovableHandle(_global_step_pre_hooks, hook)
+
+
+def register_optimizer_step_post_hook(hook):
+    """``hook(optimizer, args, kwargs)`` runs after every optimizer's ``step``."""
+    _global_step_post_hooks.append(hook)
+    return _RemovableHandle(_global_step_post_hooks, hook)
+
+
+def _with_hooks(step):
+    """Wrap a ``step`` so the global and per-optimizer step hooks run around it."""
+
+    @functools.wraps(step)
+    def wrapper(self, *args, **kwargs):
+        if self.__dict__.get("_in_step"):  # a subclass's step calling super().step()
+            return step(self, *args, **kwargs)
+        self._in_step = True
+        try:
+            return _run_hooked(step, self, args, kwargs)
+        finally:
+            self._in_step = False
+
+    return wrapper
+
+
+def _run_hooked(step, self, args, kwargs):
+    """Pre-hooks (global, then this optimizer's), ``step``, post-hooks (the reverse)."""
+    for hook in _global_step_pre_hooks + self.__dict__.get("_step_pre_hooks", []):
+        out = hook(self, args, kwargs)
+        if out is not None:
+            if not (isinstance(out, tuple) and len(out) == 2):
+                raise RuntimeError("hook must return None or a tuple of (new_args, "
+                                   f"new_kwargs), but got {out}.")
+            args, kwargs = out
+    result = step(self, *args, **kwargs)
+    for hook in self.__dict__.get("_step_post_hooks", []) + _global_step_post_hooks:
+        hook(self, args, kwargs)
+    return result
 
 
 class _RequiredParameter:
@@ -36,8 +86,9 @@ class Optimizer:
     """Base class for all optimizers.
 
     Args:
-        params (iterable): an iterable of Tensors, or of dicts defining parameter groups
-            (each with a ``'params'`` entry and optional per-group hyperparameters).
+        params (iterable): an iterable of Tensors, of ``(name, Tensor)`` pairs (their names
+            are kept under ``'param_names'``), or of dicts defining parameter groups (each
+            with a ``'params'`` entry and optional per-group hyperparameters).
         defaults (dict): default hyperparameters, used by groups that do not set them.
 
     Example:
@@ -64,6 +115,24 @@ class Optimizer:
             param_groups = [{"params": param_groups}]
         for group in param_groups:
             self.add_param_group(group)
+
+    def __init_subclass__(cls, **kwargs):
+        super().__init_subclass__(**kwargs)
+        if "step" in cls.__dict__:
+            cls.step = _with_hooks(cls.__dict__["step"])
+
+    def register_step_pre_hook(self, hook):
+        """``hook(optimizer, args, kwargs)`` runs before ``step``; it may return new
+        ``(args, kwargs)``. Returns a handle with ``remove()``."""
+        hooks = self.__dict__.setdefault("_step_pre_hooks", [])
+        hooks.append(hook)
+        return _RemovableHandle(hooks, hook)
+
+    def register_step_post_hook(self, hook):
+        """``hook(optimizer, args, kwargs)`` runs after ``step``. Returns a handle."""
+        hooks = self.__dict__.setdefault("_step_post_hooks", [])
+        hooks.append(hook)
+        return _RemovableHandle(hooks, hook)
 
     def __getstate__(self):
         return {"defaults": self.defaults, "state": self.state,
@@ -100,11 +169,12 @@ class Optimizer:
                             "Please use a list instead.")
         else:
             param_group["params"] = list(params)
+        _split_names(param_group)
         for p in param_group["params"]:
             if not isinstance(p, Tensor):
                 raise TypeError("optimizer can only optimize Tensors, but one of the params is "
                                 + type(p).__name__)
-            if not p.is_leaf:
+            if not (p.is_leaf or p.retains_grad):
                 raise ValueError("can't optimize a non-leaf Tensor")
         for name, default in self.defaults.items():
             if default is required and name not in param_group:
@@ -116,6 +186,11 @@ class Optimizer:
 
             warnings.warn("optimizer contains a parameter group with duplicate parameters; in "
                           "future, this will cause an error", stacklevel=3)
+        for g in self.param_groups:
+            if ("param_names" in param_group) != ("param_names" in g):
+                kind = "with names" if "param_names" in param_group else "without names"
+                raise ValueError("all optimizer param groups should be with/without names. "
+                                 f"cannot add param group {kind} to the optimizer")
         seen = {id(p) for g in self.param_groups for p in g["params"]}
         if any(id(p) in seen for p in param_group["params"]):
             raise ValueError("some parameters appear in more than one parameter group")
@@ -228,6 +303,8 @@ class Optimizer:
         new_groups = []
         for group, saved in zip(groups, saved_groups):
             saved["params"] = group["params"]
+            if "param_names" in group and "param_names" not in saved:
+                saved["param_names"] = group["param_names"]
             new_groups.append(saved)
         self.state = state
         self.param_groups = new_groups
@@ -238,6 +315,22 @@ class Optimizer:
         for group in self.param_groups:
             for name, default in self.defaults.items():
                 group.setdefault(name, default)
+
+
+Optimizer.step = _with_hooks(Optimizer.step)
+
+
+def _split_names(param_group):
+    """``(name, tensor)`` pairs (from ``named_parameters()``) -> params + ``param_names``."""
+    params = param_group["params"]
+    names = [p[0] for p in params if isinstance(p, tuple)]
+    if not names:
+        return
+    if len(names) != len(params):
+        raise ValueError("all optimizer params should be with/without names. Some param names "
+                         "are missing")
+    param_group["params"] = [p[1] for p in params]
+    param_group["param_names"] = names
 
 
 def _cast(param, value, key=None):

@@ -41,12 +41,31 @@ def test_module_parity_train_and_eval(name, args):
         compare_layer(e, t, x, train=train, rtol=1e-5, atol=1e-5)
 
 
+_EDGE = [(n, a, s, d) for n, a in MODULES if n != "GLU"
+         for s, d in [((), np.float32), ((0, 4), np.float32), ((3, 4), np.float64)]
+         if not (s == () and a and a[0] == 1)]  # no dim 1 on a 0-d input
+
+
+@pytest.mark.parametrize("name,args,shape,dtype", _EDGE)
+def test_module_parity_0d_empty_float64(name, args, shape, dtype):
+    x = np.asarray(np.random.default_rng(1).standard_normal(shape) * 3).astype(dtype)
+    e, t = getattr(nn, name)(*args), getattr(tnn, name)(*args)
+    if dtype == np.float64:
+        e.double()
+        t.double()
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        compare_layer(e, t, x, train=False)
+
+
 def test_prelu_channels_and_init():
     e, t = nn.PReLU(4, init=0.1), tnn.PReLU(4, init=0.1)
     assert repr(e) == repr(t)
     assert_close(e.weight, t.weight)
     compare_layer(e, t, _x((2, 4, 5)))
     compare_layer(nn.PReLU(4), tnn.PReLU(4), _x((3, 4)))
+    compare_layer(nn.PReLU(), tnn.PReLU(), _x((5,)))
+    compare_layer(nn.PReLU(), tnn.PReLU(), _x(()))
     with pytest.raises(RuntimeError, match="Mismatch of parameter numbers and input channel"):
         nn.PReLU(3)(ember.ones(2, 4))
 
@@ -179,3 +198,37 @@ def test_functional_names_exist():
                  "threshold", "softmax", "log_softmax", "softmin", "glu", "logsigmoid",
                  "hardshrink", "softshrink"]:
         assert callable(getattr(F, name)), name
+
+
+def _err(fn):
+    try:
+        fn()
+    except Exception as e:  # noqa: BLE001 - the exception is what is compared
+        return type(e).__name__, str(e)
+    return None
+
+
+@pytest.mark.parametrize("make", [
+    lambda L: L.nn.functional.softmax(L.tensor([1, 2]), 0),
+    lambda L: L.nn.functional.log_softmax(L.tensor([1, 2]), 0),
+    lambda L: L.nn.functional.softmax(L.zeros(2, 3), 2),
+    lambda L: L.nn.functional.glu(L.zeros(2, 3)),
+    lambda L: L.nn.functional.glu(L.tensor(1.0)),
+    lambda L: L.nn.PReLU(3)(L.zeros(2, 4)),
+    lambda L: L.nn.PReLU(4)(L.zeros(4)),
+    lambda L: L.nn.PReLU(4)(L.tensor(1.0)),
+    lambda L: L.nn.functional.hardtanh(L.zeros(2), 1.0, -1.0),
+    lambda L: L.nn.functional.softshrink(L.zeros(2), -1.0),
+    lambda L: L.nn.functional.softshrink(L.zeros(2, dtype=L.float64), -0.5),
+    lambda L: L.nn.functional.celu(L.zeros(2), 0.0),
+    lambda L: L.nn.functional.gelu(L.zeros(2), approximate="x"),
+    lambda L: L.nn.functional.normalize(L.tensor([[1, 2]])),
+    lambda L: L.nn.functional.cosine_similarity(L.tensor([[1, 2]]), L.tensor([[1, 2]])),
+    lambda L: L.nn.functional.linear(L.zeros(2, 3), L.zeros(2, 3, 4)),
+    lambda L: L.nn.functional.one_hot(L.tensor([3]), 2),
+    lambda L: L.nn.functional.one_hot(L.tensor([-1]), 2),
+    lambda L: L.nn.functional.one_hot(L.tensor([], dtype=L.int64)),
+])
+def test_bad_input_errors_match_torch(make):
+    te = _err(lambda: make(torch))
+    assert te is not None and _err(lambda: make(ember)) == te

@@ -15,12 +15,10 @@ def _rand(*shape, seed=0):
     return np.random.default_rng(seed).standard_normal(shape).astype(np.float32)
 
 
-@pytest.mark.parametrize("mask", [None, "bool", "float", "bool_bcast"])
-@pytest.mark.parametrize("is_causal", [False, True])
+@pytest.mark.parametrize("mask,is_causal", [(None, False), (None, True), ("bool", False),
+                                             ("float", False), ("bool_bcast", False)])
 @pytest.mark.parametrize("scale", [None, 0.3])
 def test_sdpa_matches_torch(mask, is_causal, scale):
-    if is_causal and mask is not None:
-        pytest.skip("is_causal excludes an explicit mask")
     q, k, v = _rand(2, 3, 4, 5, seed=1), _rand(2, 3, 6, 5, seed=2), _rand(2, 3, 6, 7, seed=3)
     if mask is None:
         m = None
@@ -183,3 +181,11 @@ def test_mha_errors_and_init():
     assert (e.out_proj.bias.detach().numpy() == 0).all()
     assert type(e.out_proj).__name__ == "NonDynamicallyQuantizableLinear"
     assert nn.MultiheadAttention.__name__ == "MultiheadAttention"
+
+
+def test_sdpa_grouped_query_attention():
+    q, k, v = _rand(2, 4, 3, 5, seed=1), _rand(2, 2, 6, 5, seed=2), _rand(2, 2, 6, 5, seed=3)
+    check(lambda a, b, c: F.scaled_dot_product_attention(a, b, c, enable_gqa=True),
+          lambda a, b, c: torch.nn.functional.scaled_dot_product_attention(a, b, c,
+                                                                           enable_gqa=True),
+          q, k, v, rtol=RTOL, atol=ATOL)

@@ -357,3 +357,93 @@ def test_extra_state_and_missing_forward():
     assert b.v == 5
     with pytest.raises(NotImplementedError, match='missing the required "forward" function'):
         nn.Module()(1)
+
+
+_MY_CLASSES = [
+    "Identity", "Linear", "Bilinear", "LazyLinear", "Flatten", "Unflatten", "Dropout",
+    "Dropout1d", "Dropout2d", "Dropout3d", "AlphaDropout", "FeatureAlphaDropout", "Embedding",
+    "EmbeddingBag", "Sequential", "ModuleList", "ModuleDict", "ParameterList", "ParameterDict",
+    "Threshold", "ReLU", "RReLU", "Hardtanh", "ReLU6", "Sigmoid", "Hardsigmoid", "Tanh", "SiLU",
+    "Mish", "Hardswish", "ELU", "CELU", "SELU", "GLU", "GELU", "Hardshrink", "LeakyReLU",
+    "LogSigmoid", "Softplus", "Softshrink", "PReLU", "Softsign", "Tanhshrink", "Softmin",
+    "Softmax", "Softmax2d", "LogSoftmax", "Module",
+]
+
+
+def _params_of(fn):
+    import inspect
+
+    return [(p.name, p.default) for p in inspect.signature(fn).parameters.values()]
+
+
+@pytest.mark.parametrize("name", _MY_CLASSES)
+def test_class_path_and_constructor_signature_match_torch(name):
+    e, t = getattr(nn, name), getattr(torch.nn, name)
+    assert e.__module__.replace("ember", "torch") == t.__module__
+    assert _params_of(e.__init__) == _params_of(t.__init__)
+
+
+def test_functional_and_init_signatures_match_torch():
+    import torch.nn.functional as tF
+
+    import ember.nn.functional as F
+    from ember.nn import init
+    from ember.nn._functional import activation, dropout, linear, sparse
+
+    compared = 0
+    for mod in (activation, linear, dropout, sparse):
+        for name in mod.__all__:
+            try:
+                ref = _params_of(getattr(tF, name))
+            except (ValueError, TypeError):  # C builtins without a signature
+                continue
+            assert _params_of(getattr(F, name)) == ref, name
+            compared += 1
+    for name in init.__all__:
+        assert _params_of(getattr(init, name)) == _params_of(getattr(torch.nn.init, name)), name
+        compared += 1
+    assert compared > 40
+
+
+def _hook_log(lib):
+    m = lib.nn.Sequential(lib.nn.Linear(2, 2))
+    log = []
+    m.register_state_dict_pre_hook(lambda mod, prefix, keep_vars: log.append(("pre", prefix)))
+    m[0].register_state_dict_post_hook(
+        lambda mod, sd, prefix, meta: log.append(("post", prefix, sorted(sd), meta["version"])))
+    m.register_load_state_dict_pre_hook(
+        lambda mod, sd, prefix, meta, strict, miss, unexp, errs: log.append(("lpre", prefix)))
+
+    def post(mod, keys):
+        log.append(("lpost", list(keys.missing_keys), list(keys.unexpected_keys)))
+        keys.unexpected_keys.clear()
+
+    m.register_load_state_dict_post_hook(post)
+    sd = m.state_dict()
+    sd["extra"] = sd["0.weight"]
+    res = m.load_state_dict(sd)  # the post hook clears the unexpected key
+    return log, list(res.unexpected_keys)
+
+
+def test_state_dict_hooks_match_torch():
+    assert _hook_log(ember) == _hook_log(torch)
+
+
+def test_set_submodule():
+    e = nn.Sequential(nn.Linear(2, 2), nn.Sequential(nn.ReLU()))
+    e.set_submodule("1.0", nn.Tanh())
+    assert isinstance(e[1][0], nn.Tanh)
+    with pytest.raises(AttributeError):
+        e.set_submodule("1.nope", nn.Tanh(), strict=True)
+
+
+def test_load_state_dict_without_tensor_copy_(monkeypatch):
+    # Module.load_state_dict falls back to a raw write when Tensor.copy_ is missing
+    monkeypatch.delattr(ember.Tensor, "copy_", raising=False)
+    assert not hasattr(ember.Tensor, "copy_")
+    e = nn.Linear(2, 3)
+    w = np.arange(6, dtype=np.float32).reshape(3, 2)
+    v = e.weight._version[0]
+    e.load_state_dict({"weight": ember.tensor(w), "bias": ember.zeros(3)})
+    np.testing.assert_array_equal(e.weight.detach().numpy(), w)
+    assert e.weight._version[0] > v and e.weight.grad_fn is None

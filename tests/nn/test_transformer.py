@@ -139,6 +139,7 @@ def test_transformer_errors_and_names():
         nn.TransformerEncoderLayer(8, 2, activation="tanh")
     t = torch.nn.Transformer(8, 2, 1, 1, 16)
     assert [n for n, _ in e.named_parameters()] == [n for n, _ in t.named_parameters()]
+    assert repr(e) == repr(t)
 
 
 def test_dropout_train_mode_changes_output():

@@ -5,9 +5,9 @@ Each test writes the computation once as ``f(m, *tensors)`` where ``m`` is the m
 """
 import numpy as np
 import torch
+from helpers import check, check_grad
 
 import ember
-from helpers import check, check_grad
 
 MODS = {"ember": ember, "torch": torch}
 

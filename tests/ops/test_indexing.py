@@ -38,6 +38,9 @@ INDICES = [
     ("bool_list", lambda m: [True, False, True]),
     ("python_bool", lambda m: True),
     ("mixed", lambda m: (T(m, [2, 0]), Ellipsis, None, 1)),
+    ("int_slice_list", lambda m: (0, slice(None), [1, 0, 1])),
+    ("int_mask", lambda m: (slice(None), 2, T(m, [True, False]))),
+    ("list_int", lambda m: ([2, 0], 1)),
     ("empty_index", lambda m: T(m, np.zeros(0, dtype=np.int64))),
     ("uint8_mask", lambda m: T(m, np.array([1, 0, 1], dtype=np.uint8)).bool()),
 ]
@@ -244,3 +247,105 @@ def test_copy_into_leaf_under_no_grad():
         with m.no_grad():
             w.copy_(m.ones(3))
         assert w.tolist() == [1, 1, 1] and w.is_leaf
+
+
+@pytest.mark.parametrize("idx", [lambda m: 1, lambda m: (slice(None), slice(1, 3)),
+                                 lambda m: T(m, [0, 2]), lambda m: T(m, [True, False, True])])
+def test_augmented_assignment(idx):
+    def f(m, x, v):
+        y = x * 1
+        y[idx(m)] += v
+        y[idx(m)] *= 2
+        return y
+
+    parity(f, rand(3, 4), rand(1, seed=1))
+    gradcheck(f, rand(3, 4), rand(1, seed=1))
+
+
+# --- hypothesis: random index expressions -----------------------------------------------------
+from hypothesis import given, settings  # noqa: E402
+from hypothesis import strategies as st  # noqa: E402
+
+
+@st.composite
+def index_expr(draw):
+    """A random shape and an index mixing ints, slices, None, Ellipsis, int lists, masks."""
+    shape = draw(st.lists(st.integers(1, 4), min_size=1, max_size=3))
+    parts, dim, used_ellipsis, n_adv = [], 0, False, 0
+    while dim < len(shape) and draw(st.booleans()):
+        n = shape[dim]
+        kind = draw(st.sampled_from(["int", "slice", "none", "ellipsis", "list", "mask",
+                                     "list2d", "mask2d"]))
+        if kind == "int":
+            parts.append(("int", draw(st.integers(-n, n - 1))))
+        elif kind == "slice":
+            a = draw(st.one_of(st.none(), st.integers(-n - 1, n + 1)))
+            b = draw(st.one_of(st.none(), st.integers(-n - 1, n + 1)))
+            parts.append(("slice", (a, b, draw(st.one_of(st.none(), st.integers(1, 3))))))
+        elif kind == "none":
+            parts.append(("none", None))
+            continue
+        elif kind == "ellipsis" and not used_ellipsis:
+            used_ellipsis = True
+            parts.append(("ellipsis", None))
+            break
+        elif kind == "list" and n_adv < 2:
+            n_adv += 1
+            parts.append(("list", draw(st.lists(st.integers(-n, n - 1), min_size=1,
+                                                max_size=3))))
+        elif kind == "mask" and n_adv == 0:
+            n_adv += 1
+            parts.append(("mask", draw(st.lists(st.booleans(), min_size=n, max_size=n))))
+        elif kind == "list2d" and n_adv < 2:
+            n_adv += 1
+            parts.append(("list", draw(st.lists(st.lists(st.integers(-n, n - 1), min_size=2,
+                                                         max_size=2), min_size=1, max_size=2))))
+        elif kind == "mask2d" and n_adv == 0 and dim + 1 < len(shape):
+            n_adv += 1
+            m = shape[dim + 1]
+            parts.append(("mask", draw(st.lists(st.lists(st.booleans(), min_size=m, max_size=m),
+                                                min_size=n, max_size=n))))
+            dim += 1
+        else:
+            parts.append(("slice", (None, None, None)))
+        dim += 1
+    return shape, parts
+
+
+def _build(m, parts):
+    out = []
+    for kind, v in parts:
+        if kind == "int":
+            out.append(v)
+        elif kind == "slice":
+            out.append(slice(*v))
+        elif kind == "none":
+            out.append(None)
+        elif kind == "ellipsis":
+            out.append(Ellipsis)
+        elif kind == "list":
+            out.append(m.tensor(v))
+        else:
+            out.append(m.tensor(v, dtype=m.bool))
+    return tuple(out)
+
+
+@settings(max_examples=60, deadline=None)
+@given(index_expr())
+def test_random_getitem_setitem(expr):
+    shape, parts = expr
+    x = rand(*shape)
+    try:
+        torch.tensor(x)[_build(torch, parts)]
+    except IndexError:  # e.g. masks and lists that cannot broadcast: both must refuse
+        with pytest.raises(IndexError):
+            ember.tensor(x)[_build(ember, parts)]
+        return
+    parity(lambda m, a: a[_build(m, parts)] * 1, x)
+
+    def f(m, a, v):
+        y = a * 1
+        y[_build(m, parts)] = v.sum()
+        return y
+
+    parity(f, x, rand(2, seed=1))

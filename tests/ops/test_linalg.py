@@ -141,3 +141,49 @@ ERRORS = [
 @pytest.mark.parametrize("f", ERRORS, ids=[str(i) for i in range(len(ERRORS))])
 def test_errors(f):
     same_error(f)
+
+
+# --- hypothesis: random einsum equations ----------------------------------------------------
+from hypothesis import given, settings  # noqa: E402
+from hypothesis import strategies as st  # noqa: E402
+
+
+@st.composite
+def einsum_case(draw):
+    sizes = {c: draw(st.integers(1, 3)) for c in "abcd"}
+    subs = [draw(st.lists(st.sampled_from("abcd"), min_size=0, max_size=3))
+            for _ in range(draw(st.integers(1, 3)))]
+    letters = sorted({c for s in subs for c in s})
+    if draw(st.booleans()):
+        out = "".join(draw(st.permutations(letters))[:draw(st.integers(0, len(letters)))])
+        eq = ",".join("".join(s) for s in subs) + "->" + out
+    else:
+        eq = ",".join("".join(s) for s in subs)
+    shapes = [tuple(sizes[c] for c in s) for s in subs]
+    return eq, shapes
+
+
+@settings(max_examples=40, deadline=None)
+@given(einsum_case())
+def test_random_einsum(case):
+    eq, shapes = case
+    arrs = [rand(*s, seed=i) for i, s in enumerate(shapes)]
+    parity(lambda m, *xs: m.einsum(eq, *xs), *arrs, rtol=1e-4, atol=1e-5)
+
+
+@st.composite
+def matmul_shapes(draw):
+    n, k, p = (draw(st.integers(1, 3)) for _ in range(3))
+    batch = draw(st.lists(st.integers(1, 3), min_size=0, max_size=2))
+    ba = [draw(st.sampled_from([b, 1])) for b in batch][draw(st.integers(0, len(batch))):]
+    bb = [draw(st.sampled_from([b, 1])) for b in batch][draw(st.integers(0, len(batch))):]
+    sa = (k,) if draw(st.booleans()) and not ba else tuple(ba) + (n, k)
+    sb = (k,) if draw(st.booleans()) and not bb else tuple(bb) + (k, p)
+    return sa, sb
+
+
+@settings(max_examples=40, deadline=None)
+@given(matmul_shapes())
+def test_random_matmul(shapes):
+    sa, sb = shapes
+    parity(lambda m, a, b: a @ b, rand(*sa), rand(*sb, seed=1), rtol=1e-4, atol=1e-5)

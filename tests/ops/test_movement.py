@@ -41,6 +41,10 @@ CASES = [
     ("flatten_range", lambda m, a: m.flatten(a.transpose(0, 2), 1, 2), [(2, 3, 4)]),
     ("flatten_0d", lambda m, a: a.flatten(), [()]),
     ("unflatten", lambda m, a: a.unflatten(1, (2, -1)), [(3, 6)]),
+    ("unfold", lambda m, a: a.unfold(1, 2, 2), [(2, 5)]),
+    ("unfold_overlap", lambda m, a: a.unfold(-1, 3, 1), [(2, 5)]),
+    ("unfold_dim0", lambda m, a: a.t().unfold(0, 2, 1), [(2, 3)]),
+    ("unfold_0d", lambda m, a: a.unfold(0, 1, 1), [()]),
     ("clone", lambda m, a: a.t().clone(), [(2, 3)]),
     ("contiguous", lambda m, a: a.t().contiguous() * 1, [(2, 3)]),
 ]
@@ -109,6 +113,8 @@ ERRORS = [
     lambda m: m.zeros(2, 6).unflatten(1, (4, -1)),
     lambda m: m.zeros(2, 6).unflatten(1, (4, 2)),
     lambda m: m.zeros(2, 3, 4).movedim((0, 1), (2,)),
+    lambda m: m.zeros(2, 5).unfold(1, 6, 1),
+    lambda m: m.zeros(2, 5).unfold(1, 2, 0),
 ]
 
 

@@ -4,8 +4,6 @@ import pytest
 import torch
 from _opcheck import gradcheck, parity, rand, same_error
 
-import ember
-
 
 def T(m, v, dtype=None):
     return m.tensor(np.asarray(v)) if dtype is None else m.tensor(np.asarray(v), dtype=dtype)
@@ -151,3 +149,102 @@ def test_errors(f):
 ])
 def test_index_out_of_range_raises(f):
     same_error(f)
+
+
+@pytest.mark.parametrize("include_self", [True, False])
+@pytest.mark.parametrize("reduce", ["sum", "prod", "mean", "amax", "amin"])
+def test_scatter_reduce(reduce, include_self):
+    idx = np.array([[0, 0, 3], [2, 2, 2], [1, 0, 1]])
+
+    def f(m, a, s):
+        return a.scatter_reduce(1, T(m, idx), s, reduce, include_self=include_self)
+
+    a, s = distinct_pos(3, 4), distinct_pos(3, 3, seed=1)
+    parity(f, a, s)
+    gradcheck(f, a, s)
+    parity(f, np.arange(12).reshape(3, 4), np.arange(9).reshape(3, 3) - 4, grad=False)
+
+
+def test_scatter_reduce_ties_and_zeros():
+    idx = np.array([[0, 0, 2], [1, 1, 1]])
+    a = np.array([[3., 0., 1.], [2., 2., 5.]], np.float32)
+    s = np.array([[3., 1., 0.], [2., 0., 0.]], np.float32)
+    # (with include_self=False PyTorch still counts an equal old value as a tie; not copied)
+    for reduce, inc in [("amax", True), ("amin", True), ("prod", True), ("prod", False)]:
+        parity(lambda m, x, y, r=reduce, i=inc: x.scatter_reduce(1, T(m, idx), y, r,
+                                                                  include_self=i), a, s)
+
+    def g(m, x, y):
+        z = x * 1
+        z.scatter_reduce_(0, T(m, [[1, 0, 1]]), y[:1], "sum")
+        return z
+
+    parity(g, a, s)
+
+
+def distinct_pos(*shape, seed=0):
+    n = int(np.prod(shape))
+    # values distinct within and across seeds (no ties between input and src)
+    return (np.random.default_rng(seed).permutation(n).reshape(shape) * 0.25 + 0.5
+            + seed * 0.125).astype(np.float32)
+
+
+# --- hypothesis: random shapes, dims and indices ---------------------------------------------
+from hypothesis import given, settings  # noqa: E402
+from hypothesis import strategies as st  # noqa: E402
+
+
+@st.composite
+def gather_case(draw):
+    shape = draw(st.lists(st.integers(1, 4), min_size=1, max_size=3))
+    dim = draw(st.integers(-len(shape), len(shape) - 1))
+    d = dim % len(shape)
+    ishape = [draw(st.integers(1, shape[k])) if k != d else draw(st.integers(1, 4))
+              for k in range(len(shape))]
+    idx = draw(st.lists(st.integers(0, shape[d] - 1), min_size=int(np.prod(ishape)),
+                        max_size=int(np.prod(ishape))))
+    op = draw(st.sampled_from(["gather", "scatter_add", "scatter", "index_select",
+                               "index_add", "take_along_dim", "scatter_amax"]))
+    return shape, dim, np.array(idx).reshape(ishape), op
+
+
+@settings(max_examples=60, deadline=None)
+@given(gather_case())
+def test_random_gather_scatter(case):
+    shape, dim, idx, op = case
+    flat = idx.reshape(-1)
+    x = rand(*shape)
+
+    def f(m, a, s):
+        i = T(m, idx)
+        if op == "gather":
+            return a.gather(dim, i)
+        if op == "scatter_add":
+            return a.scatter_add(dim, i, s)
+        if op == "scatter":
+            return a.scatter(dim, i, s)
+        if op == "scatter_amax":
+            return a.scatter_reduce(dim, i, s, "amax")
+        if op == "take_along_dim":
+            return m.take_along_dim(a, i, dim)
+        src = s.reshape(-1)[:1].expand(*[flat.size if k == dim % a.dim() else n
+                                         for k, n in enumerate(a.shape)])
+        if op == "index_select":
+            return a.index_select(dim, T(m, flat)) + src
+        return a.index_add(dim, T(m, flat), src)
+
+    src = rand(*idx.shape, seed=3)
+    if op in ("scatter", "scatter_amax") and _has_duplicate_targets(idx, dim):
+        return  # duplicate targets: which write wins (or ties) is unspecified in PyTorch
+    try:
+        f(torch, torch.tensor(x), torch.tensor(src))
+    except RuntimeError:  # e.g. take_along_dim shapes that do not broadcast: both refuse
+        same_error(lambda m: f(m, m.tensor(x), m.tensor(src)), exact=False)
+        return
+    parity(f, x, src)
+
+
+def _has_duplicate_targets(idx, dim):
+    d = dim % idx.ndim
+    moved = np.moveaxis(idx, d, -1).reshape(-1, idx.shape[d])
+    return any(len(set(row)) != len(row) for row in moved)

@@ -67,6 +67,22 @@ CASES = [
     ("meshgrid_ij", lambda m, a, b: m.meshgrid(a, b, indexing="ij"), [(2,), (3,)]),
     ("meshgrid_xy", lambda m, a, b, c: m.meshgrid([a, b, c], indexing="xy"), [(2,), (3,), ()]),
     ("broadcast_tensors", lambda m, a, b: m.broadcast_tensors(a, b), [(2, 1), (3,)]),
+    ("tensor_split", lambda m, a: a.tensor_split(3), [(7, 2)]),
+    ("tensor_split_idx", lambda m, a: m.tensor_split(a, (1, 5, 2, 9), 1), [(2, 7)]),
+    ("tensor_split_t", lambda m, a: m.tensor_split(a, m.tensor([2, -1])), [(5,)]),
+    ("hsplit", lambda m, a: m.hsplit(a, 3), [(2, 6)]),
+    ("hsplit_1d", lambda m, a: a.hsplit([1, 4]), [(6,)]),
+    ("vsplit", lambda m, a: m.vsplit(a, [1]), [(4, 2)]),
+    ("dsplit", lambda m, a: a.dsplit(2), [(1, 2, 4)]),
+    ("block_diag", lambda m, a, b, c: m.block_diag(a, b, c), [(2, 2), (3,), ()]),
+    ("cartesian_prod", lambda m, a, b: m.cartesian_prod(a, b), [(2,), (3,)]),
+    ("cartesian_prod_1", lambda m, a: m.cartesian_prod(a), [(3,)]),
+    ("select_scatter", lambda m, a, b: m.select_scatter(a, b, 0, -1), [(3, 4), (4,)]),
+    ("slice_scatter", lambda m, a, b: m.slice_scatter(a, b, 1, 1, 4, 2), [(3, 4), (3, 2)]),
+    ("slice_scatter_default", lambda m, a, b: m.slice_scatter(a, b), [(3, 4), (3, 4)]),
+    ("diagonal_scatter", lambda m, a, b: m.diagonal_scatter(a, b, 1), [(3, 4), (3,)]),
+    ("diagonal_scatter_dims", lambda m, a, b: m.diagonal_scatter(a, b, -1, 2, 0),
+     [(3, 2, 4), (2, 3)]),
     ("atleast_1d", lambda m, a: m.atleast_1d(a), [()]),
     ("atleast_2d", lambda m, a, b: m.atleast_2d(a, b), [(3,), ()]),
     ("atleast_3d", lambda m, a, b: m.atleast_3d([a, b]), [(3,), (2, 3)]),
@@ -179,5 +195,44 @@ def test_errors(f):
     assert str(e)
 
 
+def test_tri_indices():
+    for args in [(3, 3), (3, 4, 1), (4, 2, -1), (0, 3)]:
+        for name in ("tril_indices", "triu_indices"):
+            parity(lambda m, n=name, a=args: getattr(m, n)(*a), grad=False)
+
+
+def test_split_helpers_errors():
+    same_error(lambda m: m.hsplit(m.zeros(2, 5), 2))
+    same_error(lambda m: m.tensor_split(m.zeros(7), 0))
+    same_error(lambda m: m.vsplit(m.zeros(3), 1))
+    same_error(lambda m: m.select_scatter(m.zeros(3, 4), m.ones(3), 0, 1))
+    same_error(lambda m: m.diagonal_scatter(m.zeros(3, 4), m.ones(4)))
+
+
 def test_repeat_interleave_repeats_only():
     parity(lambda m, r: m.repeat_interleave(r), np.array([2, 0, 1]), grad=False)
+
+
+ZERO_D = [
+    lambda m, x: x.gather(0, m.tensor(0)),
+    lambda m, x: x.scatter(0, m.tensor(0), 1.5),
+    lambda m, x: x.index_select(0, m.tensor([0])),
+    lambda m, x: x.masked_fill(m.tensor(True), 1.),
+    lambda m, x: x.take(m.tensor([0, 0])),
+    lambda m, x: x.topk(1),
+    lambda m, x: x.kthvalue(1),
+    lambda m, x: x.flip(()),
+    lambda m, x: x.roll(1),
+    lambda m, x: x.repeat(2, 2),
+    lambda m, x: x[None, ..., None],
+    lambda m, x: x.unsqueeze(0).expand(3),
+    lambda m, x: x.masked_select(m.tensor([True, False])),
+    lambda m, x: m.einsum("->", x),
+    lambda m, x: m.einsum(",i->i", x, m.ones(2)),
+    lambda m, x: m.tensordot(x, x, 0),
+]
+
+
+@pytest.mark.parametrize("f", ZERO_D, ids=[str(i) for i in range(len(ZERO_D))])
+def test_zero_dim_inputs(f):
+    parity(f, np.array(2.5, np.float32))

@@ -66,11 +66,13 @@ def test_unique():
     u = np.array([[1, 2], [1, 2], [0, 3]])
     for kw in [{}, {"return_inverse": True}, {"return_counts": True},
                {"return_inverse": True, "return_counts": True}]:
-        parity(lambda m, x: m.unique(x, **kw), u, grad=False)
-        parity(lambda m, x: x.unique(dim=0, **kw), u, grad=False)
-        parity(lambda m, x: m.unique(x, dim=1, **kw), u.T.copy(), grad=False)
+        parity(lambda m, x, kw=kw: m.unique(x, **kw), u, grad=False)
+        parity(lambda m, x, kw=kw: x.unique(dim=0, **kw), u, grad=False)
+        parity(lambda m, x, kw=kw: m.unique(x, dim=1, **kw), u.T.copy(), grad=False)
     parity(lambda m, x: m.unique(x), np.array([2.5, -1., 2.5, 0.], np.float32), grad=False)
     parity(lambda m, x: m.unique(x), np.array([True, False, True]), grad=False)
+    parity(lambda m, x: m.unique(x, return_inverse=True, return_counts=True),
+           np.array([np.nan, 1., np.nan], np.float32), grad=False)
     parity(lambda m, x: m.unique(x, return_inverse=True), np.array(3), grad=False)
 
 
@@ -112,3 +114,26 @@ ERRORS = [
 @pytest.mark.parametrize("f", ERRORS, ids=[str(i) for i in range(len(ERRORS))])
 def test_errors(f):
     same_error(f)
+
+
+# --- hypothesis ---------------------------------------------------------------------------
+from hypothesis import given, settings  # noqa: E402
+from hypothesis import strategies as st  # noqa: E402
+from hypothesis.extra import numpy as hnp  # noqa: E402
+
+
+@settings(max_examples=40, deadline=None)
+@given(hnp.arrays(np.int64, hnp.array_shapes(min_dims=1, max_dims=3, max_side=5),
+                  elements=st.integers(-3, 3)), st.data())
+def test_random_sort_unique(a, data):
+    dim = data.draw(st.integers(-a.ndim, a.ndim - 1))
+    desc = data.draw(st.booleans())
+    parity(lambda m, x: m.sort(x, dim=dim, descending=desc, stable=True), a, grad=False)
+    parity(lambda m, x: m.unique(x, return_inverse=True, return_counts=True), a, grad=False)
+    parity(lambda m, x: m.unique(x, dim=dim, return_inverse=True, return_counts=True), a,
+           grad=False)
+    k = data.draw(st.integers(0, a.shape[dim]))
+    f = a.astype(np.float32) + np.arange(a.size).reshape(a.shape) * 1e-3  # no ties
+    parity(lambda m, x: m.topk(x, k, dim=dim, largest=desc), f)
+    if k:
+        parity(lambda m, x: m.kthvalue(x, k, dim=dim, keepdim=desc), f)

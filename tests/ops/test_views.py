@@ -177,3 +177,101 @@ def test_unbind_views_writable_without_grad():
     for i, row in enumerate(x):
         row.fill_(i + 1)
     assert x.tolist() == [[1, 1, 1], [2, 2, 2]]
+
+
+# --- hypothesis: random chains of views, then an in-place write through the last one --------
+from hypothesis import given, settings  # noqa: E402
+from hypothesis import strategies as st  # noqa: E402
+
+
+@st.composite
+def view_chain(draw):
+    ndim = draw(st.integers(2, 3))
+    shape = draw(st.lists(st.integers(2, 4), min_size=ndim, max_size=ndim))
+    steps, cur = [], list(shape)
+    for _ in range(draw(st.integers(1, 3))):
+        kind = draw(st.sampled_from(["t", "narrow", "select", "unsqueeze", "diag", "slice",
+                                     "flatten", "split"]))
+        nd = len(cur)
+        if kind == "t" and nd >= 2:
+            a, b = draw(st.permutations(range(nd)))[:2]
+            steps.append(("t", a, b))
+            cur[a], cur[b] = cur[b], cur[a]
+        elif kind == "narrow" and nd >= 1:
+            d = draw(st.integers(0, nd - 1))
+            start = draw(st.integers(0, cur[d] - 1))
+            length = draw(st.integers(1, cur[d] - start))
+            steps.append(("narrow", d, start, length))
+            cur[d] = length
+        elif kind == "select" and nd >= 2:
+            d = draw(st.integers(0, nd - 1))
+            steps.append(("select", d, draw(st.integers(0, cur[d] - 1))))
+            cur.pop(d)
+        elif kind == "unsqueeze":
+            d = draw(st.integers(0, nd))
+            steps.append(("unsqueeze", d))
+            cur.insert(d, 1)
+        elif kind == "diag" and nd >= 2:
+            steps.append(("diag",))
+            n = min(cur[0], cur[1])
+            cur = cur[2:] + [n]
+        elif kind == "flatten":
+            steps.append(("flatten",))
+            cur = [int(np.prod(cur))]
+        elif kind == "split" and nd >= 1 and cur[0] >= 2:
+            steps.append(("split",))  # a multi-output view: no in-place under autograd
+            cur[0] = 1
+        elif kind == "slice" and nd >= 1:
+            steps.append(("slice", draw(st.integers(1, 2))))
+            cur[0] = len(range(0, cur[0], steps[-1][1]))
+    write = draw(st.sampled_from(["mul_", "add_", "copy_", "fill_", "setitem"]))
+    return shape, steps, write
+
+
+def _apply_chain(v, steps):
+    for s in steps:
+        if s[0] == "t":
+            v = v.transpose(s[1], s[2])
+        elif s[0] == "narrow":
+            v = v.narrow(s[1], s[2], s[3])
+        elif s[0] == "select":
+            v = v.select(s[1], s[2])
+        elif s[0] == "unsqueeze":
+            v = v.unsqueeze(s[1])
+        elif s[0] == "diag":
+            v = v.diagonal()
+        elif s[0] == "flatten":
+            v = v.flatten()
+        elif s[0] == "split":
+            v = v.split(1)[0]
+        else:
+            v = v[::s[1]]
+    return v
+
+
+@settings(max_examples=40, deadline=None)
+@given(view_chain())
+def test_random_view_chains_inplace(chain):
+    shape, steps, write = chain
+
+    def f(m, a, w):
+        x = a * 1
+        before = x.transpose(0, -1)[:1]  # a view taken before the write must see it
+        v = _apply_chain(x, steps)
+        if write == "mul_":
+            v.mul_(w)
+        elif write == "add_":
+            v.add_(w * 2)
+        elif write == "copy_":
+            v.copy_(w.expand(v.shape) * 3)
+        elif write == "fill_":
+            v.fill_(w.sum())
+        else:
+            v[...] = w
+        return x * a, v * 1, before * 2
+
+    if any(s[0] == "split" for s in steps):
+        same_error(lambda m: f(m, m.tensor(rand(*shape), requires_grad=True),
+                               m.tensor(rand(seed=5), requires_grad=True)), exact=False)
+        return
+    parity(f, rand(*shape), rand(seed=5))

@@ -183,3 +183,18 @@ def test_initial_lr_and_errors():
         for _ in range(3):
             s.step()
     assert math.isclose(ES.CosineAnnealingLR(_opts()[0], T_max=4).get_last_lr()[0], 0.1)
+
+
+def test_warns_when_scheduler_steps_before_optimizer():
+    eo, to = _opts()
+    es, ts = ES.StepLR(eo, step_size=2), TS.StepLR(to, step_size=2)
+    with pytest.warns(UserWarning, match="before `optimizer.step\\(\\)`"):
+        ts.step()
+    with pytest.warns(UserWarning, match="before `optimizer.step\\(\\)`"):
+        es.step()
+    eo2, _ = _opts()
+    es2 = ES.StepLR(eo2, step_size=2)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        eo2.step()
+        es2.step()

@@ -270,3 +270,42 @@ def test_float64_params_stay_float64():
     opt.step()
     assert w.dtype == ember.float64 and opt.state[w]["exp_avg"].dtype == ember.float64
     assert opt.state[w]["step"].dtype == ember.float32
+
+
+def test_named_parameters_keep_names_like_torch():
+    a = _arrays(0)
+    ep = [(f"p{i}", ember.tensor(x.copy(), requires_grad=True)) for i, x in enumerate(a)]
+    tp = [(f"p{i}", torch.tensor(x.copy(), requires_grad=True)) for i, x in enumerate(a)]
+    eo, to = eoptim.Adam(ep, lr=0.1), torch.optim.Adam(tp, lr=0.1)
+    _assert_same_structure(eo.state_dict(), to.state_dict())
+    assert eo.param_groups[0]["param_names"] == ["p0", "p1"]
+    with pytest.raises(ValueError, match="with/without names"):
+        eo.add_param_group({"params": [ember.zeros(1, requires_grad=True)]})
+    with pytest.raises(ValueError, match="Some param names are missing"):
+        eoptim.SGD([("a", ep[0][1]), ember.zeros(1, requires_grad=True)], lr=0.1)
+
+
+def test_step_hooks_like_torch():
+    calls = {"ember": [], "torch": []}
+    results = {}
+    import torch.optim.optimizer as toptimizer
+
+    import ember.optim.optimizer as eoptimizer
+
+    for fw, mod, hooks, tensor in (("ember", eoptim, eoptimizer, ember.tensor),
+                                   ("torch", torch.optim, toptimizer, torch.tensor)):
+        w = tensor(np.ones(2, np.float32), requires_grad=True)
+        opt = mod.SGD([w], lr=0.5)
+        log = calls[fw]
+        h1 = opt.register_step_pre_hook(lambda o, a, k, log=log: log.append("pre"))
+        opt.register_step_post_hook(lambda o, a, k, log=log: log.append("post"))
+        h2 = hooks.register_optimizer_step_pre_hook(
+            lambda o, a, k, log=log: log.append("global"))
+        w.grad = tensor(np.ones(2, np.float32))
+        opt.step()
+        h1.remove()
+        h2.remove()
+        opt.step()
+        results[fw] = w.detach().numpy().copy()
+    assert calls["ember"] == calls["torch"] == ["global", "pre", "post", "post"]
+    np.testing.assert_array_equal(results["ember"], results["torch"])

@@ -1,4 +1,5 @@
-"""Private primitives the nn functions need that the core ops do not (yet) provide.
+"""Private primitives the nn functions need that the core ops do not provide (or not with
+PyTorch's exact behaviour at the kinks, e.g. hardtanh's strict bounds).
 
 Each is a ``Function`` with an array forward and a backward in Tensor ops (so double backward
 works), with the local derivative in a comment. They are kept small; when the core grows an
@@ -6,11 +7,10 @@ equivalent public op, the F functions can switch to it.
 """
 import math
 
-import numpy as np
-
 from ..._tensor import Tensor
 from ...autograd.function import Function
 from ...backends import get_array_module
+from ...ops.pointwise import sigmoid
 
 _make = Tensor._make
 
@@ -18,83 +18,6 @@ _make = Tensor._make
 def _const(mask, like):
     """A constant (no-grad) tensor from a boolean/float array, in ``like``'s dtype."""
     return _make(mask.astype(like._data.dtype, copy=False))
-
-
-def erf_array(x):
-    """``erf`` on a NumPy or CuPy array (NumPy has none; SciPy's is exact to float64)."""
-    xp = get_array_module(x)
-    if xp is np:
-        from scipy.special import erf
-
-        return erf(x).astype(x.dtype, copy=False)
-    from cupyx.scipy.special import erf  # pragma: no cover (GPU only)
-
-    return erf(x)
-
-
-class Erf(Function):
-    _array_forward = True
-
-    @staticmethod
-    def forward(ctx, x):
-        ctx.save_for_backward(x)
-        return erf_array(x)
-
-    @staticmethod
-    def backward(ctx, grad):
-        # d erf(x) = 2/sqrt(pi) exp(-x^2) dx
-        (x,) = ctx.saved_tensors
-        return grad * (2.0 / math.sqrt(math.pi)) * (-(x * x)).exp()
-
-
-class Tanh(Function):
-    _array_forward = True
-
-    @staticmethod
-    def forward(ctx, x):
-        out = get_array_module(x).tanh(x)
-        ctx.save_for_backward(out)
-        return out
-
-    @staticmethod
-    def backward(ctx, grad):
-        # d tanh(x) = (1 - tanh(x)^2) dx
-        (out,) = ctx.saved_tensors
-        return grad * (1 - out * out)
-
-
-class Sigmoid(Function):
-    _array_forward = True
-
-    @staticmethod
-    def forward(ctx, x):
-        xp = get_array_module(x)
-        # 1/(1+exp(-x)) overflows harmlessly to 0 for very negative x; silence the warning
-        with np.errstate(over="ignore"):
-            out = xp.reciprocal(1 + xp.exp(-x))
-        ctx.save_for_backward(out)
-        return out
-
-    @staticmethod
-    def backward(ctx, grad):
-        # d sigmoid(x) = sigmoid(x) (1 - sigmoid(x)) dx
-        (out,) = ctx.saved_tensors
-        return grad * out * (1 - out)
-
-
-class Relu(Function):
-    _array_forward = True
-
-    @staticmethod
-    def forward(ctx, x):
-        out = get_array_module(x).maximum(x, 0)
-        ctx.mask = x > 0
-        return out.astype(x.dtype, copy=False)
-
-    @staticmethod
-    def backward(ctx, grad):
-        # d relu(x) = [x > 0] dx (0 at the kink, as in PyTorch)
-        return grad * _const(ctx.mask, grad)
 
 
 class Clamp(Function):
@@ -160,7 +83,7 @@ class Softplus(Function):
         beta, lin = ctx.params
         (x,) = ctx.saved_tensors
         lin = _const(lin, grad)
-        return grad * (lin + (1 - lin) * Sigmoid.apply(x * beta))
+        return grad * (lin + (1 - lin) * sigmoid(x * beta))
 
 
 class Hardswish(Function):
@@ -203,6 +126,11 @@ class Softmax(Function):
     @staticmethod
     def forward(ctx, x, dim):
         xp = get_array_module(x)
+        ctx.dim = dim
+        if x.size == 0:  # max over an empty axis has no identity
+            out = x.copy()
+            ctx.save_for_backward(out)
+            return out
         e = xp.exp(x - x.max(axis=dim, keepdims=True))
         out = e / e.sum(axis=dim, keepdims=True)
         ctx.dim = dim
@@ -224,6 +152,11 @@ class LogSoftmax(Function):
     @staticmethod
     def forward(ctx, x, dim):
         xp = get_array_module(x)
+        ctx.dim = dim
+        if x.size == 0:  # max over an empty axis has no identity
+            out = x.copy()
+            ctx.save_for_backward(out)
+            return out
         s = x - x.max(axis=dim, keepdims=True)
         out = s - xp.log(xp.exp(s).sum(axis=dim, keepdims=True))
         ctx.dim = dim

@@ -1,16 +1,21 @@
 """Activation functions (``F.relu``, ``F.gelu``, ``F.softmax``, ...).
 
-Most are composites of Tensor ops; relu, sigmoid, tanh, elu, softplus, hardswish, clamp and
-the softmaxes are primitives (``_prims``) for speed or numerical stability, and to reproduce
-PyTorch's gradients at the kinks exactly. ``inplace=True`` writes into the input as PyTorch
-does (through ``ops._util.inplace``, so autograd and version counters stay right).
+Most are composites of Tensor ops; relu, sigmoid, tanh and erf are the core's primitives;
+elu, softplus, hardswish, hardtanh's clamp and the softmaxes are primitives here (``_prims``)
+for speed or numerical stability, and to reproduce PyTorch's gradients at the kinks exactly.
+``inplace=True`` writes into the input as PyTorch does (through ``ops._util.inplace``, so
+autograd and version counters stay right).
 """
 import math
 import warnings
 
 from ..._tensor import Tensor
+from ...ops._util import _short, wrap_dim
 from ...ops._util import inplace as _inplace
-from ...ops._util import wrap_dim
+from ...ops.pointwise import erf as _erf
+from ...ops.pointwise import relu as _core_relu
+from ...ops.pointwise import sigmoid as _sigmoid
+from ...ops.pointwise import tanh as _tanh
 from ...ops.selection import where
 from . import _prims
 
@@ -28,7 +33,7 @@ def _maybe_inplace(fn, input, inplace, *args):
 
 
 def _relu(x):
-    return _prims.Relu.apply(x)
+    return _core_relu(x)
 
 
 def relu(input, inplace=False):
@@ -82,9 +87,9 @@ def leaky_relu_(input, negative_slope=0.01):
 def prelu(input, weight):
     r"""Leaky ReLU with a learned slope per channel (dim 1), or one shared slope."""
     if weight.numel() != 1:
-        if input.ndim < 2 and input.ndim != 1:
+        if input.ndim == 0:
             raise RuntimeError("Not allow zero-dim input tensor.")
-        c = input.shape[1] if input.ndim >= 2 else input.shape[0]
+        c = input.shape[1] if input.ndim >= 2 else 1  # a 1-d input has no channel dim
         if weight.numel() != c:
             raise RuntimeError(
                 f"Mismatch of parameter numbers and input channel size. Found parameter "
@@ -140,7 +145,7 @@ def selu_(input):
 def celu(input, alpha=1.0, inplace=False):
     r""":math:`\max(0, x) + \min(0, \alpha (e^{x/\alpha} - 1))`."""
     if alpha == 0:
-        raise RuntimeError("ZeroDivisionError")
+        raise RuntimeError("ZeroDivisionError: alpha cannot be 0 for CELU")
     return _maybe_inplace(_elu, input, inplace, alpha, 1.0, 1.0 / alpha)
 
 
@@ -151,31 +156,31 @@ def celu_(input, alpha=1.0):
 def gelu(input, approximate="none"):
     r"""Gaussian error linear unit :math:`x \Phi(x)` (exact erf) or its tanh approximation."""
     if approximate == "none":
-        return input * 0.5 * (1 + _prims.Erf.apply(input * (1 / math.sqrt(2))))
+        return input * 0.5 * (1 + _erf(input * (1 / math.sqrt(2))))
     if approximate == "tanh":
         k = math.sqrt(2 / math.pi)
         inner = (input + 0.044715 * input * input * input) * k
-        return 0.5 * input * (1 + _prims.Tanh.apply(inner))
+        return 0.5 * input * (1 + _tanh(inner))
     raise RuntimeError("approximate argument must be either none or tanh.")
 
 
 def sigmoid(input):
     r""":math:`1 / (1 + e^{-x})`."""
-    return _prims.Sigmoid.apply(input)
+    return _sigmoid(input)
 
 
 def tanh(input):
-    return _prims.Tanh.apply(input)
+    return _tanh(input)
 
 
 def silu(input, inplace=False):
     r""":math:`x \sigma(x)`."""
-    return _maybe_inplace(lambda x: x * _prims.Sigmoid.apply(x), input, inplace)
+    return _maybe_inplace(lambda x: x * _sigmoid(x), input, inplace)
 
 
 def mish(input, inplace=False):
     r""":math:`x \tanh(\text{softplus}(x))`."""
-    return _maybe_inplace(lambda x: x * _prims.Tanh.apply(_prims.Softplus.apply(x, 1.0, 20.0)),
+    return _maybe_inplace(lambda x: x * _tanh(_prims.Softplus.apply(x, 1.0, 20.0)),
                           input, inplace)
 
 
@@ -202,7 +207,7 @@ def softsign(input):
 
 def tanhshrink(input):
     r""":math:`x - \tanh(x)`."""
-    return input - _prims.Tanh.apply(input)
+    return input - _tanh(input)
 
 
 def threshold(input, threshold, value, inplace=False):
@@ -228,7 +233,9 @@ def softshrink(input, lambd=0.5):
     r""":math:`x - \lambda` above :math:`\lambda`, :math:`x + \lambda` below
     :math:`-\lambda`, else 0."""
     if lambd < 0:
-        raise RuntimeError(f"lambda must be greater or equal to 0, but found to be {lambd}.")
+        top = "1.79769e+308" if input.dtype.itemsize == 8 else "3.40282e+38"
+        raise RuntimeError(f"lambda must be in range [0, {top}] for input dtype "
+                           f"{_short(input.dtype)}, but found {lambd:g}")
     out = where(input > lambd, input - lambd, 0.0)
     return where(input < -lambd, input + lambd, out)
 
@@ -244,7 +251,7 @@ def glu(input, dim=-1):
     pre = (slice(None),) * d
     a = input[pre + (slice(0, n // 2),)]
     b = input[pre + (slice(n // 2, n),)]
-    return a * _prims.Sigmoid.apply(b)
+    return a * _sigmoid(b)
 
 
 # --- softmax family ---------------------------------------------------------------------------
@@ -260,8 +267,8 @@ def _softmax_prep(name, input, dim, dtype):
     if dtype is not None:
         input = input.to(dtype)
     elif input._data.dtype.kind in "biu":
-        raise RuntimeError(f'"{name}_lastdim_kernel_impl" not implemented for '
-                           f"'{input.dtype.name.capitalize()}'")
+        raise NotImplementedError(f'"{name}_lastdim_kernel_impl" not implemented for '
+                                  f"'{_short(input.dtype)}'")
     return input, wrap_dim(dim, input.ndim)
 
 

@@ -3,6 +3,7 @@
 from ..._tensor import Tensor
 from ...autograd.function import Function
 from ...backends import get_array_module
+from ...ops._util import _short
 from . import _prims
 
 __all__ = ["linear", "bilinear", "normalize", "one_hot", "cosine_similarity",
@@ -65,12 +66,15 @@ def linear(input, weight, bias=None):
         >>> F.linear(ember.ones(2, 3), ember.ones(4, 3), ember.zeros(4)).shape
         ember.Size([2, 4])
     """
+    if weight.ndim > 2:
+        raise RuntimeError(f"t() expects a tensor with <= 2 dimensions, but self is "
+                           f"{weight.ndim}D")
     if weight.ndim == 1:
         out = input @ weight
         return out + bias if bias is not None else out
     if input.dtype != weight.dtype:
         raise RuntimeError(f"mat1 and mat2 must have the same dtype, but got "
-                           f"{input.dtype.name.capitalize()} and {weight.dtype.name.capitalize()}")
+                           f"{_short(input.dtype)} and {_short(weight.dtype)}")
     if input.ndim == 0:
         raise RuntimeError("both arguments to linear need to be at least 1D, but they are 0D "
                            f"and {weight.ndim}D")
@@ -81,9 +85,13 @@ def linear(input, weight, bias=None):
 
 def bilinear(input1, input2, weight, bias=None):
     r""":math:`y_k = x_1^T A_k x_2 + b_k` for ``weight`` :math:`(out, in1, in2)`."""
-    if input1.shape[:-1] != input2.shape[:-1]:
-        raise RuntimeError(f"bilinear(): input batch dimensions do not match: got "
-                           f"{list(input1.shape[:-1])} and {list(input2.shape[:-1])}")
+    if input1.ndim != input2.ndim:
+        raise RuntimeError(f"bilinear(): input dimensions do not match: got {input1.ndim} and "
+                           f"{input2.ndim}")
+    for d, (a, b) in enumerate(zip(input1.shape[:-1], input2.shape[:-1])):
+        if a != b:
+            raise RuntimeError(f"bilinear(): input batch dimensions do not match at dim {d}: "
+                               f"got {a} and {b}")
     out_f, in1, in2 = weight.shape
     if input1.shape[-1] != in1:
         raise RuntimeError(f"bilinear(): input1 size does not match weight size: got "
@@ -102,8 +110,15 @@ def bilinear(input1, input2, weight, bias=None):
     return y.reshape(tuple(lead) + (out_f,))
 
 
+def _check_float_norm(x):
+    if x._data.dtype.kind not in "fc":
+        raise RuntimeError("linalg.vector_norm: Expected a floating point or complex tensor as "
+                           f"input. Got {_short(x.dtype)}")
+
+
 def normalize(input, p=2.0, dim=1, eps=1e-12, out=None):
     r""":math:`v / \max(\|v\|_p, \epsilon)` along ``dim``."""
+    _check_float_norm(input)
     norm = _prims.PNorm.apply(input, p, dim % max(input.ndim, 1), True)
     return input / _prims.clamp_min(norm, eps).expand_as(input)
 
@@ -112,6 +127,11 @@ def cosine_similarity(x1, x2, dim=1, eps=1e-8):
     r""":math:`\frac{x_1 \cdot x_2}{\max(\|x_1\|_2, \epsilon) \max(\|x_2\|_2, \epsilon)}`."""
     from ...ops._util import broadcast_shapes
 
+    if x1._data.dtype.kind not in "fc" and x2._data.dtype.kind not in "fc":
+        from ..._dtype import result_type
+
+        raise RuntimeError("expected common dtype to be floating point, yet common dtype is "
+                           f"{_short(result_type(x1, x2))}")
     shape = broadcast_shapes(tuple(x1.shape), tuple(x2.shape))
     d = dim % max(len(shape), 1)
     x1, x2 = x1.expand(shape), x2.expand(shape)

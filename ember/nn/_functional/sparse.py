@@ -209,7 +209,11 @@ def embedding_bag(input, weight, offsets=None, max_norm=None, norm_type=2, scale
             per_sample_weights = per_sample_weights.reshape(-1)[_make(xp.nonzero(keep)[0])]
     if max_norm is not None:
         _renorm_(weight, flat, max_norm, norm_type)
-    rows = _Gather.apply(weight, flat)
+    if scale_grad_by_freq and mode != "max":
+        # the row gather of Embedding, whose backward divides by each index's frequency
+        rows = Embedding.apply(weight, flat, None, True)
+    else:
+        rows = _Gather.apply(weight, flat)
     if per_sample_weights is not None:
         rows = rows * per_sample_weights.reshape(-1, 1)
     if mode == "max":

@@ -8,7 +8,6 @@ have the same names, parameters and state_dict keys.
 import math
 
 from ... import ops as _eops
-from ...autograd.grad_mode import no_grad
 from .._functional import attention as _attn
 from .._functional._attn_fallback import pick
 from ..parameter import Parameter
@@ -17,18 +16,8 @@ from .module import Module
 __all__ = ["MultiheadAttention", "NonDynamicallyQuantizableLinear"]
 
 
-def _xavier_uniform_(t):
-    fan_out, fan_in = t.shape[0], t.shape[1] * (math.prod(t.shape[2:]) if t.ndim > 2 else 1)
-    a = math.sqrt(6.0 / (fan_in + fan_out))
-    with no_grad():  # initialising a Parameter in place is not part of any graph
-        return t.uniform_(-a, a)
-
-
-def _xavier_normal_(t):
-    fan_in = t.shape[1] * (math.prod(t.shape[2:]) if t.ndim > 2 else 1)
-    fan_out = t.shape[0] * (math.prod(t.shape[2:]) if t.ndim > 2 else 1)
-    with no_grad():
-        return t.normal_(0.0, math.sqrt(2.0 / (fan_in + fan_out)))
+from ..init import xavier_normal_ as _xavier_normal_  # noqa: E402,F401
+from ..init import xavier_uniform_ as _xavier_uniform_  # noqa: E402,F401
 
 
 class _Linear(Module):
@@ -44,9 +33,11 @@ class _Linear(Module):
         else:
             self.register_parameter("bias", None)
         bound = 1 / math.sqrt(in_features) if in_features > 0 else 0
-        self.weight.uniform_(-bound, bound)  # kaiming_uniform_(a=sqrt(5)) has this bound
+        from ..init import uniform_
+
+        uniform_(self.weight, -bound, bound)  # kaiming_uniform_(a=sqrt(5)) has this bound
         if self.bias is not None:
-            self.bias.uniform_(-bound, bound)
+            uniform_(self.bias, -bound, bound)
 
     def forward(self, input):
         return pick("linear")(input, self.weight, self.bias)
@@ -94,7 +85,7 @@ class _LayerNorm(Module):
 
     def extra_repr(self):
         return (f"{self.normalized_shape}, eps={self.eps}, "
-                f"elementwise_affine={self.elementwise_affine}")
+                f"elementwise_affine={self.elementwise_affine}, bias={self.bias is not None}")
 
 
 _Linear.__name__ = _Linear.__qualname__ = "Linear"

@@ -10,11 +10,11 @@ import warnings
 
 from ... import ops as _eops
 from ..._tensor import Tensor
-from ...autograd.grad_mode import no_grad
 from ...ops import rnn as _ops
 from ..parameter import Parameter
 from ..utils.rnn import PackedSequence
 from . import _rnn_loop
+from .. import init
 from .module import Module
 
 __all__ = ["RNNBase", "RNN", "LSTM", "GRU", "RNNCellBase", "RNNCell", "LSTMCell", "GRUCell"]
@@ -77,9 +77,8 @@ class RNNBase(Module):
     def reset_parameters(self):
         """Every weight and bias ~ U(-1/sqrt(hidden_size), 1/sqrt(hidden_size))."""
         stdv = 1.0 / math.sqrt(self.hidden_size) if self.hidden_size > 0 else 0
-        with no_grad():  # initialising Parameters in place is not part of any graph
-            for w in self.parameters():
-                w.uniform_(-stdv, stdv)
+        for w in self.parameters():
+            init.uniform_(w, -stdv, stdv)
 
     def flatten_parameters(self):
         """A no-op (PyTorch compacts weights for cuDNN here)."""
@@ -414,9 +413,8 @@ class RNNCellBase(Module):
 
     def reset_parameters(self):
         stdv = 1.0 / math.sqrt(self.hidden_size) if self.hidden_size > 0 else 0
-        with no_grad():  # initialising Parameters in place is not part of any graph
-            for w in self.parameters():
-                w.uniform_(-stdv, stdv)
+        for w in self.parameters():
+            init.uniform_(w, -stdv, stdv)
 
     def _setup(self, name, input, hx, n_states):
         if input.dim() not in (1, 2):

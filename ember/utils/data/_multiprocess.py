@@ -3,7 +3,6 @@ detection and shutdown (see ``dataloader.py`` for the overview)."""
 import itertools
 import multiprocessing
 import os
-import pickle
 import queue
 import time
 
@@ -23,7 +22,7 @@ class _MultiProcessIter(_BaseIter):
         self._timeout = loader.timeout
         self._persistent = loader.persistent_workers
         ctx = loader.multiprocessing_context or multiprocessing.get_context()
-        self._result_queue = ctx.Queue()
+        self._result_queue = _worker.ResultQueue(ctx)
         self._done_event = ctx.Event()
         self._index_queues, self._workers = [], []
         base_seed = loader._base_seed()
@@ -35,7 +34,7 @@ class _MultiProcessIter(_BaseIter):
                             args=(self._iterable, self._dataset, iq, self._result_queue,
                                   self._done_event, self._auto_collation, self._collate_fn,
                                   self._drop_last, base_seed, loader.worker_init_fn, i,
-                                  self._num_workers))
+                                  self._num_workers, self._pid))
             w.start()
             self._index_queues.append(iq)
             self._workers.append(w)
@@ -96,11 +95,10 @@ class _MultiProcessIter(_BaseIter):
                 raise StopIteration
             if len(self._task_info[self._rcvd_idx]) == 2:
                 return self._process(self._task_info.pop(self._rcvd_idx)[1])
-            idx, payload = self._get_data()
+            idx, data = self._get_data()
             if idx == "resume":
                 continue
             self._tasks_outstanding -= 1
-            data = pickle.loads(payload)
             if isinstance(data, _worker._IterableDatasetStopIteration):
                 self._mark_finished(data.worker_id)
                 self._try_put_index()
@@ -174,4 +172,7 @@ class _MultiProcessIter(_BaseIter):
         self._result_queue.close()
 
     def __del__(self):
-        self._shutdown_workers()
+        try:
+            self._shutdown_workers()
+        except Exception:  # interpreter shutdown may have torn down what this needs
+            pass

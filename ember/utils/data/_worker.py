@@ -2,11 +2,12 @@
 
 A worker seeds itself (``base_seed + worker_id`` for ``random`` and ember, a hash of both for
 NumPy, as PyTorch does), then loops: take ``(task_idx, indices)`` from its index queue, fetch
-and collate the batch, put ``(task_idx, pickled batch)`` on the shared result queue. The batch
-is pickled in the worker so that a pickling failure is reported like any other exception
-instead of being lost in the queue's feeder thread. ``None`` tells the worker to exit; it
-also exits when its parent process disappears.
+and collate the batch, put ``(task_idx, batch)`` on the shared result queue, whose feeder
+thread pickles it (a pickling failure is reported like any other exception, see
+:class:`ResultQueue`). ``None`` tells the worker to exit; it also exits when its parent
+process disappears.
 """
+import multiprocessing.queues
 import os
 import pickle
 import queue
@@ -183,20 +184,46 @@ def _seed_worker(base_seed, worker_id):
     return seed
 
 
-def _pack(idx, data, worker_id):
-    """Pickle a result in the worker; an unpicklable batch becomes a wrapped exception."""
+class ResultQueue(multiprocessing.queues.Queue):
+    """The workers' result queue. Results are pickled by the queue's feeder thread (one
+    copy); if pickling fails there, the batch is replaced by a wrapped exception instead of
+    being dropped, so the main process reports it rather than waiting forever."""
+
+    worker_id = None  # set in each worker process
+
+    def __init__(self, ctx):
+        super().__init__(ctx=ctx)
+
+    def _on_queue_feeder_error(self, e, obj):
+        err = ExceptionWrapper(where=f"in DataLoader worker process {self.worker_id} "
+                                     "(pickling the batch)")
+        self.put((obj[0], err))
+
+
+def _parent_alive(parent_pid):
+    """Whether the DataLoader's process lives. Its pid comes from the parent itself: read
+    here, it could already be init's if the parent died while this worker was starting."""
+    if os.getppid() == parent_pid:
+        return True
+    # a forkserver's worker is not the DataLoader's child: look the process up instead
     try:
-        return idx, pickle.dumps(data, protocol=pickle.HIGHEST_PROTOCOL)
-    except Exception:
-        err = ExceptionWrapper(where=f"in DataLoader worker process {worker_id} (pickling "
-                                     "the batch)")
-        return idx, pickle.dumps(err, protocol=pickle.HIGHEST_PROTOCOL)
+        os.kill(parent_pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    try:
+        with open(f"/proc/{parent_pid}/stat") as f:
+            return f.read().rsplit(")", 1)[1].split()[0] != "Z"
+    except OSError:
+        return True
 
 
 def worker_loop(iterable, dataset, index_queue, data_queue, done_event, auto_collation,
-                collate_fn, drop_last, base_seed, init_fn, worker_id, num_workers):
+                collate_fn, drop_last, base_seed, init_fn, worker_id, num_workers, parent_pid):
     """The body of a worker process (see the module docstring)."""
     global _worker_info
+    data_queue.worker_id = worker_id
     try:
         seed = _seed_worker(base_seed, worker_id)
         _worker_info = WorkerInfo(id=worker_id, num_workers=num_workers, seed=seed,
@@ -210,7 +237,7 @@ def worker_loop(iterable, dataset, index_queue, data_queue, done_event, auto_col
         except Exception:
             init_error = ExceptionWrapper(where=where)
         _serve(iterable, dataset, index_queue, data_queue, done_event, auto_collation,
-               collate_fn, drop_last, worker_id, where, init_error, fetcher)
+               collate_fn, drop_last, worker_id, where, init_error, fetcher, parent_pid)
     except KeyboardInterrupt:
         pass
     if done_event.is_set():
@@ -219,10 +246,9 @@ def worker_loop(iterable, dataset, index_queue, data_queue, done_event, auto_col
 
 
 def _serve(iterable, dataset, index_queue, data_queue, done_event, auto_collation, collate_fn,
-           drop_last, worker_id, where, init_error, fetcher):
-    parent = os.getppid()
+           drop_last, worker_id, where, init_error, fetcher, parent_pid):
     iteration_end = False
-    while os.getppid() == parent:
+    while _parent_alive(parent_pid):
         try:
             r = index_queue.get(timeout=STATUS_CHECK_INTERVAL)
         except queue.Empty:
@@ -250,5 +276,5 @@ def _serve(iterable, dataset, index_queue, data_queue, done_event, auto_collatio
                     iteration_end = True
                 else:
                     data = ExceptionWrapper(where=where)
-        data_queue.put(_pack(idx, data, worker_id))
+        data_queue.put((idx, data))
         del data, idx, index, r

@@ -287,3 +287,76 @@ def test_spawn_context():
     dl = edata.DataLoader(edata.TensorDataset(x, x * 2), batch_size=3, num_workers=1,
                           multiprocessing_context="spawn")
     assert [b[1].tolist() for b in dl] == [[0, 2, 4], [6, 8, 10]]
+
+
+class Range(edata.IterableDataset):
+    def __init__(self, start, end):
+        self.start, self.end = start, end
+
+    def __iter__(self):
+        return iter(range(self.start, self.end))
+
+
+def _split_range(worker_id):
+    """PyTorch's documented pattern: worker_init_fn reconfigures the worker's dataset copy."""
+    info = edata.get_worker_info()
+    ds = info.dataset
+    per = -(-(ds.end - ds.start) // info.num_workers)
+    ds.start, ds.end = ds.start + worker_id * per, min(ds.start + (worker_id + 1) * per, ds.end)
+
+
+def test_worker_init_fn_shards_dataset_copy():
+    ds = Range(3, 10)
+    got = sorted(edata.DataLoader(ds, num_workers=2, batch_size=None,
+                                  worker_init_fn=_split_range))
+    assert got == list(range(3, 10))
+    assert (ds.start, ds.end) == (3, 10)  # the main process's dataset is untouched
+    with pytest.raises(RuntimeError, match="Cannot assign attributes to WorkerInfo"):
+        edata._worker.WorkerInfo(id=0).id = 1
+
+
+_ORPHAN_SCRIPT = """
+import os, signal, sys, time
+from ember.utils.data import DataLoader
+# worker 1 is still starting up when the main process dies (a race once missed)
+it = iter(DataLoader(range(100), num_workers=2,
+                     worker_init_fn=lambda wid: time.sleep(0.8 * wid)))
+next(it)
+print(" ".join(str(w.pid) for w in it._workers), flush=True)
+os.kill(os.getpid(), signal.SIGKILL)
+"""
+
+
+def _running(pid):
+    try:
+        with open(f"/proc/{pid}/status") as f:
+            state = next(line for line in f if line.startswith("State:"))
+        return "Z" not in state.split()[1]
+    except (FileNotFoundError, ProcessLookupError):
+        return False
+
+
+@pytest.mark.skipif(not os.path.isdir("/proc"), reason="reads /proc")
+def test_workers_exit_when_main_process_is_killed():
+    import subprocess
+    import sys
+
+    root = os.path.dirname(os.path.dirname(os.path.dirname(os.path.dirname(__file__))))
+    proc = subprocess.run([sys.executable, "-c", _ORPHAN_SCRIPT], capture_output=True,
+                          text=True, timeout=60, cwd=root,
+                          env={**os.environ, "PYTHONPATH": root})
+    pids = [int(p) for p in proc.stdout.split()]
+    assert len(pids) == 2, proc.stderr
+    deadline = time.monotonic() + 10
+    while any(_running(p) for p in pids) and time.monotonic() < deadline:
+        time.sleep(0.1)
+    assert not any(_running(p) for p in pids)
+
+
+@pytest.mark.skipif("forkserver" not in multiprocessing.get_all_start_methods(),
+                    reason="no forkserver")
+def test_forkserver_context():
+    x = ember.arange(4)
+    dl = edata.DataLoader(edata.TensorDataset(x), batch_size=2, num_workers=2,
+                          multiprocessing_context="forkserver")
+    assert [b[0].tolist() for b in dl] == [[0, 1], [2, 3]]
