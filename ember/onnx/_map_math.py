@@ -14,17 +14,14 @@ _el, _la, _red, _sel, _sm, _pw, _ornn = (ops_module(n) for n in (
     "elementwise", "linalg", "reduce", "selection", "softmax", "pointwise", "rnn"))
 
 _BINARY = {_el.Add: "Add", _el.Sub: "Sub", _el.Mul: "Mul", _el.Div: "Div", _la.MatMul: "MatMul"}
-_UNARY = {_el.Neg: "Neg", _el.Exp: "Exp", _el.Log: "Log", _prims.Tanh: "Tanh",
-          _prims.Sigmoid: "Sigmoid", _prims.Relu: "Relu", _prims.Erf: "Erf", _prims.Abs: "Abs",
-          _ornn._Tanh: "Tanh", _ornn._Sigmoid: "Sigmoid", _ornn._Relu: "Relu"}
-if hasattr(_attnf, "_Erf"):
-    _UNARY[_attnf._Erf] = "Erf"
-for _name, _onnx in (("Sqrt", "Sqrt"), ("Rsqrt", None), ("Sin", "Sin"), ("Cos", "Cos"),
-                     ("Abs", "Abs"), ("Tanh", "Tanh"), ("Sigmoid", "Sigmoid"), ("Exp", "Exp"),
-                     ("Log", "Log"), ("Floor", "Floor"), ("Ceil", "Ceil"), ("Sign", "Sign"),
-                     ("Reciprocal", "Reciprocal"), ("Erf", "Erf"), ("Relu", "Relu")):
-    if hasattr(_pw, _name) and _onnx:
-        _UNARY[getattr(_pw, _name)] = _onnx
+_UNARY = {_el.Neg: "Neg", _el.Exp: "Exp", _el.Log: "Log"}
+for _mod, _names in ((_prims, ("Tanh", "Sigmoid", "Relu", "Erf", "Abs")),
+                     (_ornn, ("_Tanh", "_Sigmoid", "_Relu")), (_attnf, ("_Erf",)),
+                     (_pw, ("Sqrt", "Sin", "Cos", "Abs", "Tanh", "Sigmoid", "Exp", "Log",
+                            "Floor", "Ceil", "Sign", "Reciprocal", "Erf", "Relu"))):
+    for _name in _names:
+        if hasattr(_mod, _name):
+            _UNARY[getattr(_mod, _name)] = _name.lstrip("_")
 
 
 def _binary(cx):
@@ -125,18 +122,18 @@ def _var(cx):
 
 
 # --- softmax ---------------------------------------------------------------------------------
-@op(_sm.Softmax, _prims.Softmax)
+@op(_sm.Softmax, getattr(_prims, "Softmax", None))
 def _softmax(cx):
     return cx.op("Softmax", [cx.x(0)], axis=int(cx.param(1)))
 
 
-@op(_sm.LogSoftmax, _prims.LogSoftmax)
+@op(_sm.LogSoftmax, getattr(_prims, "LogSoftmax", None))
 def _log_softmax(cx):
     return cx.op("LogSoftmax", [cx.x(0)], axis=int(cx.param(1)))
 
 
 if hasattr(_attnf, "_Softmax"):
-    @op(_attnf._Softmax)
+    @op(getattr(_attnf, "_Softmax", None))
     def _softmax_fb(cx):
         return cx.op("Softmax", [cx.x(0)], axis=int(cx.param(1)) if cx.n() > 1 else -1)
 
@@ -160,7 +157,7 @@ def _clip(cx, x, lo, hi):
     return cx.op("Clip", ins)
 
 
-@op(_prims.Clamp, _pw.Clamp)
+@op(getattr(_prims, "Clamp", None), _pw.Clamp)
 def _clamp(cx):
     return _clip(cx, cx.x(0), cx.param(1), cx.param(2))
 
@@ -175,7 +172,7 @@ def _clamp_t(cx):
     return x
 
 
-@op(_prims.Elu)
+@op(getattr(_prims, "Elu", None))
 def _elu(cx):
     alpha, scale, input_scale = cx.param(1), cx.param(2), cx.param(3)
     x = cx.x(0)
@@ -194,7 +191,7 @@ def _elu(cx):
     return cx.op("Mul", [cx.op("Where", [pos, x, e]), cx.g.const(np.asarray(scale, dt))])
 
 
-@op(_prims.Softplus)
+@op(getattr(_prims, "Softplus", None))
 def _softplus(cx):
     beta, threshold = cx.param(1), cx.param(2)
     x = cx.x(0)
@@ -209,7 +206,7 @@ def _softplus(cx):
     return cx.op("Where", [lin, x, sp])
 
 
-@op(_prims.Hardswish)
+@op(getattr(_prims, "Hardswish", None))
 def _hardswish(cx):
     return cx.op("HardSwish", [cx.x(0)])
 
@@ -307,7 +304,7 @@ for _name, _steps in (
         op(getattr(_pw, _name))(_unary_chain(*_steps))
 
 
-@op(_prims.PNorm)
+@op(getattr(_prims, "PNorm", None))
 def _pnorm(cx):
     p, dim, keep = cx.param(1), cx.param(2), cx.param(3)
     axes = [int(dim) % cx.tensor(0).ndim]

@@ -98,7 +98,7 @@ def _to_copy(cx):
     return cx.op("Cast", [cx.x(0)], to=helper.np_dtype_to_tensor_dtype(np.dtype(npdt)))
 
 
-@op(_sh.Cat, _ornn._Cat)
+@op(_sh.Cat, getattr(_ornn, "_Cat", None))
 def _cat(cx):
     names = [cx.x(i) for i in range(cx.n())]
     dim = cx.kw("dim", 0)
@@ -113,7 +113,7 @@ def _stack(cx):
     return cx.op("Concat", names, axis=dim % nd)
 
 
-@op(_ornn._Split)
+@op(getattr(_ornn, "_Split", None))
 def _split(cx):
     sizes = list(cx.param(1)) if cx.n() > 1 else list(cx.kw("sizes"))
     dim = cx.param(2) if cx.n() > 2 else cx.kw("dim", 0)
@@ -197,13 +197,13 @@ def index(cx, x, shape, idx):
     return cur
 
 
-@op(_sparse.Embedding)
+@op(getattr(_sparse, "Embedding", None))
 def _embedding(cx):
     return cx.op("Gather", [cx.x(0), cx.x(1)], axis=0)
 
 
 if hasattr(_sparse, "_Gather"):
-    @op(_sparse._Gather)
+    @op(getattr(_sparse, "_Gather", None))
     def _gather_rows(cx):
         return cx.op("Gather", [cx.x(0), cx.x(1)], axis=0)
 

@@ -18,9 +18,12 @@ _loaded = []
 
 
 def op(*classes):
+    """Register ``fn`` for these Function classes (None entries, for classes a refactor of the
+    core removed, are skipped)."""
     def deco(fn):
         for c in classes:
-            OPS[c] = fn
+            if c is not None:
+                OPS[c] = fn
         return fn
     return deco
 
@@ -43,4 +46,28 @@ def lookup(rec):
     _load()
     if rec.kind == "module":
         return MODULES.get(type(rec.fn).__name__)
-    return OPS.get(rec.fn)
+    fn = OPS.get(rec.fn)
+    if fn is None and isinstance(rec.fn, type):
+        fn = _by_name(rec.fn)
+    return fn
+
+
+def _signature(cls):
+    import inspect
+
+    try:
+        return tuple(inspect.signature(cls.forward).parameters)
+    except (TypeError, ValueError):
+        return None
+
+
+def _by_name(cls):
+    """A primitive moved between core modules: the mapping of a registered class with the
+    same name and the same ``forward`` parameters."""
+    name, sig = cls.__name__.lstrip("_"), _signature(cls)
+    for known, fn in list(OPS.items()):
+        if isinstance(known, type) and known.__name__.lstrip("_") == name and \
+                _signature(known) == sig:
+            OPS[cls] = fn
+            return fn
+    return None

@@ -74,31 +74,46 @@ def module_level(module):
 
 
 def _patch_fast_paths():
-    """Route the no-grad fast paths of the elementwise families through ``apply`` so that
-    values that need no gradient (integer inputs, argmax results, masks) are traced too.
-    Returns what to restore."""
+    """Route the no-grad fast paths of the core (``fwd``, the elementwise ``_binary``...)
+    through ``apply`` so that values needing no gradient (buffers, integer inputs, argmax
+    results, masks) are traced too. Every ember module holding one of them (``from ._util
+    import fwd`` copies the name) is patched; returns what to restore."""
     import importlib
+    import sys
 
-    el = importlib.import_module("ember.ops.elementwise")
-    restore = [(el, "_binary", el._binary)]
-
-    def binary(cls, a, b):
-        a, b = el._prep(a, b)
-        return cls.apply(a, b)
-
-    el._binary = binary
+    replace = {}
     for modname, name, fn in (
+            ("ember.ops._util", "fwd", lambda cls, *a, **k: cls.apply(*a, **k)),
+            ("ember.ops.elementwise", "_binary", _binary_apply),
             ("ember.ops.binary", "_run", lambda cls, a, b: cls.apply(a, b)),
             ("ember.ops.pointwise", "_apply", lambda cls, x: cls.apply(x)),
             ("ember.ops.softmax", "_run", lambda cls, x, axis: cls.apply(x, axis))):
         try:
-            mod = importlib.import_module(modname)
+            orig = getattr(importlib.import_module(modname), name, None)
         except ImportError:  # pragma: no cover
             continue
-        if hasattr(mod, name):
-            restore.append((mod, name, getattr(mod, name)))
-            setattr(mod, name, fn)
+        if orig is not None:
+            replace[orig] = fn
+    restore = []
+    for modname, mod in list(sys.modules.items()):
+        if not modname.startswith("ember.") or modname.startswith("ember.onnx") or mod is None:
+            continue
+        for attr, value in list(vars(mod).items()):
+            try:
+                hit = callable(value) and value in replace
+            except TypeError:  # an unhashable callable
+                continue
+            if hit:
+                restore.append((mod, attr, value))
+                setattr(mod, attr, replace[value])
     return restore
+
+
+def _binary_apply(cls, a, b):
+    import importlib
+
+    a, b = importlib.import_module("ember.ops.elementwise")._prep(a, b)
+    return cls.apply(a, b)
 
 
 class Tracer:
