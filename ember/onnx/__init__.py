@@ -65,6 +65,13 @@ def load(f):
     return InferenceSession(f)
 
 
+def is_in_onnx_export():
+    """True while :func:`export` runs the model (to skip, say, Python-side checks)."""
+    from ._export import is_in_onnx_export as _f
+
+    return _f()
+
+
 def __getattr__(name):
     if name == "TrainingMode":
         from ._export import TrainingMode
@@ -77,5 +84,5 @@ def __getattr__(name):
     raise AttributeError(f"module 'ember.onnx' has no attribute '{name}'")
 
 
-__all__ = ["export", "load", "UnsupportedOperatorError", "OnnxExporterError", "TrainingMode",
-           "InferenceSession"]
+__all__ = ["export", "load", "is_in_onnx_export", "UnsupportedOperatorError",
+           "OnnxExporterError", "TrainingMode", "InferenceSession"]

@@ -97,13 +97,30 @@ def _shuffled(arrays):
     return out
 
 
+# torch.onnx.export arguments that have no meaning here (accepted for drop-in calls)
+_IGNORED_TORCH_ARGS = {"operator_export_type", "custom_opsets", "export_modules_as_functions",
+                       "autograd_inlining", "dynamo", "external_data", "report", "verify",
+                       "optimize", "profile", "dump_exported_program", "artifacts_dir",
+                       "fallback", "kwargs", "dynamic_shapes"}
+_exporting = [False]
+
+
+def is_in_onnx_export():
+    """True while ``ember.onnx.export`` runs the model (``torch.onnx.is_in_onnx_export``)."""
+    return _exporting[0]
+
+
 def _run_trace(model, args, kwargs, arrays):
     leaves = [_leaf(a) for a in arrays]
     it = iter(leaves)
     a2 = _rebuild(args, it)
     k2 = _rebuild(kwargs, it)
-    with _trace.Tracer(model) as tr:
-        out = model(*a2, **k2)
+    _exporting[0] = True
+    try:
+        with _trace.Tracer(model) as tr:
+            out = model(*a2, **k2)
+    finally:
+        _exporting[0] = False
     return tr, leaves, out
 
 
@@ -292,6 +309,13 @@ def export(model, args, f, export_params=True, verbose=False, training=None, inp
            keep_initializers_as_inputs=False, **unused):
     """Export ``model`` to ONNX by tracing one forward run on ``args``; see ``ember.onnx``."""
     import onnx
+
+    unknown = set(unused) - _IGNORED_TORCH_ARGS
+    if unknown:
+        raise TypeError(f"export() got an unexpected keyword argument '{sorted(unknown)[0]}'")
+    if unused.get("dynamo"):
+        raise ValueError("ember.onnx.export has one exporter (tracing); pass dynamo=False or "
+                         "leave it out")
 
     from ._write import drop_identities, fold_constants, make_model
 

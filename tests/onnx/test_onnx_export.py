@@ -304,3 +304,29 @@ def test_shape_dependent_nonuniform_constant_is_refused():
     with pytest.raises(ember.onnx.UnsupportedOperatorError, match="dynamic axes"):
         ember.onnx.export(M(), ember.randn(2, 3), io.BytesIO(), input_names=["x"],
                           dynamic_axes={"x": {1: "t"}})
+
+
+class _KwModel(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.lin = nn.Linear(3, 2)
+        self.seen_export = None
+
+    def forward(self, x, scale=None):
+        self.seen_export = ember.onnx.is_in_onnx_export()
+        y = self.lin(x)
+        return y * scale if scale is not None else y
+
+
+def test_keyword_inputs_and_torch_arguments():
+    ember.manual_seed(18)
+    m = _KwModel()
+    x, s = ember.randn(2, 3), ember.rand(2, 1)
+    f = io.BytesIO()
+    ember.onnx.export(m, (x, {"scale": s}), f, input_names=["x", "scale"], dynamo=False,
+                      operator_export_type=None)
+    assert m.seen_export and not ember.onnx.is_in_onnx_export()
+    got = ort.InferenceSession(f.getvalue()).run(None, {"x": x.numpy(), "scale": s.numpy()})
+    np.testing.assert_allclose(got[0], m(x, scale=s).detach().numpy(), rtol=1e-5)
+    with pytest.raises(TypeError, match="unexpected keyword argument 'bogus'"):
+        ember.onnx.export(m, x, io.BytesIO(), bogus=1)
