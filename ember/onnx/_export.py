@@ -202,6 +202,38 @@ class Exporter:
         self.arrays = {}        # id(ndarray) -> name: a traced value re-wrapped in a new Tensor
         self.modules = dict(model.named_modules())
 
+    def bind(self, input_names, leaves):
+        """Name the graph inputs and the parameters/buffers; returns the latter."""
+        for name, leaf in zip(input_names, leaves):
+            self.g.reserve(name)
+            self.values[_trace.key(leaf)] = name
+            self.arrays[id(leaf._data)] = name
+        params = _named_tensors(self.model)
+        for pid, (pname, _) in params.items():
+            self.g.reserve(pname)
+            self.values[pid] = pname
+        return params
+
+    def wire_outputs(self, output_names, outs_a, outs_b):
+        """Make the model's outputs graph outputs: the producing node writes the output name
+        (an Identity where that is not possible); returns (name, dtype, shape) of each."""
+        g = self.g
+        produced = {o for n in g.nodes for o in n[2]}
+        renamed, info = {}, []
+        for name, ta, tb in zip(output_names, outs_a, outs_b):
+            src = self.name_of(ta, tb)
+            g.reserve(name)
+            if src in produced and src not in renamed:
+                renamed[src] = name
+            else:
+                g.nodes.append(("Identity", [renamed.get(src, src)], [name], {},
+                                g.fresh("/Identity")))
+            info.append((name, ta._data.dtype, self.sym_shape(ta, tb)))
+        if renamed:
+            g.nodes = [(t, [renamed.get(i, i) for i in ins], [renamed.get(o, o) for o in outs],
+                        a, nm) for t, ins, outs, a, nm in g.nodes]
+        return info
+
     def sym_shape(self, a, b):
         if b is None or not self.symbols:
             return list(a.shape)
@@ -310,85 +342,75 @@ def export(model, args, f, export_params=True, verbose=False, training=None, inp
     """Export ``model`` to ONNX by tracing one forward run on ``args``; see ``ember.onnx``."""
     import onnx
 
+    from ._write import drop_identities, fold_constants, make_model
+
+    opset = _check_args(opset_version, unused)
+    args, kwargs = _as_tuple(args)
+    arrays = [get_array_module(t._data).ascontiguousarray(t._data)
+              for t in _trace.flatten((args, kwargs))]
+    input_names = _default_names(input_names, len(arrays), "input")
+    a, b, symbols = _trace_twice(model, args, kwargs, arrays, input_names, dynamic_axes,
+                                 training)
+    ex = Exporter(model, opset, symbols)
+    params = ex.bind(input_names, a[1])
+    for rec, rec_b in zip(a[0].records, b[0].records):
+        ex.map_record(rec, rec_b)
+    outs_a, outs_b = _trace.flatten(a[2]), _trace.flatten(b[2])
+    output_names = _default_names(output_names, len(outs_a), "output")
+    out_info = ex.wire_outputs(output_names, outs_a, outs_b)
+    in_info = [(n, arr.dtype, ex.sym_shape(la, lb))
+               for n, arr, la, lb in zip(input_names, arrays, a[1], b[1])]
+    used_params = {n: host(p._data) for n, p in params.values()}
+    drop_identities(ex.g, set(output_names))
+    if do_constant_folding:
+        fold_constants(ex.g, used_params if export_params else {})
+    proto = make_model(ex.g, in_info, out_info, used_params, export_params,
+                       keep_initializers_as_inputs, dynamic_axes, symbols)
+    if verbose:
+        print(onnx.helper.printable_graph(proto.graph))
+    _save(proto, f)
+    return proto
+
+
+def _check_args(opset_version, unused):
     unknown = set(unused) - _IGNORED_TORCH_ARGS
     if unknown:
         raise TypeError(f"export() got an unexpected keyword argument '{sorted(unknown)[0]}'")
     if unused.get("dynamo"):
         raise ValueError("ember.onnx.export has one exporter (tracing); pass dynamo=False or "
                          "leave it out")
-
-    from ._write import drop_identities, fold_constants, make_model
-
     opset = 17 if opset_version is None else int(opset_version)
     if opset < 13:
         raise ValueError(f"ember.onnx.export supports opset_version >= 13, got {opset}")
-    args, kwargs = _as_tuple(args)
-    flat_in = _trace.flatten((args, kwargs))
-    arrays = [get_array_module(t._data).ascontiguousarray(t._data) for t in flat_in]
-    input_names = list(input_names or [])
-    for i in range(len(input_names), len(arrays)):
-        input_names.append(f"input_{i}" if len(arrays) > 1 else "input")
+    return opset
+
+
+def _default_names(names, n, base):
+    names = list(names or [])
+    for i in range(len(names), n):
+        names.append(f"{base}_{i}" if n > 1 else base)
+    return names
+
+
+def _trace_twice(model, args, kwargs, arrays, input_names, dynamic_axes, training):
+    """Two traces in eval mode: the example inputs, then either the dynamic axes scaled (to
+    find the symbolic sizes) or the same shapes with shuffled values (to catch values computed
+    outside the traced ops). Returns ((tracer, leaves, out) x 2, symbols)."""
     was_training = getattr(model, "training", False)
-    if training in (None, False, TrainingMode.EVAL) or str(training).endswith("EVAL"):
+    if training in (None, False) or str(training).endswith("EVAL"):
         model.eval()
     elif training is True or str(training).endswith("TRAINING"):
         raise NotImplementedError("ember.onnx.export exports models in eval mode only")
     try:
-        tr_a, leaves_a, out_a = _run_trace(model, args, kwargs, arrays)
+        a = _run_trace(model, args, kwargs, arrays)
         symbols = _symbols(dynamic_axes, input_names, arrays)
-        # a second trace: dynamic axes scaled (to find the symbolic sizes), or the same shapes
-        # with shuffled values (to catch values computed outside the traced ops)
         second = _scaled(arrays, input_names, dynamic_axes, symbols) if symbols else \
             _shuffled(arrays)
-        tr_b, leaves_b, out_b = _run_trace(model, args, kwargs, second)
-        _check_same(tr_a.records, tr_b.records)
+        b = _run_trace(model, args, kwargs, second)
+        _check_same(a[0].records, b[0].records, bool(symbols))
     finally:
         model.train(was_training)
-    ex = Exporter(model, opset, symbols)
-    g = ex.g
-    for name, leaf in zip(input_names, leaves_a):
-        g.reserve(name)
-        ex.values[_trace.key(leaf)] = name
-        ex.arrays[id(leaf._data)] = name
-    params = _named_tensors(model)
-    for pid, (pname, _) in params.items():
-        g.reserve(pname)
-        ex.values[pid] = pname
-    for i, rec in enumerate(tr_a.records):
-        ex.map_record(rec, tr_b.records[i] if tr_b is not None else None)
-    outs_a = _trace.flatten(out_a)
-    outs_b = _trace.flatten(out_b) if out_b is not None else outs_a
-    output_names = list(output_names or [])
-    for i in range(len(output_names), len(outs_a)):
-        output_names.append(f"output_{i}" if len(outs_a) > 1 else "output")
-    out_info = []
-    produced = {o for n in g.nodes for o in n[2]}
-    renamed = {}
-    for name, ta, tb in zip(output_names, outs_a, outs_b):
-        src = ex.name_of(ta, tb)
-        g.reserve(name)
-        if src in produced and src not in renamed:
-            renamed[src] = name  # the producing node writes the graph output directly
-        else:
-            g.nodes.append(("Identity", [renamed.get(src, src)], [name], {},
-                            g.fresh("/Identity")))
-        out_info.append((name, ta._data.dtype, ex.sym_shape(ta, tb)))
-    if renamed:
-        g.nodes = [(t, [renamed.get(i, i) for i in ins], [renamed.get(o, o) for o in outs], a, nm)
-                   for t, ins, outs, a, nm in g.nodes]
-    used_params = {n: host(p._data) for n, p in params.values()}
-    in_info = [(n, a.dtype, ex.sym_shape(la, lb))
-               for n, a, la, lb in zip(input_names, arrays, leaves_a,
-                                        leaves_b if leaves_b is not None else leaves_a)]
-    drop_identities(g, set(output_names))
-    if do_constant_folding:
-        fold_constants(g, used_params if export_params else {})
-    proto = make_model(g, in_info, out_info, used_params, export_params,
-                       keep_initializers_as_inputs, dynamic_axes, symbols)
-    if verbose:
-        print(onnx.helper.printable_graph(proto.graph))
-    _save(proto, f)
-    return proto
+    return a, b, symbols
 
 
 def _named_tensors(model):
@@ -402,12 +424,16 @@ def _named_tensors(model):
     return out
 
 
-def _check_same(ra, rb):
+def _check_same(ra, rb, dynamic):
     if len(ra) != len(rb) or any(a.fn is not b.fn and type(a.fn) is not type(b.fn)
                                  for a, b in zip(ra, rb)):
-        raise RuntimeError("the model ran a different sequence of ops when the dynamic axes "
-                           "changed size; its control flow depends on the input shape, so it "
-                           "cannot be exported with these dynamic_axes")
+        if dynamic:
+            raise RuntimeError("the model ran a different sequence of ops when the dynamic "
+                               "axes changed size; its control flow depends on the input "
+                               "shape, so it cannot be exported with these dynamic_axes")
+        raise RuntimeError("the model ran a different sequence of ops for other input values; "
+                           "its control flow depends on the data, which a traced ONNX graph "
+                           "cannot express")
 
 
 def _save(proto, f):
