@@ -241,8 +241,9 @@ class Exporter:
         for x, y in zip(a.shape, b.shape):
             d = dynamize(x, y, self.symbols)
             if d is None:
-                raise ValueError(f"size {x} (and {y} when the dynamic axes were scaled) is not "
-                                 "a product of the dynamic axes")
+                raise UnsupportedOperatorError(
+                    f"size {x} (and {y} when the dynamic axes were scaled) is not a product of "
+                    "the dynamic axes")
             out.append(d)
         return out
 

@@ -71,8 +71,12 @@ def dynamize_tree(a, b, symbols):
         if isinstance(b, int) and not isinstance(b, bool) and a != b:
             d = dynamize(a, b, symbols)
             if d is None:
-                raise ValueError(f"a size {a} (and {b} in a second trace) is not a product of "
-                                 "the dynamic axes")
+                from .errors import UnsupportedOperatorError
+
+                raise UnsupportedOperatorError(
+                    f"a size or index {a} (and {b} when the dynamic axes were scaled) is not a "
+                    "product of the dynamic axes (sizes like n - 1 are not supported; index "
+                    "from the end instead, e.g. x[:, -1])")
             return d
         return a
     if isinstance(a, slice):

@@ -330,3 +330,14 @@ def test_keyword_inputs_and_torch_arguments():
     np.testing.assert_allclose(got[0], m(x, scale=s).detach().numpy(), rtol=1e-5)
     with pytest.raises(TypeError, match="unexpected keyword argument 'bogus'"):
         ember.onnx.export(m, x, io.BytesIO(), bogus=1)
+
+
+def test_index_computed_from_a_dynamic_size_is_refused_with_context():
+    class M(nn.Module):
+        def forward(self, x):
+            return x[:, x.shape[1] - 1]
+
+    with pytest.raises(ember.onnx.UnsupportedOperatorError, match="GetItem") as e:
+        ember.onnx.export(nn.Sequential(M()), ember.randn(2, 4), io.BytesIO(),
+                          input_names=["x"], dynamic_axes={"x": {1: "t"}})
+    assert "n - 1" in str(e.value) and e.value.module_path == "0"
