@@ -86,12 +86,33 @@ class InferenceSession:
     def get_outputs(self):
         return list(self._outputs)
 
+    def _check_feed(self, feed):
+        """Every input given, with the declared dtype, rank and static sizes (onnxruntime
+        refuses the same), so callers get a clear ValueError rather than a kernel error."""
+        out = {}
+        for arg in self._inputs:
+            if arg.name not in feed:
+                raise ValueError(f"missing input '{arg.name}' (expected {arg.type}, shape "
+                                 f"{arg.shape})")
+            v = feed[arg.name]
+            t = v if isinstance(v, Tensor) else Tensor._make(np.asarray(v))
+            dt = t._data.dtype
+            if dt != arg.dtype:
+                raise ValueError(f"input '{arg.name}' has dtype {dt.name}, expected "
+                                 f"{arg.dtype.name} ({arg.type})")
+            shape = tuple(t.shape)
+            if len(shape) != len(arg.shape) or any(
+                    isinstance(d, int) and d != n for d, n in zip(arg.shape, shape)):
+                raise ValueError(f"input '{arg.name}' has shape {list(shape)}, expected "
+                                 f"{arg.shape}")
+            out[arg.name] = t
+        return out
+
     def _execute(self, feed):
         from ._rt_ops import run_node
 
         env = dict(self.consts)
-        for name, v in feed.items():
-            env[name] = v if isinstance(v, Tensor) else Tensor._make(np.asarray(v))
+        env.update(self._check_feed(feed))
         with no_grad():
             for op_type, ins, outs, attrs in self.nodes:
                 args = [env[i] if i else None for i in ins]

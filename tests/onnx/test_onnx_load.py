@@ -206,3 +206,18 @@ def test_torch_layers(name, opset):
     torch.manual_seed(0)
     _compare(build(torch.nn), lambda n: [_rand(n, *shape[1:])], ["x"], {"x": {0: "b"}},
              opset=opset)
+
+
+def test_session_checks_its_inputs():
+    m = nn.Sequential(nn.Linear(4, 3))
+    f = io.BytesIO()
+    ember.onnx.export(m, ember.randn(2, 4), f, input_names=["x"], dynamic_axes={"x": [0]})
+    sess = ember.onnx.load(f.getvalue())
+    assert sess.get_inputs()[0].shape[1] == 4 and sess.get_inputs()[0].type == "tensor(float)"
+    with pytest.raises(ValueError, match="missing input 'x'"):
+        sess.run(None, {})
+    with pytest.raises(ValueError, match="dtype float64, expected float32"):
+        sess.run(None, {"x": np.zeros((2, 4))})
+    with pytest.raises(ValueError, match=r"shape \[2, 5\], expected"):
+        sess.run(None, {"x": np.zeros((2, 5), np.float32)})
+    assert sess.run(None, {"x": np.zeros((7, 4), np.float32)})[0].shape == (7, 3)
