@@ -1,8 +1,15 @@
 """``ember.onnx``: export ember models to ONNX, and run ONNX models on ember.
 
-``export`` traces one forward run of the model (in eval mode) and maps each recorded ember
-primitive to ONNX nodes (``onnx`` is an optional dependency: ``pip install ember[onnx]``).
-``load`` returns a session that runs an ONNX graph with ember ops, for the same op set.
+``export`` traces the model (in eval mode) and maps each recorded ember primitive to ONNX
+nodes, one mapping per primitive; RNN/LSTM/GRU, BatchNorm and a few activations and pools are
+mapped per module (``onnx`` is an optional dependency: ``pip install ember[onnx]``). The model
+runs twice: the second run scales each dynamic axis by a prime (which sizes follow the axes
+becomes ``Shape`` arithmetic) or, without dynamic axes, shuffles the input values (a value
+that changes but was not produced by a traced op is refused rather than frozen as a constant).
+Data-dependent control flow cannot be exported, as with any tracer.
+
+``load`` returns a session that runs an ONNX graph with ember ops (the exported op set, and
+what ``torch.onnx.export(..., dynamo=False)`` writes for the same layers).
 """
 from .errors import OnnxExporterError, UnsupportedOperatorError
 
@@ -16,7 +23,8 @@ def export(model, args, f, export_params=True, verbose=False, training=None, inp
         model (Module): the model; it is run in eval mode.
         args (Tensor or tuple): the example inputs: a tensor, or a (nested) tuple of them, as
             passed to ``model(*args)`` (a trailing dict holds keyword inputs).
-        f (str, PathLike or file object): where to write the model.
+        f (str, PathLike, file object or None): where to write the model (None: only
+            return it).
         export_params (bool): store the parameters as initializers. Default: ``True``.
         verbose (bool): print the graph. Default: ``False``.
         training: ``None``/``TrainingMode.EVAL`` (eval mode) or ``PRESERVE``.

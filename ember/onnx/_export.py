@@ -438,6 +438,8 @@ def _check_same(ra, rb, dynamic):
 
 
 def _save(proto, f):
+    if f is None:  # only the returned ModelProto is wanted
+        return
     data = proto.SerializeToString()
     if isinstance(f, (str, os.PathLike)):
         with open(f, "wb") as fh:
