@@ -8,10 +8,13 @@ One trilinear form ties the three primitives together,
 of a convolution) is dT/dx and ``conv_weight`` (its weight gradient) is dT/dw. The backward of
 each is the other two, so gradients of any order come from these three forwards.
 
-Layouts are chosen for BLAS: the windows are copied once into a contiguous
-``(C*prod(K), N*prod(P))`` matrix (batch folded into the GEMM's long dimension), so the
-forward is a single ``(O, C*K) @ (C*K, N*P)`` product per group. The input gradient scatters
-``W^T @ g`` back with ``prod(K)`` strided adds (col2im), a loop over kernel offsets only.
+Layouts are chosen so that no operand or result needs a transposing copy: the windows are
+copied once into a contiguous (N, C*prod(K), prod(P)) array (PyTorch's ``unfold`` layout), the
+forward is ``W (O, C*K) @ cols[n]`` for every sample in one stacked ``matmul`` call (so the
+output lands directly in NCHW order), the weight gradient is ``g[n] @ cols[n]^T`` summed over
+n, and the input gradient scatters ``W^T @ g[n]`` back with ``prod(K)`` strided adds (col2im),
+a loop over kernel offsets only. (Folding the batch into one GEMM was measured too: it needs
+three extra transposing copies of activations per step and was slower.)
 
 These are private: ``ember.nn.functional`` exposes them as ``conv1d/2d/3d`` and
 ``conv_transpose1d/2d/3d``.
@@ -41,57 +44,41 @@ def pad_zeros(x, pads, value=0):
     return out
 
 
-def windows(xpad, ksize, stride, dilation, osize, order="ckn"):
-    """A strided view of every window of the padded input, no copy.
-
-    ``order="ckn"`` gives (C, *K, N, *P) (the im2col layout), ``"nck"`` gives (N, C, *K, *P)
-    (``F.unfold``'s layout).
-    """
+def windows(xpad, ksize, stride, dilation, osize):
+    """A strided (N, C, *K, *P) view of every window of the padded input, no copy."""
     xp = get_array_module(xpad)
     st = xpad.strides
-    sp = st[2:]
-    kst = tuple(a * d for a, d in zip(sp, dilation))
-    pst = tuple(a * s for a, s in zip(sp, stride))
-    if order == "ckn":
-        shape = (xpad.shape[1],) + tuple(ksize) + (xpad.shape[0],) + tuple(osize)
-        strides = (st[1],) + kst + (st[0],) + pst
-    else:
-        shape = xpad.shape[:2] + tuple(ksize) + tuple(osize)
-        strides = st[:2] + kst + pst
+    shape = xpad.shape[:2] + tuple(ksize) + tuple(osize)
+    strides = (st[:2] + tuple(a * d for a, d in zip(st[2:], dilation))
+               + tuple(a * s for a, s in zip(st[2:], stride)))
     return xp.lib.stride_tricks.as_strided(xpad, shape, strides)
 
 
 def im2col(x, ksize, stride, dilation, pads):
-    """The (C*prod(K), N*prod(P)) window matrix of ``x`` (N, C, *S), and P."""
+    """The (N, C*prod(K), prod(P)) window array of ``x`` (N, C, *S), and P."""
     xp = get_array_module(x)
     osize = tuple(out_size(n, k, s, d, lo, hi) for n, k, s, d, (lo, hi) in
                   zip(x.shape[2:], ksize, stride, dilation, pads))
     win = windows(pad_zeros(x, pads), ksize, stride, dilation, osize)
     cols = xp.ascontiguousarray(win)
-    return cols.reshape(x.shape[1] * math.prod(ksize), x.shape[0] * math.prod(osize)), osize
+    return cols.reshape(x.shape[0], x.shape[1] * math.prod(ksize), math.prod(osize)), osize
 
 
 def col2im(cols, shape, ksize, stride, dilation, pads):
-    """Adjoint of :func:`im2col`: add the (C, *K, N, *P) columns back into (N, C, *S)."""
+    """Adjoint of :func:`im2col`: add the (N, C, *K, *P) columns back into (N, C, *S)."""
     xp = get_array_module(cols)
-    n, c = shape[:2]
     spad = tuple(s + lo + hi for s, (lo, hi) in zip(shape[2:], pads))
     osize = cols.shape[2 + len(ksize):]
-    buf = xp.zeros((c, n) + spad, dtype=cols.dtype)
+    buf = xp.zeros(tuple(shape[:2]) + spad, dtype=cols.dtype)
     full = (slice(None), slice(None))
     for offs in itertools.product(*(range(k) for k in ksize)):
         sl = tuple(slice(o * d, o * d + s * (p - 1) + 1, s)
                    for o, d, s, p in zip(offs, dilation, stride, osize))
-        buf[full + sl] += cols[(slice(None),) + offs]
+        buf[full + sl] += cols[full + offs]
+    if not any(lo or hi for lo, hi in pads):
+        return buf
     crop = tuple(slice(lo, lo + s) for s, (lo, _) in zip(shape[2:], pads))
-    return xp.ascontiguousarray(buf[full + crop].swapaxes(0, 1))
-
-
-def _to_rows(y, groups):
-    """(N, O, *P) -> (groups, O/groups, N*prod(P)), contiguous (channels first)."""
-    xp = get_array_module(y)
-    o = y.shape[1]
-    return xp.ascontiguousarray(y.swapaxes(0, 1)).reshape(groups, o // groups, -1)
+    return xp.ascontiguousarray(buf[full + crop])
 
 
 def _bias_grad(grad):
@@ -106,21 +93,20 @@ class Conv(Function):
     @staticmethod
     def forward(ctx, x, w, b, stride, pads, dilation, groups):
         xp = get_array_module(x)
-        ksize = w.shape[2:]
-        cols, osize = im2col(x, ksize, stride, dilation, pads)
-        o = w.shape[0]
+        cols, osize = im2col(x, w.shape[2:], stride, dilation, pads)
+        n, o = x.shape[0], w.shape[0]
         if groups == 1:
-            y = w.reshape(o, -1) @ cols
+            y = xp.matmul(w.reshape(o, -1), cols)
         else:
             y = xp.matmul(w.reshape(groups, o // groups, -1),
-                          cols.reshape(groups, -1, cols.shape[1]))
-        y = y.reshape((o, x.shape[0]) + osize)
+                          cols.reshape(n, groups, -1, cols.shape[2]))
+        y = y.reshape((n, o) + osize)
         if b is not None:
-            y += b.reshape((o,) + (1,) * (len(osize) + 1))
+            y += b.reshape((o,) + (1,) * len(osize))
         ctx.geom = (stride, pads, dilation, groups)
         ctx.cols = cols  # reused by the weight gradient (it is a function of x alone)
         ctx.save_for_backward(x, w)
-        return xp.ascontiguousarray(y.swapaxes(0, 1))
+        return y
 
     @staticmethod
     def backward(ctx, grad):
@@ -147,15 +133,15 @@ class ConvTranspose(Function):
     def forward(ctx, y, w, b, stride, pads, dilation, groups, size):
         xp = get_array_module(y)
         ksize = w.shape[2:]
-        rows = _to_rows(y, groups)
-        wm = w.reshape(groups, w.shape[0] // groups, -1)
-        if groups == 1:
-            gcols = wm[0].T @ rows[0]
-        else:
-            gcols = xp.matmul(wm.swapaxes(1, 2), rows)
+        n, o = y.shape[:2]
         c = w.shape[1] * groups
-        gcols = gcols.reshape((c,) + ksize + (y.shape[0],) + y.shape[2:])
-        x = col2im(gcols, (y.shape[0], c) + tuple(size), ksize, stride, dilation, pads)
+        if groups == 1:
+            gcols = xp.matmul(w.reshape(o, -1).T, y.reshape(n, o, -1))
+        else:
+            wm = w.reshape(groups, o // groups, -1).swapaxes(1, 2)
+            gcols = xp.matmul(wm, y.reshape(n, groups, o // groups, -1))
+        gcols = gcols.reshape((n, c) + ksize + y.shape[2:])
+        x = col2im(gcols, (n, c) + tuple(size), ksize, stride, dilation, pads)
         if b is not None:
             x += b.reshape((c,) + (1,) * len(size))
         ctx.geom = (stride, pads, dilation, groups)
@@ -187,14 +173,19 @@ class ConvWeight(Function):
         xp = get_array_module(x)
         if cols is None:
             cols, _ = im2col(x, ksize, stride, dilation, pads)
-        rows = _to_rows(y, groups)
-        if groups == 1:
-            w = rows[0] @ cols.T
+        n, o = y.shape[:2]
+        g = groups
+        rows = y.reshape(n, g, o // g, -1)
+        cols = cols.reshape(n, g, -1, cols.shape[2])
+        if n * o * cols.shape[2] > (1 << 24):
+            # large layers: one contraction over (n, p) instead of an (N, O, C*K) intermediate
+            w = xp.stack([xp.tensordot(rows[:, i], cols[:, i], axes=([0, 2], [0, 2]))
+                          for i in range(g)])
         else:
-            w = xp.matmul(rows, cols.reshape(groups, -1, cols.shape[1]).swapaxes(1, 2))
+            w = xp.matmul(rows, cols.swapaxes(2, 3)).sum(axis=0)
         ctx.geom = (stride, pads, dilation, groups)
         ctx.save_for_backward(x, y)
-        return w.reshape((y.shape[1], x.shape[1] // groups) + tuple(ksize))
+        return w.reshape((o, x.shape[1] // groups) + tuple(ksize))
 
     @staticmethod
     def backward(ctx, grad):
@@ -217,9 +208,8 @@ class Unfold(Function):
     @staticmethod
     def forward(ctx, x, ksize, stride, dilation, pads, osize):
         xp = get_array_module(x)
-        win = windows(pad_zeros(x, pads), ksize, stride, dilation, osize, order="nck")
         ctx.args = (tuple(x.shape[2:]), ksize, stride, dilation, pads, osize)
-        return xp.ascontiguousarray(win).reshape(x.shape[0], -1, math.prod(osize))
+        return im2col(x, ksize, stride, dilation, pads)[0]
 
     @staticmethod
     def backward(ctx, grad):
@@ -234,13 +224,11 @@ class Fold(Function):
 
     @staticmethod
     def forward(ctx, cols, size, ksize, stride, dilation, pads, osize):
-        xp = get_array_module(cols)
         n = cols.shape[0]
         c = cols.shape[1] // math.prod(ksize)
         arr = cols.reshape((n, c) + tuple(ksize) + tuple(osize))
         ctx.args = (ksize, stride, dilation, pads, osize)
-        return col2im(xp.moveaxis(arr, 0, 1 + len(ksize)), (n, c) + tuple(size), ksize, stride,
-                      dilation, pads)
+        return col2im(arr, (n, c) + tuple(size), ksize, stride, dilation, pads)
 
     @staticmethod
     def backward(ctx, grad):
