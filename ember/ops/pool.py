@@ -214,14 +214,23 @@ class TakePlane(Function):
 
 
 class PutPlane(Function):
-    """out[n, c, idx[n, c, i]] += g[n, c, i] into zeros of shape (N, C, size)."""
+    """out[n, c, idx[n, c, i]] += g[n, c, i] into zeros of shape (N, C, size).
+
+    With ``accumulate=False`` repeated indices keep one value instead (``max_unpool``, where
+    repeats carry equal values); the backward is the gather either way, as in PyTorch.
+    """
 
     _array_forward = True
 
     @staticmethod
-    def forward(ctx, g, idx, size):
+    def forward(ctx, g, idx, size, accumulate=True):
         xp = get_array_module(g)
         n, c = g.shape[:2]
+        if not accumulate:
+            out = xp.zeros((n, c, size), dtype=g.dtype)
+            xp.put_along_axis(out, xp.broadcast_to(idx, g.shape), g, axis=-1)
+            ctx.save_for_backward(idx)
+            return out
         rows = xp.arange(n * c, dtype=xp.int64).reshape(n, c, 1) * size
         flat = (idx + rows).ravel()
         out = xp.bincount(flat, weights=g.ravel(), minlength=n * c * size)
@@ -232,4 +241,4 @@ class PutPlane(Function):
     def backward(ctx, grad):
         # adjoint of the scatter: gather from the same indices
         idx, = ctx.saved_tensors
-        return TakePlane.apply(grad, idx), None, None
+        return TakePlane.apply(grad, idx), None

@@ -409,7 +409,7 @@ def _max_unpool(nd, input, indices, kernel_size, stride, padding, output_size):
     if ia.size and (ia.min() < 0 or ia.max() >= total):
         raise RuntimeError(f"Found an invalid max index: {int(ia.max())} (output volumes are of "
                            f"size {'x'.join(map(str, size))}")
-    out = PutPlane.apply(x.reshape(n, c, -1), indices.reshape(n, c, -1), total)
+    out = PutPlane.apply(x.reshape(n, c, -1), indices.reshape(n, c, -1), total, False)
     out = out.reshape((n, c) + size)
     return out.squeeze(0) if unbatched else out
 
