@@ -207,7 +207,6 @@ class Unfold(Function):
 
     @staticmethod
     def forward(ctx, x, ksize, stride, dilation, pads, osize):
-        xp = get_array_module(x)
         ctx.args = (tuple(x.shape[2:]), ksize, stride, dilation, pads, osize)
         return im2col(x, ksize, stride, dilation, pads)[0]
 

@@ -28,7 +28,7 @@ def _sum_to(a, shape):
 
 
 class Normalize(Function):
-    """Returns (out, mean, var) (biased variance); the statistics keep the reduced axes as size 1."""
+    """Returns (out, mean, var), the biased variance; statistics keep reduced axes as size 1."""
 
     _array_forward = True
 

@@ -1,10 +1,10 @@
 """Layer parity helper for the conv/pool/norm tests: a torch layer and its ember twin."""
 import numpy as np
 import torch
+from helpers import assert_close
 
 import ember
 import ember.nn  # noqa: F401
-from helpers import assert_close
 
 
 def load_from_torch(em, tm):

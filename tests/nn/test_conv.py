@@ -3,12 +3,12 @@ errors, reprs and default initialisation."""
 import numpy as np
 import pytest
 import torch
+from _nnconv_util import check_layer
+from helpers import assert_close, check_grad
 
 import ember
 import ember.nn as nn
 import ember.nn.functional as F
-from _nnconv_util import check_layer
-from helpers import assert_close, check_grad
 
 rng = np.random.default_rng(0)
 
@@ -155,7 +155,7 @@ def test_wgan_gp_gradient_penalty():
     pt = ((gt.reshape(3, -1) ** 2).sum(1) ** 0.5 - 1) ** 2
     pe.mean().backward()
     pt.mean().backward()
-    for (n, p), q in zip(list(em.named_parameters()) + list(el.named_parameters()),
+    for p, q in zip(list(em.parameters()) + list(el.parameters()),
                          list(tm.parameters()) + list(tl.parameters())):
         assert_close(p.grad, q.grad, 1e-4, 1e-4)
 
@@ -204,7 +204,7 @@ def test_conv_error_message_text():
 def test_conv_transpose_errors():
     for kw in (dict(), dict(output_padding=1)):
         w = (3, 4, 3, 3) if not kw else (4, 4, 3, 3)
-        te, tmsg = _torch_error(lambda: torch.nn.functional.conv_transpose2d(
+        te, tmsg = _torch_error(lambda w=w, kw=kw: torch.nn.functional.conv_transpose2d(
             torch.zeros(2, 4, 5, 5), torch.zeros(w), **kw))
         with pytest.raises(te) as info:
             F.conv_transpose2d(ember.zeros(2, 4, 5, 5), ember.zeros(*w), **kw)

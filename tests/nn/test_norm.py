@@ -3,12 +3,12 @@ eval mode, affine/track_running_stats), layer/group/instance norm, local respons
 import numpy as np
 import pytest
 import torch
+from _nnconv_util import check_layer
+from helpers import assert_close, check_grad
 
 import ember
 import ember.nn as nn
 import ember.nn.functional as F
-from _nnconv_util import check_layer
-from helpers import assert_close, check_grad
 
 rng = np.random.default_rng(0)
 

@@ -2,12 +2,12 @@
 import numpy as np
 import pytest
 import torch
+from _nnconv_util import check_layer
+from helpers import check, check_grad
 
 import ember
 import ember.nn as nn
 import ember.nn.functional as F
-from _nnconv_util import check_layer
-from helpers import check, check_grad
 
 rng = np.random.default_rng(0)
 

@@ -3,12 +3,12 @@ unpooling and LP pooling; float64 gradchecks of the primitives."""
 import numpy as np
 import pytest
 import torch
+from _nnconv_util import check_layer
+from helpers import assert_close, check, check_grad
 
 import ember
 import ember.nn as nn
 import ember.nn.functional as F
-from _nnconv_util import check_layer
-from helpers import assert_close, check, check_grad
 
 rng = np.random.default_rng(0)
 
@@ -49,7 +49,8 @@ def test_max_pool3d_and_unbatched():
 def test_max_pool_ties_route_gradient_to_first_max():
     x = np.array([[[[1., 1., 0., 2.], [1., 0., 2., 2.]]]], np.float32)
     for kw in (dict(kernel_size=2), dict(kernel_size=2, stride=1)):
-        check(lambda t: F.max_pool2d(t, **kw), lambda t: torch.nn.functional.max_pool2d(t, **kw),
+        check(lambda t, kw=kw: F.max_pool2d(t, **kw),
+              lambda t, kw=kw: torch.nn.functional.max_pool2d(t, **kw),
               x)
         _, ie = F.max_pool2d(ember.tensor(x), return_indices=True, **kw)
         _, it = torch.nn.functional.max_pool2d(torch.tensor(x), return_indices=True, **kw)
@@ -97,8 +98,9 @@ def test_max_unpool2d():
     for kw in (dict(kernel_size=2), dict(kernel_size=3, stride=2, padding=1)):
         ye, ie = F.max_pool2d(ember.tensor(x), return_indices=True, **kw)
         yt, it = torch.nn.functional.max_pool2d(torch.tensor(x), return_indices=True, **kw)
-        check(lambda y: nn.MaxUnpool2d(**kw)(y, ie, output_size=x.shape),
-              lambda y: torch.nn.MaxUnpool2d(**kw)(y, it, output_size=x.shape), yt.numpy())
+        check(lambda y, kw=kw, ie=ie: nn.MaxUnpool2d(**kw)(y, ie, output_size=x.shape),
+              lambda y, kw=kw, it=it: torch.nn.MaxUnpool2d(**kw)(y, it, output_size=x.shape),
+              yt.numpy())
 
 
 def test_max_unpool1d_default_size():

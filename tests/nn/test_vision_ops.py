@@ -3,12 +3,12 @@ unfold/fold, grid_sample, affine_grid."""
 import numpy as np
 import pytest
 import torch
+from _nnconv_util import check_layer
+from helpers import check, check_grad
 
 import ember
 import ember.nn as nn
 import ember.nn.functional as F
-from _nnconv_util import check_layer
-from helpers import check, check_grad
 
 TF = torch.nn.functional
 rng = np.random.default_rng(0)
@@ -35,18 +35,19 @@ def test_interpolate_2d(mode, align, kw):
 @pytest.mark.parametrize("mode,align", [("nearest", None), ("linear", False), ("linear", True)])
 def test_interpolate_1d(mode, align):
     for kw in (dict(scale_factor=3), dict(size=4)):
-        check(lambda t: F.interpolate(t, mode=mode, align_corners=align, **kw),
-              lambda t: TF.interpolate(t, mode=mode, align_corners=align, **kw), _x(2, 3, 7),
+        check(lambda t, kw=kw: F.interpolate(t, mode=mode, align_corners=align, **kw),
+              lambda t, kw=kw: TF.interpolate(t, mode=mode, align_corners=align, **kw),
+              _x(2, 3, 7),
               rtol=1e-4, atol=1e-5)
 
 
 def test_interpolate_3d():
     for mode, align in (("trilinear", False), ("trilinear", True), ("nearest", None)):
-        check(lambda t: F.interpolate(t, scale_factor=(2, 1.5, 0.5), mode=mode,
-                                      align_corners=align),
-              lambda t: TF.interpolate(t, scale_factor=(2, 1.5, 0.5), mode=mode,
-                                       align_corners=align), _x(1, 2, 3, 4, 6), rtol=1e-4,
-              atol=1e-5)
+        check(lambda t, mode=mode, align=align: F.interpolate(
+                  t, scale_factor=(2, 1.5, 0.5), mode=mode, align_corners=align),
+              lambda t, mode=mode, align=align: TF.interpolate(
+                  t, scale_factor=(2, 1.5, 0.5), mode=mode, align_corners=align),
+              _x(1, 2, 3, 4, 6), rtol=1e-4, atol=1e-5)
 
 
 def test_interpolate_errors():

@@ -9,8 +9,8 @@ import math
 import numpy as np
 
 from ...backends import get_array_module
-from ...ops.pool import MaxPool, PoolGeom, PutPlane, TakePlane, WindowSum
 from ...ops.creation import tensor as _tensor
+from ...ops.pool import MaxPool, PoolGeom, PutPlane, TakePlane, WindowSum
 
 __all__ = ["max_pool1d", "max_pool2d", "max_pool3d", "avg_pool1d", "avg_pool2d", "avg_pool3d",
            "adaptive_avg_pool1d", "adaptive_avg_pool2d", "adaptive_avg_pool3d",
