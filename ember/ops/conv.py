@@ -8,13 +8,14 @@ One trilinear form ties the three primitives together,
 of a convolution) is dT/dx and ``conv_weight`` (its weight gradient) is dT/dw. The backward of
 each is the other two, so gradients of any order come from these three forwards.
 
-Layouts are chosen so that no operand or result needs a transposing copy: the windows are
-copied once into a contiguous (N, C*prod(K), prod(P)) array (PyTorch's ``unfold`` layout), the
-forward is ``W (O, C*K) @ cols[n]`` for every sample in one stacked ``matmul`` call (so the
-output lands directly in NCHW order), the weight gradient is ``g[n] @ cols[n]^T`` summed over
-n, and the input gradient scatters ``W^T @ g[n]`` back with ``prod(K)`` strided adds (col2im),
-a loop over kernel offsets only. (Folding the batch into one GEMM was measured too: it needs
-three extra transposing copies of activations per step and was slower.)
+Layouts are chosen for BLAS, and for few BLAS calls (with threads on a busy machine every
+call is a synchronisation point, and many small calls were measured up to 10x slower than one
+big one): the windows are copied once into a contiguous (C*prod(K), N*prod(P)) matrix, the
+batch folded into the GEMM's long dimension, so the forward is a single
+``(O, C*K) @ (C*K, N*P)`` product per group and the weight gradient a single
+``(O, N*P) @ (N*P, C*K)``. The input gradient is one ``(C, O) @ (O, N*P)`` product per kernel
+offset, added straight into that offset's strided slice of the output (a col2im without the
+column matrix); the loop runs over kernel offsets only.
 
 These are private: ``ember.nn.functional`` exposes them as ``conv1d/2d/3d`` and
 ``conv_transpose1d/2d/3d``.
@@ -44,41 +45,69 @@ def pad_zeros(x, pads, value=0):
     return out
 
 
-def windows(xpad, ksize, stride, dilation, osize):
-    """A strided (N, C, *K, *P) view of every window of the padded input, no copy."""
+def windows(xpad, ksize, stride, dilation, osize, order="ckn"):
+    """A strided view of every window of the padded input, no copy: (C, *K, N, *P) for
+    ``order="ckn"`` (the GEMM layout), (N, C, *K, *P) for ``"nck"`` (``F.unfold``'s)."""
     xp = get_array_module(xpad)
     st = xpad.strides
-    shape = xpad.shape[:2] + tuple(ksize) + tuple(osize)
-    strides = (st[:2] + tuple(a * d for a, d in zip(st[2:], dilation))
-               + tuple(a * s for a, s in zip(st[2:], stride)))
+    kst = tuple(a * d for a, d in zip(st[2:], dilation))
+    pst = tuple(a * s for a, s in zip(st[2:], stride))
+    if order == "ckn":
+        shape = (xpad.shape[1],) + tuple(ksize) + (xpad.shape[0],) + tuple(osize)
+        strides = (st[1],) + kst + (st[0],) + pst
+    else:
+        shape = xpad.shape[:2] + tuple(ksize) + tuple(osize)
+        strides = st[:2] + kst + pst
     return xp.lib.stride_tricks.as_strided(xpad, shape, strides)
 
 
-def im2col(x, ksize, stride, dilation, pads):
-    """The (N, C*prod(K), prod(P)) window array of ``x`` (N, C, *S), and P."""
+def _osize(x, ksize, stride, dilation, pads):
+    return tuple(out_size(n, k, s, d, lo, hi) for n, k, s, d, (lo, hi) in
+                 zip(x.shape[2:], ksize, stride, dilation, pads))
+
+
+def im2col(x, ksize, stride, dilation, pads, order="ckn"):
+    """The window matrix of ``x`` (N, C, *S): (C*prod(K), N*prod(P)) for ``order="ckn"``,
+    (N, C*prod(K), prod(P)) for ``"nck"``; and P."""
     xp = get_array_module(x)
-    osize = tuple(out_size(n, k, s, d, lo, hi) for n, k, s, d, (lo, hi) in
-                  zip(x.shape[2:], ksize, stride, dilation, pads))
-    win = windows(pad_zeros(x, pads), ksize, stride, dilation, osize)
-    cols = xp.ascontiguousarray(win)
-    return cols.reshape(x.shape[0], x.shape[1] * math.prod(ksize), math.prod(osize)), osize
+    osize = _osize(x, ksize, stride, dilation, pads)
+    cols = xp.ascontiguousarray(windows(pad_zeros(x, pads), ksize, stride, dilation, osize,
+                                        order))
+    n, ck, p = x.shape[0], x.shape[1] * math.prod(ksize), math.prod(osize)
+    return (cols.reshape(ck, n * p) if order == "ckn" else cols.reshape(n, ck, p)), osize
+
+
+def _offset_slices(ksize, stride, dilation, osize, lead=2):
+    """(offsets, slices) of the strided output region every kernel offset touches."""
+    full = (slice(None),) * lead
+    for offs in itertools.product(*(range(k) for k in ksize)):
+        yield offs, full + tuple(slice(o * d, o * d + s * (p - 1) + 1, s)
+                                 for o, d, s, p in zip(offs, dilation, stride, osize))
+
+
+def _crop(buf, size, pads):
+    if not any(lo or hi for lo, hi in pads):
+        return buf
+    return buf[(slice(None), slice(None)) + tuple(slice(lo, lo + s) for s, (lo, _) in
+                                                  zip(size, pads))]
 
 
 def col2im(cols, shape, ksize, stride, dilation, pads):
-    """Adjoint of :func:`im2col`: add the (N, C, *K, *P) columns back into (N, C, *S)."""
+    """Adjoint of ``im2col(order="nck")``: add (N, C, *K, *P) columns back into (N, C, *S)."""
     xp = get_array_module(cols)
     spad = tuple(s + lo + hi for s, (lo, hi) in zip(shape[2:], pads))
     osize = cols.shape[2 + len(ksize):]
     buf = xp.zeros(tuple(shape[:2]) + spad, dtype=cols.dtype)
-    full = (slice(None), slice(None))
-    for offs in itertools.product(*(range(k) for k in ksize)):
-        sl = tuple(slice(o * d, o * d + s * (p - 1) + 1, s)
-                   for o, d, s, p in zip(offs, dilation, stride, osize))
-        buf[full + sl] += cols[full + offs]
-    if not any(lo or hi for lo, hi in pads):
-        return buf
-    crop = tuple(slice(lo, lo + s) for s, (lo, _) in zip(shape[2:], pads))
-    return xp.ascontiguousarray(buf[full + crop])
+    for offs, sl in _offset_slices(ksize, stride, dilation, osize):
+        buf[sl] += cols[(slice(None), slice(None)) + offs]
+    return xp.ascontiguousarray(_crop(buf, shape[2:], pads))
+
+
+def _to_rows(y, groups):
+    """(N, O, *P) -> (groups, O/groups, N*prod(P)), contiguous (channels first)."""
+    xp = get_array_module(y)
+    o = y.shape[1]
+    return xp.ascontiguousarray(y.swapaxes(0, 1)).reshape(groups, o // groups, -1)
 
 
 def _bias_grad(grad):
@@ -94,19 +123,19 @@ class Conv(Function):
     def forward(ctx, x, w, b, stride, pads, dilation, groups):
         xp = get_array_module(x)
         cols, osize = im2col(x, w.shape[2:], stride, dilation, pads)
-        n, o = x.shape[0], w.shape[0]
+        o = w.shape[0]
         if groups == 1:
-            y = xp.matmul(w.reshape(o, -1), cols)
+            y = w.reshape(o, -1) @ cols
         else:
             y = xp.matmul(w.reshape(groups, o // groups, -1),
-                          cols.reshape(n, groups, -1, cols.shape[2]))
-        y = y.reshape((n, o) + osize)
+                          cols.reshape(groups, -1, cols.shape[1]))
+        y = y.reshape((o, x.shape[0]) + osize)
         if b is not None:
-            y += b.reshape((o,) + (1,) * len(osize))
+            y += b.reshape((o,) + (1,) * (len(osize) + 1))
         ctx.geom = (stride, pads, dilation, groups)
         ctx.cols = cols  # reused by the weight gradient (it is a function of x alone)
         ctx.save_for_backward(x, w)
-        return y
+        return xp.ascontiguousarray(y.swapaxes(0, 1))
 
     @staticmethod
     def backward(ctx, grad):
@@ -134,30 +163,22 @@ class ConvTranspose(Function):
         xp = get_array_module(y)
         ksize = w.shape[2:]
         n, o = y.shape[:2]
-        c = w.shape[1] * groups
-        # one (C, O) @ (O, P) product per kernel offset, added straight into its strided
-        # slice of the output: no (N, C*K, P) column array (measured ~25% faster than
-        # one big GEMM followed by col2im)
-        nk = len(ksize)
-        wt = xp.ascontiguousarray(xp.moveaxis(
-            w.reshape((groups, o // groups, w.shape[1]) + ksize), (1, 2), (-1, -2)))
-        wt = xp.moveaxis(wt, 0, nk)  # (*K, g, C/g, O/g)
-        rows = y.reshape(n, groups, o // groups, -1)
+        c, g = w.shape[1] * groups, groups
+        rows = _to_rows(y, g)  # (g, O/g, N*P)
+        # (*K, g, C/g, O/g): the (C, O) matrix of every kernel offset
+        wt = xp.moveaxis(w.reshape((g, o // g, w.shape[1]) + ksize), (0, 1, 2),
+                         (len(ksize), len(ksize) + 2, len(ksize) + 1))
         spad = tuple(s + lo + hi for s, (lo, hi) in zip(size, pads))
-        buf = xp.zeros((n, c) + spad, dtype=y.dtype)
-        full = (slice(None), slice(None))
-        for offs in itertools.product(*(range(k) for k in ksize)):
-            sl = tuple(slice(q * d, q * d + s * (p - 1) + 1, s)
-                       for q, d, s, p in zip(offs, dilation, stride, y.shape[2:]))
-            buf[full + sl] += xp.matmul(wt[offs], rows).reshape((n, c) + y.shape[2:])
-        if any(lo or hi for lo, hi in pads):
-            crop = tuple(slice(lo, lo + s) for s, (lo, _) in zip(size, pads))
-            buf = xp.ascontiguousarray(buf[full + crop])
+        buf = xp.zeros((c, n) + spad, dtype=y.dtype)
+        part = (c, n) + y.shape[2:]
+        for offs, sl in _offset_slices(ksize, stride, dilation, y.shape[2:]):
+            buf[sl] += xp.matmul(wt[offs], rows).reshape(part)
+        x = xp.ascontiguousarray(_crop(buf, size, pads).swapaxes(0, 1))
         if b is not None:
-            buf += b.reshape((c,) + (1,) * len(size))
+            x += b.reshape((c,) + (1,) * len(size))
         ctx.geom = (stride, pads, dilation, groups)
         ctx.save_for_backward(y, w)
-        return buf
+        return x
 
     @staticmethod
     def backward(ctx, grad):
@@ -184,19 +205,14 @@ class ConvWeight(Function):
         xp = get_array_module(x)
         if cols is None:
             cols, _ = im2col(x, ksize, stride, dilation, pads)
-        n, o = y.shape[:2]
-        g = groups
-        rows = y.reshape(n, g, o // g, -1)
-        cols = cols.reshape(n, g, -1, cols.shape[2])
-        if n * o * cols.shape[2] > (1 << 24):
-            # large layers: one contraction over (n, p) instead of an (N, O, C*K) intermediate
-            w = xp.stack([xp.tensordot(rows[:, i], cols[:, i], axes=([0, 2], [0, 2]))
-                          for i in range(g)])
+        rows = _to_rows(y, groups)
+        if groups == 1:
+            w = rows[0] @ cols.T
         else:
-            w = xp.matmul(rows, cols.swapaxes(2, 3)).sum(axis=0)
+            w = xp.matmul(rows, cols.reshape(groups, -1, cols.shape[1]).swapaxes(1, 2))
         ctx.geom = (stride, pads, dilation, groups)
         ctx.save_for_backward(x, y)
-        return w.reshape((o, x.shape[1] // groups) + tuple(ksize))
+        return w.reshape((y.shape[1], x.shape[1] // groups) + tuple(ksize))
 
     @staticmethod
     def backward(ctx, grad):
@@ -219,7 +235,7 @@ class Unfold(Function):
     @staticmethod
     def forward(ctx, x, ksize, stride, dilation, pads, osize):
         ctx.args = (tuple(x.shape[2:]), ksize, stride, dilation, pads, osize)
-        return im2col(x, ksize, stride, dilation, pads)[0]
+        return im2col(x, ksize, stride, dilation, pads, order="nck")[0]
 
     @staticmethod
     def backward(ctx, grad):
