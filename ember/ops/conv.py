@@ -110,6 +110,15 @@ def _to_rows(y, groups):
     return xp.ascontiguousarray(y.swapaxes(0, 1)).reshape(groups, o // groups, -1)
 
 
+def _to_nchw(y, b, xp):
+    """A contiguous copy of the (N, C, *S) view ``y``, adding the bias in the same pass."""
+    if b is None:
+        return xp.ascontiguousarray(y)
+    out = xp.empty(y.shape, dtype=y.dtype)
+    xp.add(y, b.reshape((-1,) + (1,) * (y.ndim - 2)), out=out)
+    return out
+
+
 def _bias_grad(grad):
     return grad.sum(dim=(0,) + tuple(range(2, grad.dim())))
 
@@ -129,13 +138,11 @@ class Conv(Function):
         else:
             y = xp.matmul(w.reshape(groups, o // groups, -1),
                           cols.reshape(groups, -1, cols.shape[1]))
-        y = y.reshape((o, x.shape[0]) + osize)
-        if b is not None:
-            y += b.reshape((o,) + (1,) * (len(osize) + 1))
+        y = y.reshape((o, x.shape[0]) + osize).swapaxes(0, 1)
         ctx.geom = (stride, pads, dilation, groups)
         ctx.cols = cols  # reused by the weight gradient (it is a function of x alone)
         ctx.save_for_backward(x, w)
-        return xp.ascontiguousarray(y.swapaxes(0, 1))
+        return _to_nchw(y, b, xp)
 
     @staticmethod
     def backward(ctx, grad):
@@ -173,9 +180,7 @@ class ConvTranspose(Function):
         part = (c, n) + y.shape[2:]
         for offs, sl in _offset_slices(ksize, stride, dilation, y.shape[2:]):
             buf[sl] += xp.matmul(wt[offs], rows).reshape(part)
-        x = xp.ascontiguousarray(_crop(buf, size, pads).swapaxes(0, 1))
-        if b is not None:
-            x += b.reshape((c,) + (1,) * len(size))
+        x = _to_nchw(_crop(buf, size, pads).swapaxes(0, 1), b, xp)
         ctx.geom = (stride, pads, dilation, groups)
         ctx.save_for_backward(y, w)
         return x
