@@ -1,7 +1,8 @@
 """Forward + backward time of the seed CNN's layers, ember vs PyTorch, in one process.
 
 Layers: Conv2d(1, 32, 3) on (64, 1, 28, 28), Conv2d(32, 64, 3) on (64, 32, 26, 26),
-MaxPool2d(2) on (64, 64, 24, 24), and the three chained. Reports the median of ``--reps``
+MaxPool2d(2) on (64, 64, 24, 24), and the three chained (the seed CNN's); also a training-mode
+BatchNorm2d and a DCGAN-style ConvTranspose2d. Reports the median of ``--reps``
 runs and the ratio ember / torch (below 1 means ember is faster).
 
 Run: ``python benchmarks/bench_conv.py [--reps 15]``; single-threaded on a busy machine:
@@ -45,6 +46,8 @@ def _cases():
         ("Conv2d(1,32,3)", (64, 1, 28, 28), lambda nn: nn.Conv2d(1, 32, 3)),
         ("Conv2d(32,64,3)", (64, 32, 26, 26), lambda nn: nn.Conv2d(32, 64, 3)),
         ("MaxPool2d(2)", (64, 64, 24, 24), lambda nn: nn.MaxPool2d(2)),
+        ("BatchNorm2d(32)", (64, 32, 26, 26), lambda nn: nn.BatchNorm2d(32)),
+        ("ConvT2d(64,32,4,2,1)", (64, 64, 7, 7), lambda nn: nn.ConvTranspose2d(64, 32, 4, 2, 1)),
         ("conv-conv-pool", (64, 1, 28, 28),
          lambda nn: nn.Sequential(nn.Conv2d(1, 32, 3), nn.Conv2d(32, 64, 3), nn.MaxPool2d(2))
          if hasattr(nn, "Sequential") else None),
@@ -73,7 +76,7 @@ def main():
         torch.set_num_threads(args.threads)
     rng = np.random.default_rng(0)
     print(f"torch threads: {torch.get_num_threads()}")
-    print(f"{'layer (fwd+bwd)':<18}{'ember ms':>10}{'torch ms':>10}{'ratio':>8}")
+    print(f"{'layer (fwd+bwd)':<22}{'ember ms':>10}{'torch ms':>10}{'ratio':>8}")
     for name, shape, make in _cases():
         tm = make(torch.nn)
         em = make(ember.nn)
@@ -84,7 +87,7 @@ def main():
         xa = rng.standard_normal(shape).astype(np.float32)
         te = _median_ms(_step(ember, em, ember.tensor(xa)), args.reps)
         tt = _median_ms(_step(torch, tm, torch.tensor(xa)), args.reps)
-        print(f"{name:<18}{te:>10.2f}{tt:>10.2f}{te / tt:>8.2f}")
+        print(f"{name:<22}{te:>10.2f}{tt:>10.2f}{te / tt:>8.2f}")
 
 
 if __name__ == "__main__":
