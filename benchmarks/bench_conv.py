@@ -2,8 +2,9 @@
 
 Layers: Conv2d(1, 32, 3) on (64, 1, 28, 28), Conv2d(32, 64, 3) on (64, 32, 26, 26),
 MaxPool2d(2) on (64, 64, 24, 24), and the three chained (the seed CNN's); also a training-mode
-BatchNorm2d and a DCGAN-style ConvTranspose2d. Reports the median of ``--reps``
-runs and the ratio ember / torch (below 1 means ember is faster).
+BatchNorm2d and a DCGAN-style ConvTranspose2d. Ember and torch run alternately; reports the
+medians of ``--reps`` runs, their ratio ember / torch (below 1: ember is faster) and the ratio
+of the minima (steadier on a loaded machine).
 
 Run: ``python benchmarks/bench_conv.py [--reps 15]``; single-threaded on a busy machine:
 ``OPENBLAS_NUM_THREADS=1 python benchmarks/bench_conv.py --threads 1``
@@ -21,14 +22,18 @@ import ember  # noqa: E402
 import ember.nn  # noqa: E402,F401
 
 
-def _median_ms(fn, reps):
-    fn()  # warm up
-    times = []
+def _time_pair(fe, ft, reps):
+    """Run ember and torch alternately (so both see the same machine load); return the
+    (median, min) times in ms of each."""
+    fe()
+    ft()
+    te, tt = [], []
     for _ in range(reps):
-        t0 = time.perf_counter()
-        fn()
-        times.append(time.perf_counter() - t0)
-    return 1e3 * float(np.median(times))
+        for fn, acc in ((fe, te), (ft, tt)):
+            t0 = time.perf_counter()
+            fn()
+            acc.append(time.perf_counter() - t0)
+    return [(1e3 * float(np.median(t)), 1e3 * min(t)) for t in (te, tt)]
 
 
 def _step(lib, layers, x):
@@ -76,7 +81,8 @@ def main():
         torch.set_num_threads(args.threads)
     rng = np.random.default_rng(0)
     print(f"torch threads: {torch.get_num_threads()}")
-    print(f"{'layer (fwd+bwd)':<22}{'ember ms':>10}{'torch ms':>10}{'ratio':>8}")
+    print(f"{'layer (fwd+bwd)':<22}{'ember ms':>10}{'torch ms':>10}{'ratio':>8}"
+          f"{'ratio of mins':>15}")
     for name, shape, make in _cases():
         tm = make(torch.nn)
         em = make(ember.nn)
@@ -85,9 +91,9 @@ def main():
                         ember.nn.MaxPool2d(2))
         em.load_state_dict({k: ember.tensor(v.numpy()) for k, v in tm.state_dict().items()})
         xa = rng.standard_normal(shape).astype(np.float32)
-        te = _median_ms(_step(ember, em, ember.tensor(xa)), args.reps)
-        tt = _median_ms(_step(torch, tm, torch.tensor(xa)), args.reps)
-        print(f"{name:<22}{te:>10.2f}{tt:>10.2f}{te / tt:>8.2f}")
+        (te, te_min), (tt, tt_min) = _time_pair(_step(ember, em, ember.tensor(xa)),
+                                                _step(torch, tm, torch.tensor(xa)), args.reps)
+        print(f"{name:<22}{te:>10.2f}{tt:>10.2f}{te / tt:>8.2f}{te_min / tt_min:>15.2f}")
 
 
 if __name__ == "__main__":
