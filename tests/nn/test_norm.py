@@ -58,6 +58,8 @@ def test_batchnorm_errors():
     with pytest.raises(ValueError) as ei:
         nn.BatchNorm1d(3)(ember.zeros(1, 3))
     assert str(ei.value).replace("ember.Size", "torch.Size") == str(ti.value)
+    with pytest.raises(RuntimeError, match="running_mean must be defined in evaluation mode"):
+        F.batch_norm(ember.zeros(4, 3), None, None, training=False)
     for mod, x in ((nn.BatchNorm2d(3), ember.zeros(2, 3, 4)),
                    (nn.BatchNorm1d(3), ember.zeros(2, 3, 4, 4))):
         with pytest.raises(ValueError, match=r"expected \dD"):
