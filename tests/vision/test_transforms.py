@@ -1,6 +1,7 @@
 """Transforms: torchvision's semantics, checked on images with known pixels."""
 import numpy as np
 import pytest
+
 import ember
 from ember.vision import transforms as T
 from ember.vision.utils import make_grid, save_image
