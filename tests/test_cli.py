@@ -106,3 +106,21 @@ def test_run_unmodified_torch_script(tmp_path):
     script.write_text("import torch\ntorch.fft.fft(torch.zeros(4))\n")
     r = ember_cli("run", str(script), check=False)
     assert r.returncode != 0 and "torch.fft" in r.stderr
+
+
+def test_gan_train_sample_and_score(tmp_path):
+    gan, clf = tmp_path / "gan", tmp_path / "clf"
+    ember_cli("train", "gan", "--dataset", "digits", "--epochs", "2", "--out", str(gan),
+              "--quiet", "--workers", "2")
+    rows = [json.loads(line) for line in open(gan / "metrics.jsonl")]
+    assert len(rows) == 2 and all(np.isfinite(r["loss_D"]) for r in rows)
+    assert (gan / "samples_epoch002.png").exists() and (gan / "gan_losses.png").exists()
+    ember_cli("sample", str(gan), "-n", "16", "-o", str(tmp_path / "grid.png"))
+    from PIL import Image
+
+    assert Image.open(tmp_path / "grid.png").size == (8 * 10 + 2, 2 * 10 + 2)
+    ember_cli("train", "cnn", "--dataset", "digits", "--epochs", "1", "--out", str(clf),
+              "--quiet", "--no-plots")
+    r = ember_cli("eval", str(gan), "--classifier", str(clf), "-n", "500")
+    score = float(r.stdout.rsplit(":", 1)[1])
+    assert 1.0 <= score <= 10.0

@@ -8,7 +8,7 @@ import numpy as np
 import ember
 
 from . import models
-from .train import _batches, _load, _progress, make_optimizer
+from .train import _load, _progress, epoch_batches, make_optimizer
 
 
 def train_gan(run_dir, cfg, images, args):
@@ -41,9 +41,9 @@ def train_gan(run_dir, cfg, images, args):
         bar = _progress(n, f"epoch {epoch + 1}/{cfg['epochs']}", args.quiet)
         sum_d = sum_g = 0.0
         steps = 0
-        for idx in _batches(n, bs, cfg["seed"] * 100003 + epoch):
-            real = x[ember.from_numpy(idx)]
-            k = len(idx)
+        for (real,) in epoch_batches((x,), bs, cfg["seed"] * 100003 + epoch,
+                                     cfg.get("workers", 0)):
+            k = len(real)
             z = ember.randn(k, G.nz)
             fake = G(z)
             ones, zeros = ember.ones(k), ember.zeros(k)

@@ -101,6 +101,27 @@ def _batches(n, batch_size, epoch_seed):
     return [perm[i:i + batch_size] for i in range(0, n, batch_size)]
 
 
+def epoch_batches(tensors, batch_size, epoch_seed, workers=0):
+    """Yield shuffled mini-batches (tuples of tensors) for one epoch.
+
+    The order depends only on ``epoch_seed``. With ``workers > 0`` batches come from a
+    DataLoader with that many worker processes (same order: the sampler's generator is seeded
+    the same way); the data here is already decoded, so workers mainly show the loader at work.
+    """
+    n = len(tensors[0])
+    if workers <= 0:
+        for idx in _batches(n, batch_size, epoch_seed):
+            i = ember.from_numpy(idx)
+            yield tuple(t[i] for t in tensors)
+        return
+    from ..utils.data import DataLoader, TensorDataset
+
+    ember.manual_seed(epoch_seed)
+    g = ember.Generator().manual_seed(epoch_seed)
+    yield from DataLoader(TensorDataset(*tensors), batch_size=batch_size, shuffle=True,
+                          num_workers=workers, generator=g)
+
+
 def _progress(total, desc, quiet):
     try:
         from tqdm import tqdm
@@ -135,15 +156,16 @@ def train_classifier(run_dir, cfg, train, test, args):
         t0 = time.perf_counter()
         bar = _progress(n, f"epoch {epoch + 1}/{cfg['epochs']}", args.quiet)
         tot_loss, correct, seen = 0.0, 0, 0
-        for step, idx in enumerate(_batches(n, bs, cfg["seed"] * 100003 + epoch)):
+        batches = epoch_batches((x_tr, y_tr), bs, cfg["seed"] * 100003 + epoch,
+                                cfg.get("workers", 0))
+        for step, (xb, yb) in enumerate(batches):
             _maybe_crash(epoch, step)
-            xb, yb = x_tr[ember.from_numpy(idx)], y_tr[ember.from_numpy(idx)]
             out = model(xb)
             loss = loss_fn(out, yb)
             opt.zero_grad()
             loss.backward()
             opt.step()
-            k = len(idx)
+            k = len(yb)
             tot_loss += loss.item() * k
             correct += int((out.argmax(1) == yb).sum().item())
             seen += k

@@ -8,20 +8,34 @@ One trilinear form ties the three primitives together,
 of a convolution) is dT/dx and ``conv_weight`` (its weight gradient) is dT/dw. The backward of
 each is the other two, so gradients of any order come from these three forwards.
 
-Layouts are chosen for BLAS: the windows are copied once into a contiguous
-``(C*prod(K), N*prod(P))`` matrix (batch folded into the GEMM's long dimension), so the
-forward is a single ``(O, C*K) @ (C*K, N*P)`` product per group. The input gradient scatters
-``W^T @ g`` back with ``prod(K)`` strided adds (col2im), a loop over kernel offsets only.
+Layouts are chosen for BLAS, and for few BLAS calls (with threads on a busy machine every
+call is a synchronisation point, and many small calls were measured up to 10x slower than one
+big one): the windows are copied once into a contiguous (C*prod(K), N*prod(P)) matrix, the
+batch folded into the GEMM's long dimension, so the forward is a single
+``(O, C*K) @ (C*K, N*P)`` product per group and the weight gradient a single
+``(O, N*P) @ (N*P, C*K)``. The input gradient is one ``(C, O) @ (O, N*P)`` product per kernel
+offset added straight into that offset's strided slice of the output (a col2im without the
+column matrix) when BLAS runs single-threaded, else one product and a col2im; the loop runs
+over kernel offsets only.
 
 These are private: ``ember.nn.functional`` exposes them as ``conv1d/2d/3d`` and
 ``conv_transpose1d/2d/3d``.
 """
 import itertools
 import math
+import os
 
 from ._util import Function, get_array_module
 
 __all__ = []
+
+# With a multi-threaded BLAS every call is a synchronisation point, and on a busy machine many
+# small calls were measured several times slower than one big one; with one thread the
+# per-offset products of ConvTranspose win. (An environment check: NumPy does not expose
+# BLAS's thread count.)
+_SINGLE_THREADED_BLAS = (os.cpu_count() or 1) == 1 or any(
+    os.environ.get(v) == "1" for v in ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS",
+                                       "MKL_NUM_THREADS"))
 
 
 def out_size(size, k, s, d, lo, hi):
@@ -42,16 +56,12 @@ def pad_zeros(x, pads, value=0):
 
 
 def windows(xpad, ksize, stride, dilation, osize, order="ckn"):
-    """A strided view of every window of the padded input, no copy.
-
-    ``order="ckn"`` gives (C, *K, N, *P) (the im2col layout), ``"nck"`` gives (N, C, *K, *P)
-    (``F.unfold``'s layout).
-    """
+    """A strided view of every window of the padded input, no copy: (C, *K, N, *P) for
+    ``order="ckn"`` (the GEMM layout), (N, C, *K, *P) for ``"nck"`` (``F.unfold``'s)."""
     xp = get_array_module(xpad)
     st = xpad.strides
-    sp = st[2:]
-    kst = tuple(a * d for a, d in zip(sp, dilation))
-    pst = tuple(a * s for a, s in zip(sp, stride))
+    kst = tuple(a * d for a, d in zip(st[2:], dilation))
+    pst = tuple(a * s for a, s in zip(st[2:], stride))
     if order == "ckn":
         shape = (xpad.shape[1],) + tuple(ksize) + (xpad.shape[0],) + tuple(osize)
         strides = (st[1],) + kst + (st[0],) + pst
@@ -61,30 +71,46 @@ def windows(xpad, ksize, stride, dilation, osize, order="ckn"):
     return xp.lib.stride_tricks.as_strided(xpad, shape, strides)
 
 
-def im2col(x, ksize, stride, dilation, pads):
-    """The (C*prod(K), N*prod(P)) window matrix of ``x`` (N, C, *S), and P."""
+def _osize(x, ksize, stride, dilation, pads):
+    return tuple(out_size(n, k, s, d, lo, hi) for n, k, s, d, (lo, hi) in
+                 zip(x.shape[2:], ksize, stride, dilation, pads))
+
+
+def im2col(x, ksize, stride, dilation, pads, order="ckn"):
+    """The window matrix of ``x`` (N, C, *S): (C*prod(K), N*prod(P)) for ``order="ckn"``,
+    (N, C*prod(K), prod(P)) for ``"nck"``; and P."""
     xp = get_array_module(x)
-    osize = tuple(out_size(n, k, s, d, lo, hi) for n, k, s, d, (lo, hi) in
-                  zip(x.shape[2:], ksize, stride, dilation, pads))
-    win = windows(pad_zeros(x, pads), ksize, stride, dilation, osize)
-    cols = xp.ascontiguousarray(win)
-    return cols.reshape(x.shape[1] * math.prod(ksize), x.shape[0] * math.prod(osize)), osize
+    osize = _osize(x, ksize, stride, dilation, pads)
+    cols = xp.ascontiguousarray(windows(pad_zeros(x, pads), ksize, stride, dilation, osize,
+                                        order))
+    n, ck, p = x.shape[0], x.shape[1] * math.prod(ksize), math.prod(osize)
+    return (cols.reshape(ck, n * p) if order == "ckn" else cols.reshape(n, ck, p)), osize
+
+
+def _offset_slices(ksize, stride, dilation, osize, lead=2):
+    """(offsets, slices) of the strided output region every kernel offset touches."""
+    full = (slice(None),) * lead
+    for offs in itertools.product(*(range(k) for k in ksize)):
+        yield offs, full + tuple(slice(o * d, o * d + s * (p - 1) + 1, s)
+                                 for o, d, s, p in zip(offs, dilation, stride, osize))
+
+
+def _crop(buf, size, pads):
+    if not any(lo or hi for lo, hi in pads):
+        return buf
+    return buf[(slice(None), slice(None)) + tuple(slice(lo, lo + s) for s, (lo, _) in
+                                                  zip(size, pads))]
 
 
 def col2im(cols, shape, ksize, stride, dilation, pads):
-    """Adjoint of :func:`im2col`: add the (C, *K, N, *P) columns back into (N, C, *S)."""
+    """Adjoint of ``im2col(order="nck")``: add (N, C, *K, *P) columns back into (N, C, *S)."""
     xp = get_array_module(cols)
-    n, c = shape[:2]
     spad = tuple(s + lo + hi for s, (lo, hi) in zip(shape[2:], pads))
     osize = cols.shape[2 + len(ksize):]
-    buf = xp.zeros((c, n) + spad, dtype=cols.dtype)
-    full = (slice(None), slice(None))
-    for offs in itertools.product(*(range(k) for k in ksize)):
-        sl = tuple(slice(o * d, o * d + s * (p - 1) + 1, s)
-                   for o, d, s, p in zip(offs, dilation, stride, osize))
-        buf[full + sl] += cols[(slice(None),) + offs]
-    crop = tuple(slice(lo, lo + s) for s, (lo, _) in zip(shape[2:], pads))
-    return xp.ascontiguousarray(buf[full + crop].swapaxes(0, 1))
+    buf = xp.zeros(tuple(shape[:2]) + spad, dtype=cols.dtype)
+    for offs, sl in _offset_slices(ksize, stride, dilation, osize):
+        buf[sl] += cols[(slice(None), slice(None)) + offs]
+    return xp.ascontiguousarray(_crop(buf, shape[2:], pads))
 
 
 def _to_rows(y, groups):
@@ -92,6 +118,15 @@ def _to_rows(y, groups):
     xp = get_array_module(y)
     o = y.shape[1]
     return xp.ascontiguousarray(y.swapaxes(0, 1)).reshape(groups, o // groups, -1)
+
+
+def _to_nchw(y, b, xp):
+    """A contiguous copy of the (N, C, *S) view ``y``, adding the bias in the same pass."""
+    if b is None:
+        return xp.ascontiguousarray(y)
+    out = xp.empty(y.shape, dtype=y.dtype)
+    xp.add(y, b.reshape((-1,) + (1,) * (y.ndim - 2)), out=out)
+    return out
 
 
 def _bias_grad(grad):
@@ -106,21 +141,18 @@ class Conv(Function):
     @staticmethod
     def forward(ctx, x, w, b, stride, pads, dilation, groups):
         xp = get_array_module(x)
-        ksize = w.shape[2:]
-        cols, osize = im2col(x, ksize, stride, dilation, pads)
+        cols, osize = im2col(x, w.shape[2:], stride, dilation, pads)
         o = w.shape[0]
         if groups == 1:
             y = w.reshape(o, -1) @ cols
         else:
             y = xp.matmul(w.reshape(groups, o // groups, -1),
                           cols.reshape(groups, -1, cols.shape[1]))
-        y = y.reshape((o, x.shape[0]) + osize)
-        if b is not None:
-            y += b.reshape((o,) + (1,) * (len(osize) + 1))
+        y = y.reshape((o, x.shape[0]) + osize).swapaxes(0, 1)
         ctx.geom = (stride, pads, dilation, groups)
         ctx.cols = cols  # reused by the weight gradient (it is a function of x alone)
         ctx.save_for_backward(x, w)
-        return xp.ascontiguousarray(y.swapaxes(0, 1))
+        return _to_nchw(y, b, xp)
 
     @staticmethod
     def backward(ctx, grad):
@@ -147,17 +179,28 @@ class ConvTranspose(Function):
     def forward(ctx, y, w, b, stride, pads, dilation, groups, size):
         xp = get_array_module(y)
         ksize = w.shape[2:]
-        rows = _to_rows(y, groups)
-        wm = w.reshape(groups, w.shape[0] // groups, -1)
-        if groups == 1:
-            gcols = wm[0].T @ rows[0]
-        else:
-            gcols = xp.matmul(wm.swapaxes(1, 2), rows)
-        c = w.shape[1] * groups
-        gcols = gcols.reshape((c,) + ksize + (y.shape[0],) + y.shape[2:])
-        x = col2im(gcols, (y.shape[0], c) + tuple(size), ksize, stride, dilation, pads)
-        if b is not None:
-            x += b.reshape((c,) + (1,) * len(size))
+        n, o = y.shape[:2]
+        c, g = w.shape[1] * groups, groups
+        rows = _to_rows(y, g)  # (g, O/g, N*P)
+        nk = len(ksize)
+        # (g, *K, C/g, O/g): the (C, O) matrix of every kernel offset
+        wt = xp.moveaxis(w.reshape((g, o // g, w.shape[1]) + ksize), (1, 2), (nk + 2, nk + 1))
+        if _SINGLE_THREADED_BLAS:  # one product per offset: no column matrix (~25% faster)
+            def part(offs):
+                return xp.matmul(wt[(slice(None),) + offs], rows)
+        else:  # one product in all: each threaded BLAS call is a sync point
+            k = math.prod(ksize)
+            gcols = xp.matmul(wt.reshape(g, k * w.shape[1], o // g), rows)
+            gcols = gcols.reshape((g,) + ksize + (w.shape[1], rows.shape[2]))
+
+            def part(offs):
+                return gcols[(slice(None),) + offs]
+        spad = tuple(s + lo + hi for s, (lo, hi) in zip(size, pads))
+        buf = xp.zeros((c, n) + spad, dtype=y.dtype)
+        shape = (c, n) + y.shape[2:]
+        for offs, sl in _offset_slices(ksize, stride, dilation, y.shape[2:]):
+            buf[sl] += part(offs).reshape(shape)
+        x = _to_nchw(_crop(buf, size, pads).swapaxes(0, 1), b, xp)
         ctx.geom = (stride, pads, dilation, groups)
         ctx.save_for_backward(y, w)
         return x
@@ -216,10 +259,8 @@ class Unfold(Function):
 
     @staticmethod
     def forward(ctx, x, ksize, stride, dilation, pads, osize):
-        xp = get_array_module(x)
-        win = windows(pad_zeros(x, pads), ksize, stride, dilation, osize, order="nck")
         ctx.args = (tuple(x.shape[2:]), ksize, stride, dilation, pads, osize)
-        return xp.ascontiguousarray(win).reshape(x.shape[0], -1, math.prod(osize))
+        return im2col(x, ksize, stride, dilation, pads, order="nck")[0]
 
     @staticmethod
     def backward(ctx, grad):
@@ -234,13 +275,11 @@ class Fold(Function):
 
     @staticmethod
     def forward(ctx, cols, size, ksize, stride, dilation, pads, osize):
-        xp = get_array_module(cols)
         n = cols.shape[0]
         c = cols.shape[1] // math.prod(ksize)
         arr = cols.reshape((n, c) + tuple(ksize) + tuple(osize))
         ctx.args = (ksize, stride, dilation, pads, osize)
-        return col2im(xp.moveaxis(arr, 0, 1 + len(ksize)), (n, c) + tuple(size), ksize, stride,
-                      dilation, pads)
+        return col2im(arr, (n, c) + tuple(size), ksize, stride, dilation, pads)
 
     @staticmethod
     def backward(ctx, grad):

@@ -27,17 +27,32 @@ def _sum_to(a, shape):
     return out.reshape(shape)
 
 
+def _rsum(a, axes, b=None):
+    """sum(a * b) over ``axes`` keeping them as size 1, in one pass (einsum, no temporary)."""
+    xp = get_array_module(a)
+    letters = "abcdefghijklmnopqrstuvwxyz"[:a.ndim]
+    keep = "".join(c for i, c in enumerate(letters) if i not in axes)
+    kept = tuple(1 if i in axes else n for i, n in enumerate(a.shape))
+    if b is None:
+        return xp.einsum(f"{letters}->{keep}", a).reshape(kept)
+    return xp.einsum(f"{letters},{letters}->{keep}", a, b).reshape(kept)
+
+
 class Normalize(Function):
-    """Returns (out, mean, var) (biased variance); the statistics keep the reduced axes as size 1."""
+    """Returns (out, mean, var), the biased variance; statistics keep reduced axes as size 1."""
 
     _array_forward = True
 
     @staticmethod
     def forward(ctx, x, w, b, axes, eps):
         xp = get_array_module(x)
-        mean = x.mean(axis=axes, keepdims=True)
+        count = 1
+        for i in axes:
+            count *= x.shape[i]
+        inv_n = x.dtype.type(1.0 / count)
+        mean = _rsum(x, axes) * inv_n
         xhat = x - mean
-        var = xp.mean(xp.square(xhat), axis=axes, keepdims=True)
+        var = _rsum(xhat, axes, xhat) * inv_n
         invstd = 1.0 / xp.sqrt(var + x.dtype.type(eps))
         xhat *= invstd
         if w is not None:
@@ -48,7 +63,7 @@ class Normalize(Function):
             out = xhat + b
         else:
             out = xhat.copy()
-        ctx.axes, ctx.eps, ctx.xhat, ctx.invstd = axes, eps, xhat, invstd
+        ctx.axes, ctx.eps, ctx.xhat, ctx.invstd, ctx.inv_n = axes, eps, xhat, invstd, inv_n
         ctx.wshape = None if w is None else w.shape
         ctx.bshape = None if b is None else b.shape
         ctx.save_for_backward(x, w)
@@ -57,23 +72,46 @@ class Normalize(Function):
 
     @staticmethod
     def backward(ctx, grad, _m, _s):
-        need = ctx.needs_input_grad
         if grad_mode._state[0]:
             return _backward_graph(ctx, grad)
+        need = ctx.needs_input_grad
         x, w = ctx.saved_tensors
         g = grad._data
         xhat, invstd, axes = ctx.xhat, ctx.invstd, ctx.axes
+        kept = tuple(1 if i in axes else n for i, n in enumerate(g.shape))
+        per_group_w = w is None or _reduces_to(kept, ctx.wshape)
+        sg = _rsum(g, axes)  # per-group sum(g) and sum(g * xhat): all that dx needs
+        sgx = _rsum(g, axes, xhat)
         gx = gw = gb = None
         if need[0]:
-            gh = g * w._data if w is not None else g
-            m1 = gh.mean(axis=axes, keepdims=True)
-            m2 = (gh * xhat).mean(axis=axes, keepdims=True)
-            gx = _make((gh - m1 - xhat * m2) * invstd)
+            inv_n = ctx.inv_n
+            if per_group_w:
+                # dx = k * (g - mean(g) - xhat * mean(g * xhat)), k = invstd * w
+                k = invstd * w._data if w is not None else invstd
+                gx = g * k
+                gx -= xhat * (k * (sgx * inv_n))
+                gx -= k * (sg * inv_n)
+            else:  # w varies inside a group (layer norm): work with gh = g * w
+                gh = g * w._data
+                gx = gh - xhat * (_rsum(gh, axes, xhat) * inv_n)
+                gx -= _rsum(gh, axes) * inv_n
+                gx *= invstd
+            gx = _make(gx)
         if need[1]:
-            gw = _make(_sum_to(g * xhat, ctx.wshape))
+            gw = _make(_sum_to(sgx, ctx.wshape) if per_group_w
+                       else _sum_to(g * xhat, ctx.wshape))
         if need[2]:
-            gb = _make(_sum_to(g, ctx.bshape))
+            gb = _make(_sum_to(sg, ctx.bshape) if _reduces_to(kept, ctx.bshape)
+                       else _sum_to(g, ctx.bshape))
         return gx, gw, gb
+
+
+def _reduces_to(stat_shape, pshape):
+    """Whether the parameter's broadcast dims are all among the statistics' reduced dims
+    (then its gradient is a sum of the per-group statistics)."""
+    lead = len(stat_shape) - len(pshape)
+    return all(n == 1 for n in stat_shape[:lead]) and all(
+        p == 1 or s == p for s, p in zip(stat_shape[lead:], pshape))
 
 
 def _backward_graph(ctx, grad):

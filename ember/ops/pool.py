@@ -43,6 +43,11 @@ class PoolGeom:
             yield j, full + tuple(slice(o * d, o * d + s * (p - 1) + 1, s) for o, d, s, p in
                                   zip(offs, self.dilation, self.stride, self.osize))
 
+    def disjoint(self):
+        """Whether the windows never overlap (each input element in at most one window)."""
+        return all(d * (k - 1) < s for k, s, d in zip(self.ksize, self.stride, self.dilation)) \
+            and all(d == 1 or k == 1 for k, d in zip(self.ksize, self.dilation))
+
     def padded(self, x, value=0):
         return pad_zeros(x, self.pads, value)
 
@@ -92,7 +97,7 @@ class MaxPool(Function):
                 m = v.copy()
                 idx = xp.zeros(m.shape, dtype=_idx_dtype(geom))
                 continue
-            idx[v > m] = j
+            xp.putmask(idx, v > m, j)
             xp.maximum(m, v, out=m)
         ctx.geom, ctx.local = geom, idx
         ctx.mark_non_differentiable(idx)
@@ -113,8 +118,12 @@ class MaxPoolScatter(Function):
     def forward(ctx, g, local, geom):
         xp = get_array_module(g)
         buf = geom.zeros_padded(g)
+        disjoint = geom.disjoint()
         for j, sl in geom.offsets():
-            buf[sl] += xp.where(local == j, g, 0)
+            if disjoint:  # every input element belongs to at most one window: write, not add
+                xp.multiply(g, local == j, out=buf[sl])
+            else:
+                buf[sl] += xp.where(local == j, g, 0)
         ctx.geom, ctx.local = geom, local
         return xp.ascontiguousarray(geom.crop(buf))
 
@@ -205,14 +214,23 @@ class TakePlane(Function):
 
 
 class PutPlane(Function):
-    """out[n, c, idx[n, c, i]] += g[n, c, i] into zeros of shape (N, C, size)."""
+    """out[n, c, idx[n, c, i]] += g[n, c, i] into zeros of shape (N, C, size).
+
+    With ``accumulate=False`` repeated indices keep one value instead (``max_unpool``, where
+    repeats carry equal values); the backward is the gather either way, as in PyTorch.
+    """
 
     _array_forward = True
 
     @staticmethod
-    def forward(ctx, g, idx, size):
+    def forward(ctx, g, idx, size, accumulate=True):
         xp = get_array_module(g)
         n, c = g.shape[:2]
+        if not accumulate:
+            out = xp.zeros((n, c, size), dtype=g.dtype)
+            xp.put_along_axis(out, xp.broadcast_to(idx, g.shape), g, axis=-1)
+            ctx.save_for_backward(idx)
+            return out
         rows = xp.arange(n * c, dtype=xp.int64).reshape(n, c, 1) * size
         flat = (idx + rows).ravel()
         out = xp.bincount(flat, weights=g.ravel(), minlength=n * c * size)
@@ -223,4 +241,4 @@ class PutPlane(Function):
     def backward(ctx, grad):
         # adjoint of the scatter: gather from the same indices
         idx, = ctx.saved_tensors
-        return TakePlane.apply(grad, idx), None, None
+        return TakePlane.apply(grad, idx), None

@@ -49,12 +49,12 @@ class APIError(Exception):
 def create_app(models, batching=True, window_ms=5.0, max_batch=64, max_body_bytes=4 << 20,
                top_k=3):
     """A FastAPI app serving ``models`` (a dict name -> ServedModel)."""
+    import contextlib
+
     from fastapi import FastAPI, Request
     from fastapi.exceptions import RequestValidationError
     from fastapi.responses import HTMLResponse, JSONResponse, PlainTextResponse
     from starlette.exceptions import HTTPException as StarletteHTTPException
-
-    import contextlib
 
     metrics = Metrics()
     batchers = {}

@@ -2,9 +2,9 @@
 import numpy as np
 import pytest
 import torch
+from helpers import assert_close, check_grad
 
 import ember
-from helpers import assert_close, check_grad
 
 RED = ["none", "mean", "sum"]
 rng = np.random.default_rng(0)

@@ -32,7 +32,7 @@ def trained_server():
     net = ember.models.CNN(input_size=28)
     opt = ember.optim.Adam(net.parameters(), lr=2e-3)
     xs, ys = ember.from_numpy(normalise(x, "mnist")), ember.from_numpy(y)
-    for epoch in range(2):
+    for _epoch in range(2):
         for i in range(0, len(ys), 64):
             loss = ember.nn.functional.cross_entropy(net(xs[i:i + 64]), ys[i:i + 64])
             opt.zero_grad()

@@ -118,7 +118,8 @@ def _convnd(nd, input, weight, bias, stride, padding, dilation, groups):
     padded = tuple(n + lo + hi for n, (lo, hi) in zip(input.shape[2:], pads))
     if any(p < d * (k - 1) + 1 for p, k, d in zip(padded, ksize, dilation)):
         eff = tuple(d * (k - 1) + 1 for k, d in zip(ksize, dilation))
-        raise RuntimeError(f"Calculated padded input size per channel: ({' x '.join(map(str, padded))}"
+        sizes = " x ".join(map(str, padded))
+        raise RuntimeError(f"Calculated padded input size per channel: ({sizes}"
                            f"). Kernel size: ({' x '.join(map(str, eff))}). Kernel size can't be "
                            "greater than actual input size")
     out = Conv.apply(input, weight, bias, stride, pads, dilation, groups)

@@ -79,6 +79,9 @@ def batch_norm(input, running_mean, running_var, weight=None, bias=None, trainin
         if running_mean is not None or running_var is not None:
             _update_stats(running_mean, running_var, mean._data, var._data, n, momentum)
         return out
+    if running_mean is None or running_var is None:
+        raise RuntimeError(f"running_{'mean' if running_mean is None else 'var'} must be "
+                           "defined in evaluation mode")
     return _affine_eval(input, running_mean, running_var, weight, bias, eps)
 
 

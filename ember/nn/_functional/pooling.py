@@ -9,8 +9,8 @@ import math
 import numpy as np
 
 from ...backends import get_array_module
-from ...ops.pool import MaxPool, PoolGeom, PutPlane, TakePlane, WindowSum
 from ...ops.creation import tensor as _tensor
+from ...ops.pool import MaxPool, PoolGeom, PutPlane, TakePlane, WindowSum
 
 __all__ = ["max_pool1d", "max_pool2d", "max_pool3d", "avg_pool1d", "avg_pool2d", "avg_pool3d",
            "adaptive_avg_pool1d", "adaptive_avg_pool2d", "adaptive_avg_pool3d",
@@ -409,7 +409,7 @@ def _max_unpool(nd, input, indices, kernel_size, stride, padding, output_size):
     if ia.size and (ia.min() < 0 or ia.max() >= total):
         raise RuntimeError(f"Found an invalid max index: {int(ia.max())} (output volumes are of "
                            f"size {'x'.join(map(str, size))}")
-    out = PutPlane.apply(x.reshape(n, c, -1), indices.reshape(n, c, -1), total)
+    out = PutPlane.apply(x.reshape(n, c, -1), indices.reshape(n, c, -1), total, False)
     out = out.reshape((n, c) + size)
     return out.squeeze(0) if unbatched else out
 

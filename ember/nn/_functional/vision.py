@@ -452,7 +452,9 @@ def grid_sample(input, grid, mode="bilinear", padding_mode="zeros", align_corner
         x0 = np.rint(ix._data).astype(np.int64)
         y0 = np.rint(iy._data).astype(np.int64)
         v, valid = _corner(plane, x0, y0, h, w, (n,))
-        out = v * _tensor(valid.astype(input._data.dtype))
+        # nearest sampling is piecewise constant in the grid: a zero gradient, as PyTorch
+        flat = (ix + iy).reshape(n, 1, -1) * 0
+        out = v * (flat + _tensor(valid.astype(input._data.dtype)))
         return out.reshape(n, c, ho, wo)
     x0 = np.floor(ix._data).astype(np.int64)
     y0 = np.floor(iy._data).astype(np.int64)

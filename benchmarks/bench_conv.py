@@ -1,0 +1,100 @@
+"""Forward + backward time of the seed CNN's layers, ember vs PyTorch, in one process.
+
+Layers: Conv2d(1, 32, 3) on (64, 1, 28, 28), Conv2d(32, 64, 3) on (64, 32, 26, 26),
+MaxPool2d(2) on (64, 64, 24, 24), and the three chained (the seed CNN's); also a training-mode
+BatchNorm2d and a DCGAN-style ConvTranspose2d. Ember and torch run alternately; reports the
+medians of ``--reps`` runs, their ratio ember / torch (below 1: ember is faster) and the ratio
+of the minima (steadier on a loaded machine).
+
+Run: ``python benchmarks/bench_conv.py [--reps 15]``; single-threaded on a busy machine:
+``OPENBLAS_NUM_THREADS=1 python benchmarks/bench_conv.py --threads 1``
+"""
+import argparse
+import os
+import sys
+import time
+
+import numpy as np
+import torch
+
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."))
+import ember  # noqa: E402
+import ember.nn  # noqa: E402,F401
+
+
+def _time_pair(fe, ft, reps):
+    """Run ember and torch alternately (so both see the same machine load); return the
+    (median, min) times in ms of each."""
+    fe()
+    ft()
+    te, tt = [], []
+    for _ in range(reps):
+        for fn, acc in ((fe, te), (ft, tt)):
+            t0 = time.perf_counter()
+            fn()
+            acc.append(time.perf_counter() - t0)
+    return [(1e3 * float(np.median(t)), 1e3 * min(t)) for t in (te, tt)]
+
+
+def _step(lib, layers, x):
+    def run():
+        for p in layers.parameters():
+            p.grad = None
+        xi = x.detach().requires_grad_(True)
+        y = layers(xi)
+        y.sum().backward()
+    return run
+
+
+def _cases():
+    return [
+        ("Conv2d(1,32,3)", (64, 1, 28, 28), lambda nn: nn.Conv2d(1, 32, 3)),
+        ("Conv2d(32,64,3)", (64, 32, 26, 26), lambda nn: nn.Conv2d(32, 64, 3)),
+        ("MaxPool2d(2)", (64, 64, 24, 24), lambda nn: nn.MaxPool2d(2)),
+        ("BatchNorm2d(32)", (64, 32, 26, 26), lambda nn: nn.BatchNorm2d(32)),
+        ("ConvT2d(64,32,4,2,1)", (64, 64, 7, 7), lambda nn: nn.ConvTranspose2d(64, 32, 4, 2, 1)),
+        ("conv-conv-pool", (64, 1, 28, 28),
+         lambda nn: nn.Sequential(nn.Conv2d(1, 32, 3), nn.Conv2d(32, 64, 3), nn.MaxPool2d(2))
+         if hasattr(nn, "Sequential") else None),
+    ]
+
+
+class _Chain(ember.nn.Module):
+    def __init__(self, *mods):
+        super().__init__()
+        for i, m in enumerate(mods):
+            self.add_module(str(i), m)
+
+    def forward(self, x):
+        for m in self._modules.values():
+            x = m(x)
+        return x
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--reps", type=int, default=15)
+    ap.add_argument("--threads", type=int, default=0,
+                    help="torch threads (set OPENBLAS_NUM_THREADS for NumPy to match)")
+    args = ap.parse_args()
+    if args.threads:
+        torch.set_num_threads(args.threads)
+    rng = np.random.default_rng(0)
+    print(f"torch threads: {torch.get_num_threads()}")
+    print(f"{'layer (fwd+bwd)':<22}{'ember ms':>10}{'torch ms':>10}{'ratio':>8}"
+          f"{'ratio of mins':>15}")
+    for name, shape, make in _cases():
+        tm = make(torch.nn)
+        em = make(ember.nn)
+        if em is None:  # no Sequential in this checkout: chain by hand
+            em = _Chain(ember.nn.Conv2d(1, 32, 3), ember.nn.Conv2d(32, 64, 3),
+                        ember.nn.MaxPool2d(2))
+        em.load_state_dict({k: ember.tensor(v.numpy()) for k, v in tm.state_dict().items()})
+        xa = rng.standard_normal(shape).astype(np.float32)
+        (te, te_min), (tt, tt_min) = _time_pair(_step(ember, em, ember.tensor(xa)),
+                                                _step(torch, tm, torch.tensor(xa)), args.reps)
+        print(f"{name:<22}{te:>10.2f}{tt:>10.2f}{te / tt:>8.2f}{te_min / tt_min:>15.2f}")
+
+
+if __name__ == "__main__":
+    main()
