@@ -34,3 +34,33 @@ def test_validate_messages(digit_model=None):
         m.validate([[1, 2, 3]])
     with pytest.raises(ModelInputError, match="NaN"):
         m.validate([1, 2, float("nan"), 4])
+
+
+def test_serve_onnx_file_exported_by_ember(tmp_path):
+    pytest.importorskip("onnx")
+    pytest.importorskip("onnxruntime")
+    import httpx
+    from conftest import Server
+
+    from ember.serve import create_app, load_model
+
+    ember.manual_seed(0)
+    net = ember.models.CNN(input_size=28).eval()
+    path = str(tmp_path / "cnn.onnx")
+    ember.onnx.export(net, ember.randn(1, 1, 28, 28), path, input_names=["image"],
+                      output_names=["logits"], dynamic_axes={"image": {0: "batch"},
+                                                             "logits": {0: "batch"}})
+    m = load_model(path)
+    assert m.name == "cnn" and m.input_shape == (1, 28, 28) and m.input_name == "image"
+    x = np.random.default_rng(1).standard_normal((4, 1, 28, 28)).astype(np.float32)
+    with ember.no_grad():
+        expected = net(ember.tensor(x)).numpy()
+    server = Server(create_app({"cnn": m}))
+    try:
+        r = httpx.post(server.url + "/v1/models/cnn:predict", json={"inputs": x.tolist()})
+        assert r.status_code == 200, r.text
+        np.testing.assert_allclose(np.array(r.json()["outputs"]), expected, rtol=1e-4,
+                                   atol=1e-4)
+        assert httpx.get(server.url + "/v1/models/cnn").json()["inputs"][0]["name"] == "image"
+    finally:
+        server.stop()
