@@ -9,6 +9,7 @@ import numpy as np
 
 from . import _dtype
 from ._dtype import _FROM_NP
+from .autograd import engine as _engine
 from .autograd import function as _function
 from .autograd import grad_mode
 from .backends import CPU, device, device_of, get_array_module, to_device
@@ -299,14 +300,12 @@ class Tensor:
             create_graph (bool): record the backward pass, for higher-order gradients.
             inputs (sequence of Tensor, optional): accumulate only into these.
         """
-        from .autograd.engine import run_backward
-
         if retain_graph is None:
             retain_graph = create_graph
         if inputs is not None:
             inputs = [inputs] if isinstance(inputs, Tensor) else list(inputs)
-        run_backward([self], [gradient], retain_graph, create_graph, inputs=inputs,
-                     accumulate=True)
+        _engine.run_backward([self], [gradient], retain_graph, create_graph, inputs=inputs,
+                             accumulate=True)
 
     def _edge(self):
         fn = self._grad_fn

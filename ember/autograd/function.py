@@ -20,10 +20,15 @@ cycles and are freed by reference counting as soon as the last output goes away.
 """
 import functools
 
+import numpy as np
+
 from . import grad_mode
 
 _state = grad_mode._state
 _new = object.__new__
+_ndarray = np.ndarray
+_generic = np.generic
+_asarray = np.asarray
 
 
 class Node:
@@ -162,6 +167,16 @@ def _short_label(name):
     return name.replace("Backward0", "").replace("Backward", "")
 
 
+class _NoGradsNeeded(tuple):
+    """``needs_input_grad`` of a node that records nothing: False at every index."""
+
+    def __getitem__(self, i):
+        return False if isinstance(i, int) else ()
+
+
+_NO_GRADS = _NoGradsNeeded()
+
+
 class Function(Node):
     """Base class for differentiable operations (PyTorch's ``torch.autograd.Function``).
 
@@ -193,7 +208,16 @@ class Function(Node):
     _materialize = True
     _released = False
     _out_meta = None
-    needs_input_grad = ()
+    _needs = None
+
+    @property
+    def needs_input_grad(self):
+        """Per positional input, whether it needs a gradient."""
+        n = self._needs
+        if n is None:
+            edges = self._edges
+            n = self._needs = tuple(e is not None for e in edges) if edges else _NO_GRADS
+        return n
 
     def name(self):
         return type(self).__name__ + ("Backward0" if self._array_forward else "Backward")
@@ -241,6 +265,7 @@ class Function(Node):
         Tensor = _Tensor
         record = False
         if cls._array_forward:
+            # The hot path of every primitive: kept flat, no helper calls when not recording.
             raw = []
             for a in args:
                 if isinstance(a, Tensor):
@@ -249,21 +274,45 @@ class Function(Node):
                     raw.append(a._data)
                 else:
                     raw.append(a)
+            if record and _state[0]:
+                _record_inputs(ctx, args)
+            else:
+                record = False
             out = cls.forward(ctx, *raw, **kwargs)
             if out.__class__ is tuple:
                 results = tuple(_make(o) if o is not None else None for o in out)
-            else:
-                results = _make(out)
-            if not record or not _state[0]:
+                if record:
+                    _record_outputs(ctx, args, out, results)
                 return results
-            _record(ctx, args, out, results)
-            return results
+            if out.__class__ is not _ndarray and isinstance(out, _generic):
+                out = _asarray(out)  # NumPy reductions return scalars; keep 0-d arrays
+            r = _new(Tensor)
+            r._data = out
+            r._requires_grad = False
+            r._grad_fn = None
+            r._output_nr = 0
+            r.grad = None
+            r._version = [0]
+            r._base = None
+            if not record:
+                return r
+            if out.dtype.kind in "fc" and (ctx._non_diff is None
+                                           or not _contains(ctx._non_diff, out, r)):
+                r._requires_grad = True
+                r._grad_fn = ctx
+            if ctx._to_save is not None:
+                to_save = ctx._to_save
+                ctx._to_save = None
+                ctx._saved = [_resolve_saved(ctx, x, args, (out,), (r,)) for x in to_save]
+            return r
         for a in args:
             if isinstance(a, Tensor) and a._requires_grad:
                 record = True
                 break
         prev = _state[0]
         record = record and prev
+        if record:
+            _record_inputs(ctx, args)
         _state[0] = False
         try:
             if cls.setup_context is not Function.setup_context:
@@ -276,7 +325,7 @@ class Function(Node):
         multi = isinstance(out, tuple)
         results = tuple(_as_output(ctx, o, args, record) for o in (out if multi else (out,)))
         if record:
-            _record(ctx, args, out, results if multi else results[0])
+            _record_outputs(ctx, args, out, results if multi else results[0])
         return results if multi else results[0]
 
     @staticmethod
@@ -303,27 +352,24 @@ class Function(Node):
             self._released = True
 
 
-def _record(ctx, args, out, results):
-    """Attach ``ctx`` as the grad_fn of the differentiable results and save what it asked."""
+def _record_inputs(ctx, args):
+    """The node's edges: per positional input, None or (producer node, output number, shape
+    the gradient must have)."""
     Tensor = _Tensor
     edges = []
-    needs = []
-    shapes = []
     for a in args:
-        if isinstance(a, Tensor):
-            shapes.append(a._data.shape)
-            if a._requires_grad:
-                fn = a._grad_fn
-                edges.append((fn, a._output_nr) if fn is not None else a._edge())
-                needs.append(True)
-                continue
+        if isinstance(a, Tensor) and a._requires_grad:
+            fn = a._grad_fn
+            if fn is None:
+                fn = a._edge()[0]
+            edges.append((fn, a._output_nr, a._data.shape))
         else:
-            shapes.append(None)
-        edges.append(None)
-        needs.append(False)
+            edges.append(None)
     ctx._edges = edges
-    ctx.needs_input_grad = tuple(needs)
-    ctx._in_shapes = shapes
+
+
+def _record_outputs(ctx, args, out, results):
+    """Attach ``ctx`` as the grad_fn of the differentiable results and save what it asked."""
     non_diff = ctx._non_diff
     if results.__class__ is tuple:
         ctx._n_outputs = len(results)
