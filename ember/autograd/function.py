@@ -117,16 +117,15 @@ class _SavedTensor:
     so the node holds no reference to its own outputs.
     """
 
-    __slots__ = ("tensor", "version", "data", "counter", "output_nr", "name")
+    __slots__ = ("tensor", "version", "data", "counter", "output_nr")
 
-    def __init__(self, t, output_nr=-1, name=None):
+    def __init__(self, t, output_nr=-1):
         self.version = t._version[0]
         if output_nr < 0:
             self.tensor = t
         else:
             self.tensor = None
-            self.data, self.counter, self.output_nr, self.name = (
-                t._data, t._version, output_nr, name)
+            self.data, self.counter, self.output_nr = t._data, t._version, output_nr
 
     def unpack(self, node):
         t = self.tensor
@@ -137,7 +136,7 @@ class _SavedTensor:
             t._grad_fn = node
             t._output_nr = self.output_nr
             current = self.counter[0]
-            label = self.name
+            label = node.name()  # the saving node produced it
         else:
             current = t._version[0]
             label = t._grad_fn.name() if t._grad_fn is not None else None
@@ -301,9 +300,7 @@ class Function(Node):
                 r._requires_grad = True
                 r._grad_fn = ctx
             if ctx._to_save is not None:
-                to_save = ctx._to_save
-                ctx._to_save = None
-                ctx._saved = [_resolve_saved(ctx, x, args, (out,), (r,)) for x in to_save]
+                ctx._saved = _save_single(ctx, args, out, r)
             return r
         for a in args:
             if isinstance(a, Tensor) and a._requires_grad:
@@ -405,6 +402,25 @@ def _meta(r):
     return (r._data.shape, r._data.dtype, get_array_module(r._data))
 
 
+def _save_single(ctx, args, out, r):
+    """``ctx.save_for_backward`` of a single-output primitive: arrays map back to the input
+    tensors or the output (the common cases first, without helper calls)."""
+    to_save = ctx._to_save
+    ctx._to_save = None
+    saved = []
+    for x in to_save:
+        if x is out or x is r:
+            saved.append(_SavedTensor(r, 0) if r._grad_fn is ctx else _SavedTensor(r))
+            continue
+        for a in args:
+            if isinstance(a, _Tensor) and (a._data is x or a is x):
+                saved.append(_SavedTensor(a))
+                break
+        else:
+            saved.append(_resolve_saved(ctx, x, args, (out,), (r,)))
+    return saved
+
+
 def _contains(seq, array, tensor):
     for s in seq:
         if s is tensor or s is array:
@@ -439,7 +455,7 @@ def _resolve_saved(ctx, s, args, outs, results):
         if s is o or s is results[i]:
             r = results[i]
             if r._grad_fn is ctx:
-                return _SavedTensor(r, i, ctx.name())
+                return _SavedTensor(r, i)
             return _SavedTensor(r)
     if isinstance(s, Tensor):
         return _SavedTensor(s)
