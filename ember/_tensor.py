@@ -466,6 +466,13 @@ class Tensor:
             >>> ember.tensor([1.5, 2.5]).to(ember.int64)
             tensor([1, 2])
         """
+        if len(args) == 1 and not kwargs and args[0].__class__ is _dtype.dtype:
+            dt = args[0]  # the common .to(dtype): no parsing
+            if dt.np == self._data.dtype:
+                return self
+            from .ops.creation import _to_copy
+
+            return _to_copy(self, dt, None)
         dt, dev = None, None
         copy = kwargs.pop("copy", False)
         kwargs.pop("non_blocking", None)

@@ -585,3 +585,10 @@ def test_functional_jacobian_hessian_vjp_hvp():
         res[m] = (F.jacobian(g, x), F.hessian(f, x), F.vjp(g, x, vt)[1], F.hvp(f, x, vt)[1],
                   F.jvp(g, x, vt)[1], F.vhp(f, x, vt)[1])
     assert_close(res[ember], res[torch], rtol=1e-10, atol=1e-10)
+
+
+def test_gradcheck_on_non_contiguous_input():
+    base = ember.tensor(R.standard_normal((3, 4)), dtype=ember.float64)
+    x = base.t().detach().requires_grad_()
+    assert not x.is_contiguous()
+    assert ember.autograd.gradcheck(lambda a: (a * a).exp(), (x,))

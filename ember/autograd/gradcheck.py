@@ -33,21 +33,24 @@ def _numerical_jacobian(fn, inputs, eps):
             if not (isinstance(x, _T()) and x._requires_grad):
                 jac.append(None)
                 continue
-            flat = x._data.reshape(-1)  # a view: we perturb in place
-            cols = [np.zeros((flat.size, o._data.size)) for o in outs0]
-            for i in range(flat.size):
-                orig = flat[i].item()
-                flat[i] = orig + eps
-                plus = [np.asarray(o._data, dtype=np.float64).ravel().copy()
-                        for o in _outputs(fn, inputs)]
-                flat[i] = orig - eps
-                minus = [np.asarray(o._data, dtype=np.float64).ravel().copy()
-                         for o in _outputs(fn, inputs)]
-                flat[i] = orig
+            data = x._data  # perturbed in place, element by element (any strides)
+            cols = [np.zeros((data.size, o._data.size)) for o in outs0]
+            for i, idx in enumerate(np.ndindex(*data.shape)):
+                orig = data[idx].item()
+                data[idx] = orig + eps
+                plus = [_host64(o) for o in _outputs(fn, inputs)]
+                data[idx] = orig - eps
+                minus = [_host64(o) for o in _outputs(fn, inputs)]
+                data[idx] = orig
                 for k in range(len(outs0)):
                     cols[k][i] = (plus[k] - minus[k]) / (2 * eps)
             jac.append(cols)
     return jac
+
+
+def _host64(t):
+    d = t._data if type(t._data) is np.ndarray else t._data.get()
+    return np.array(d, dtype=np.float64).ravel()
 
 
 def _analytical_jacobian(fn, inputs):
@@ -67,7 +70,7 @@ def _analytical_jacobian(fn, inputs):
             grads = agrad([o], diff_in, [gt], retain_graph=True, allow_unused=True)
             for x, gx in zip(diff_in, grads):
                 if gx is not None:
-                    jac[id(x)][k][:, j] = np.asarray(gx._data, dtype=np.float64).ravel()
+                    jac[id(x)][k][:, j] = _host64(gx)
     return [jac.get(id(x)) if isinstance(x, _T()) and x._requires_grad else None
             for x in inputs]
 
