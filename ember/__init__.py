@@ -3,7 +3,7 @@
 Tensors on NumPy (CPU) or CuPy (CUDA), reverse-mode autograd, ``ember.nn``, optimizers,
 data loading and PyTorch-compatible checkpoints.
 """
-from . import _dtype
+from . import _dtype  # noqa: I001  (import order matters: Tensor before ops)
 from ._dtype import (bool, cdouble, cfloat, complex64, complex128, double, dtype,  # noqa: F401
                      float, float16, float32, float64, get_default_dtype, half, int, int8,
                      int16, int32, int64, long, promote_types, set_default_dtype, short, uint8)
@@ -17,7 +17,9 @@ from .ops import *  # noqa: F401,F403
 from . import autograd, backends  # noqa: F401
 from . import accelerator, cuda  # noqa: F401
 from .autograd.grad_mode import is_inference_mode_enabled  # noqa: F401
-from ._dtype import can_cast  # noqa: F401
+from ._dtype import can_cast, finfo, iinfo  # noqa: F401
+from ._config import (get_float32_matmul_precision, get_num_threads,  # noqa: F401
+                      set_float32_matmul_precision, set_num_threads)
 
 __version__ = "0.1.0"
 
@@ -48,7 +50,8 @@ __all__ = (
      "is_floating_point", "no_grad", "enable_grad", "set_grad_enabled", "inference_mode",
      "is_grad_enabled", "get_default_dtype", "set_default_dtype", "promote_types",
      "set_printoptions", "autograd", "backends", "cuda", "accelerator", "is_complex",
-     "is_inference_mode_enabled", "can_cast",
+     "is_inference_mode_enabled", "can_cast", "finfo", "iinfo", "get_num_threads",
+     "set_num_threads", "get_float32_matmul_precision", "set_float32_matmul_precision",
      "float16", "half", "float32", "float", "float64", "double", "int8", "int16", "short",
      "int32", "int", "int64", "long", "uint8", "bool", "complex64", "complex128", "cfloat",
      "cdouble"]

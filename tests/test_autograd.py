@@ -4,9 +4,9 @@ import sys
 import numpy as np
 import pytest
 import torch
+from helpers import assert_close
 
 import ember
-from helpers import assert_close
 
 R = np.random.default_rng(0)
 

@@ -5,9 +5,9 @@ import pickle
 import numpy as np
 import pytest
 import torch
+from helpers import assert_close
 
 import ember
-from helpers import assert_close
 
 ATTR_CASES = [
     "m.tensor([1.0, 2.0]).T", "m.ones(2, 3).mT.shape", "m.ones(2, 3, 4).mT.shape",
@@ -230,3 +230,15 @@ def test_pickle_and_deepcopy():
     assert x.tolist() == [[1.0, 2.0]]
     with pytest.raises(RuntimeError, match="deepcopy"):
         copy.deepcopy(x * 2)
+
+
+def test_process_settings_programs_touch():
+    assert ember.backends.mps.is_available() is False
+    ember.backends.cuda.matmul.allow_tf32 = True
+    assert ember.backends.cuda.matmul.allow_tf32 is True
+    ember.backends.cuda.matmul.allow_tf32 = False
+    assert ember.get_float32_matmul_precision() == "highest"
+    ember.set_float32_matmul_precision("high")
+    assert ember.get_float32_matmul_precision() == "high"
+    ember.set_float32_matmul_precision("highest")
+    assert ember.get_num_threads() >= 1

@@ -2,8 +2,7 @@
 gradient checks and anomaly detection."""
 from . import engine
 from .function import Function, once_differentiable
-from .grad_mode import (enable_grad, inference_mode, is_grad_enabled, no_grad,  # noqa: F401
-                        set_grad_enabled)
+from .grad_mode import enable_grad, inference_mode, is_grad_enabled, no_grad, set_grad_enabled  # noqa: F401
 
 __all__ = ["Function", "backward", "grad", "Variable", "no_grad", "enable_grad",
            "set_grad_enabled", "inference_mode", "is_grad_enabled", "gradcheck",
@@ -120,5 +119,5 @@ def is_anomaly_enabled():
     return engine._anomaly[0]
 
 
-from .gradcheck import gradcheck, gradgradcheck  # noqa: E402
 from . import function, functional, graph  # noqa: E402,F401
+from .gradcheck import gradcheck, gradgradcheck  # noqa: E402

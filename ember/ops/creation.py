@@ -7,7 +7,8 @@ import numpy as np
 
 from .. import _dtype
 from .._dtype import _FROM_NP, get_default_dtype, to_dtype
-from ..backends import CPU, device as _device, device_of, get_array_module, to_device
+from ..backends import device as _device
+from ..backends import device_of, to_device
 from ._util import Function, Tensor, _make, register
 
 __all__ = ["tensor", "as_tensor", "asarray", "from_numpy", "zeros", "ones", "full", "empty",
