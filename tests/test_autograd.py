@@ -592,3 +592,45 @@ def test_gradcheck_on_non_contiguous_input():
     x = base.t().detach().requires_grad_()
     assert not x.is_contiguous()
     assert ember.autograd.gradcheck(lambda a: (a * a).exp(), (x,))
+
+
+def test_graphs_are_freed_by_reference_counting():
+    import gc
+    import weakref
+
+    gc.collect()
+    gc.disable()
+    try:
+        x = ember.ones(3, requires_grad=True)
+        y = (x * 2).exp().sum()
+        node = weakref.ref(y.grad_fn)
+        del y
+        assert node() is None  # no reference cycle through saved outputs
+        y = (x * x).exp() * x
+        node, out = weakref.ref(y.grad_fn), weakref.ref(y)
+        y.sum().backward()
+        del y
+        assert node() is None and out() is None
+        leaf = weakref.ref(x)
+        del x
+        assert leaf() is None  # a leaf and its AccumulateGrad form no cycle
+    finally:
+        gc.enable()
+
+
+def test_autograd_grad_edge_cases_match_torch():
+    res = {}
+    for m in (ember, torch):
+        x = m.tensor([1.0, 2.0], requires_grad=True)
+        y = x * 2
+        z = y * 3
+        g_self = m.autograd.grad(x, x, m.ones(2))[0]
+        g_mid = m.autograd.grad(z.sum(), [y, x])
+        two = m.autograd.grad([(x * 2).sum(), (x * 3).sum()], x,
+                              grad_outputs=[m.tensor(1.0), None])[0]
+        preset = m.zeros(2)
+        x.grad = preset
+        (x * 2).sum().backward()
+        assert x.grad is preset  # accumulated in place into the assigned tensor
+        res[m] = (g_self, g_mid[0], g_mid[1], two, x.grad)
+    assert_close(res[ember], res[torch])
