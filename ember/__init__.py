@@ -7,7 +7,7 @@ from . import _dtype  # noqa: I001  (import order matters: Tensor before ops)
 from ._dtype import (bool, cdouble, cfloat, complex64, complex128, double, dtype,  # noqa: F401
                      float, float16, float32, float64, get_default_dtype, half, int, int8,
                      int16, int32, int64, long, promote_types, set_default_dtype, short, uint8)
-from ._tensor import Size, Tensor
+from ._tensor import Size, Tensor, layout, strided  # noqa: F401
 from ._tensor_str import set_printoptions
 from .autograd import (enable_grad, inference_mode, is_grad_enabled, no_grad,  # noqa: F401
                        set_grad_enabled)
@@ -46,7 +46,7 @@ def is_complex(input):
 
 
 __all__ = (
-    ["Tensor", "Size", "dtype", "device", "is_tensor", "numel", "result_type",
+    ["Tensor", "Size", "dtype", "device", "layout", "strided", "is_tensor", "numel", "result_type",
      "is_floating_point", "no_grad", "enable_grad", "set_grad_enabled", "inference_mode",
      "is_grad_enabled", "get_default_dtype", "set_default_dtype", "promote_types",
      "set_printoptions", "autograd", "backends", "cuda", "accelerator", "is_complex",

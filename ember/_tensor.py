@@ -69,13 +69,17 @@ class Tensor:
     _is_param = False
 
     def __init__(self, *args, dtype=None, device=None, requires_grad=False):
-        if len(args) == 1 and not isinstance(args[0], int):
+        if not args:
+            args = (0,)  # Tensor() is an empty 1-d tensor
+        if len(args) == 1 and isinstance(args[0], Tensor):
+            data = args[0]._data  # the legacy constructor aliases a tensor argument
+        elif len(args) == 1 and not isinstance(args[0], (int, Size)):
             from .ops.creation import tensor as _t
 
             src = _t(args[0], dtype=dtype or _dtype.get_default_dtype())
             data = src._data
         else:
-            shape = args[0] if len(args) == 1 and isinstance(args[0], (tuple, list)) else args
+            shape = args[0] if len(args) == 1 and isinstance(args[0], Size) else args
             dt = _dtype.to_dtype(dtype) if dtype is not None else _dtype.get_default_dtype()
             data = np.zeros(tuple(shape), dtype=dt.np)
         self._data = data
@@ -174,7 +178,28 @@ class Tensor:
 
     @property
     def layout(self):
-        return "strided"
+        return strided
+
+    @property
+    def is_meta(self):
+        return False
+
+    @property
+    def is_quantized(self):
+        return False
+
+    def storage_offset(self):
+        """Offset (in elements) of this view's first element in its base storage."""
+        a = self._data
+        root = a
+        while getattr(root, "base", None) is not None and hasattr(root.base, "dtype"):
+            root = root.base
+        if root is a:
+            return 0
+        ptr = a.data.ptr if hasattr(a.data, "ptr") else a.__array_interface__["data"][0]
+        rptr = (root.data.ptr if hasattr(root.data, "ptr")
+                else root.__array_interface__["data"][0])
+        return (ptr - rptr) // a.itemsize
 
     def data_ptr(self):
         return self._data.__array_interface__["data"][0] if self.is_cpu else self._data.data.ptr
@@ -375,6 +400,36 @@ class Tensor:
             return a.astype(dtype)
         return a.copy() if copy else a
 
+    def __contains__(self, element):
+        if isinstance(element, (Tensor, int, float, bool, complex, np.generic)):
+            other = element._data if isinstance(element, Tensor) else element
+            return bool((self._data == other).any())
+        raise RuntimeError("Tensor.__contains__ only supports Tensor or scalar, but you passed "
+                           f"in a {type(element)}.")
+
+    def __reversed__(self):
+        return self if self._data.ndim == 0 else self.flip(0)
+
+    def __abs__(self):
+        return self.abs()
+
+    def new(self, *args, **kwargs):
+        """The legacy ``x.new(*sizes)`` / ``x.new(data)``: same dtype and device as ``x``."""
+        kwargs.setdefault("dtype", self.dtype)
+        t = Tensor(*args, **kwargs)
+        return t if t._data.dtype == self._data.dtype else t.to(self.dtype)
+
+    def apply_(self, callable):
+        """Apply a Python function to every element in place (CPU only, slow: a Python loop,
+        as in PyTorch)."""
+        if not self.is_cpu:
+            raise TypeError("apply_ is only implemented on CPU tensors")
+        flat = self._data.reshape(-1)
+        vals = [callable(v) for v in flat.tolist()]
+        self._data[...] = np.asarray(vals, dtype=self._data.dtype).reshape(self._data.shape)
+        self._version[0] += 1
+        return self
+
     def __len__(self):
         if self._data.ndim == 0:
             raise TypeError("len() of a 0-d tensor")
@@ -563,6 +618,29 @@ class Tensor:
 
 
 device_cls = device
+
+
+class layout:
+    """A tensor memory layout; ember has only ``ember.strided``."""
+
+    __slots__ = ("name",)
+
+    def __init__(self, name):
+        self.name = name
+
+    def __repr__(self):
+        return "ember." + self.name
+
+    def __reduce__(self):
+        return (_layout_by_name, (self.name,))
+
+
+def _layout_by_name(name):
+    return strided
+
+
+strided = layout("strided")
+Tensor.__module__ = Size.__module__ = "ember"
 _TYPE_NAMES = {"float32": "Float", "float64": "Double", "float16": "Half", "int64": "Long",
                "int32": "Int", "int16": "Short", "int8": "Char", "uint8": "Byte",
                "bool": "Bool", "complex64": "ComplexFloat", "complex128": "ComplexDouble"}
@@ -585,4 +663,4 @@ def _rebuild(array, requires_grad, dev="cpu"):
 
 _function._set_tensor_class(Tensor)
 
-__all__ = ["Tensor", "Size", "get_array_module"]
+__all__ = ["Tensor", "Size", "get_array_module", "layout", "strided"]

@@ -242,3 +242,28 @@ def test_process_settings_programs_touch():
     assert ember.get_float32_matmul_precision() == "high"
     ember.set_float32_matmul_precision("highest")
     assert ember.get_num_threads() >= 1
+
+
+LEGACY_CASES = [
+    "m.Tensor()", "m.Tensor(m.Size([2])).shape", "m.Tensor(m.tensor([1, 2]))",
+    "m.ones(2).new(3).shape", "m.ones(2, dtype=m.int32).new([1, 2])",
+    "m.ones(2).apply_(lambda v: v * 2)", "m.ones(2, 3)[1].storage_offset()",
+    "m.ones(2, 3)[:, 1:].storage_offset()", "m.ones(2).is_meta", "m.ones(2).layout",
+    "m.ones(2).__class__", "m.Size", "m.ones(2, 3).__contains__(1)",
+    "m.ones(2).__contains__(m.tensor(2.0))",
+]
+
+
+@pytest.mark.parametrize("expr", LEGACY_CASES)
+def test_legacy_and_misc_match_torch(expr):
+    e = eval(expr, {"m": ember})
+    t = eval(expr, {"m": torch})
+    if isinstance(t, torch.Tensor):
+        assert_close(e, t)
+    else:
+        assert repr(e) == repr(t).replace("torch.", "ember."), (e, t)
+
+
+def test_contains_rejects_other_types():
+    with pytest.raises(RuntimeError, match="only supports Tensor or scalar"):
+        "a" in ember.ones(2)  # noqa: B015
