@@ -56,7 +56,7 @@ class Tensor:
         tensor([[2., 4.]])
     """
 
-    __slots__ = ("_data", "_requires_grad", "_grad_fn", "_output_nr", "grad", "_version",
+    __slots__ = ("_data", "_requires_grad", "_grad_fn", "_output_nr", "_grad", "_version",
                  "_base", "__dict__", "__weakref__")
 
     # Rarely-set attributes live in __dict__ with these class-level defaults, so creating a
@@ -86,7 +86,7 @@ class Tensor:
         self._requires_grad = False
         self._grad_fn = None
         self._output_nr = 0
-        self.grad = None
+        self._grad = None
         self._version = [0]
         self._base = None
         if requires_grad:
@@ -102,7 +102,7 @@ class Tensor:
         t._requires_grad = False
         t._grad_fn = None
         t._output_nr = 0
-        t.grad = None
+        t._grad = None
         t._version = [0]
         t._base = None
         return t
@@ -249,6 +249,42 @@ class Tensor:
             raise RuntimeError("only Tensors of floating point dtype can require gradients")
         self._requires_grad = bool(requires_grad)
         return self
+
+    @property
+    def grad(self):
+        """The accumulated gradient (leaves, or non-leaves after ``retain_grad()``)."""
+        g = self._grad
+        if g is None and self._grad_fn is not None and not self._retains_grad:
+            import warnings
+
+            warnings.warn(_NONLEAF_GRAD_WARNING, UserWarning, stacklevel=2)
+        return g
+
+    @grad.setter
+    def grad(self, value):
+        if value is not None:
+            if not isinstance(value, Tensor):
+                raise TypeError("assigned grad expected to be a Tensor or None but got grad of "
+                                f"type {type(value).__name__}")
+            if value._data.shape != self._data.shape:
+                raise RuntimeError(
+                    f"attempting to assign a gradient of size '{list(value._data.shape)}' to a "
+                    f"tensor of size '{list(self._data.shape)}'. Please ensure that the gradient "
+                    "and the tensor are the same size")
+            if value._data.dtype != self._data.dtype:
+                raise RuntimeError(
+                    f"attempting to assign a gradient with dtype '{_cpp_name(value.dtype)}' to a "
+                    f"tensor with grad_dtype '{_TYPE_NAMES.get(self.dtype.name)}'. The gradient "
+                    "must match the tensor's grad_dtype (defaults to the tensor's dtype). You can "
+                    "set the tensor's grad_dtype attribute with a specific dtype, or None to "
+                    "allow any dtype. Set grad_dtype with caution. Diverging the dtypes of a "
+                    "tensor and its gradient may break downstream systems that assume they "
+                    "match.")
+        self._grad = value
+
+    @grad.deleter
+    def grad(self):
+        self._grad = None
 
     @property
     def grad_fn(self):
@@ -498,8 +534,8 @@ class Tensor:
                 import copy
 
                 new.__dict__[k] = copy.deepcopy(v, memo)
-        if self.grad is not None:
-            new.grad = self.grad.__deepcopy__(memo)
+        if self._grad is not None:
+            new._grad = self._grad.__deepcopy__(memo)
         memo[id(self)] = new
         return new
 
@@ -508,7 +544,7 @@ class Tensor:
         self._requires_grad = requires_grad
         self._grad_fn = None
         self._output_nr = 0
-        self.grad = None
+        self._grad = None
         self._version = [0]
         self._base = None
 
@@ -618,6 +654,20 @@ class Tensor:
 
 
 device_cls = device
+_NONLEAF_GRAD_WARNING = (
+    "The .grad attribute of a Tensor that is not a leaf Tensor is being accessed. Its .grad "
+    "attribute won't be populated during autograd.backward(). If you indeed want the .grad "
+    "field to be populated for a non-leaf Tensor, use .retain_grad() on the non-leaf Tensor. "
+    "If you access the non-leaf Tensor by mistake, make sure you access the leaf Tensor "
+    "instead. See github.com/pytorch/pytorch/pull/30531 for more information.")
+_CPP_NAMES = {"float32": "float", "float64": "double", "float16": "c10::Half",
+              "int64": "long int", "int32": "int", "int16": "short int", "int8": "signed char",
+              "uint8": "unsigned char", "bool": "bool", "complex64": "c10::complex<float>",
+              "complex128": "c10::complex<double>"}
+
+
+def _cpp_name(dt):
+    return _CPP_NAMES.get(dt.name, dt.name)
 
 
 class layout:

@@ -50,7 +50,13 @@ def test_nonleaf_grad_is_none_unless_retained():
     yt.retain_grad()
     (ye * ze).sum().backward()
     (yt * zt).sum().backward()
-    assert ze.grad is None
+    with pytest.warns(UserWarning, match="is not a leaf Tensor is being accessed"):
+        assert ze.grad is None
+    with pytest.warns(UserWarning) as w:
+        _ = zt.grad
+    with pytest.warns(UserWarning) as we:
+        _ = ze.grad
+    assert str(w[0].message).startswith(str(we[0].message))  # torch adds "(Triggered ...)"
     assert ye.retains_grad and not ze.retains_grad
     assert_close(ye.grad, yt.grad)
     assert_close(e.grad, t.grad)
@@ -634,3 +640,18 @@ def test_autograd_grad_edge_cases_match_torch():
         assert x.grad is preset  # accumulated in place into the assigned tensor
         res[m] = (g_self, g_mid[0], g_mid[1], two, x.grad)
     assert_close(res[ember], res[torch])
+
+
+def test_assigning_grad_is_validated_as_torch():
+    for value in ("ones(3)", "ones(2, dtype=m.float64)", "ones(2, dtype=m.int64)", "5"):
+        errs = []
+        for m in (ember, torch):
+            x = m.ones(2, requires_grad=True)
+            with pytest.raises(Exception) as info:
+                x.grad = eval(value if value == "5" else "m." + value, {"m": m})
+            errs.append(info.value)
+        assert type(errs[0]) is type(errs[1]) and str(errs[0]) == str(errs[1]), errs
+    x = ember.ones(2, requires_grad=True)
+    x.grad = ember.full((2,), 3.0)
+    del x.grad
+    assert x.grad is None

@@ -170,7 +170,7 @@ def _run_hooks(node, grads):
             t = ref()
             g = grads[nr]
             if t is not None and g is not None:
-                t.grad = g.detach().clone() if t.grad is None else t.grad + g.detach()
+                t._grad = g.detach().clone() if t._grad is None else t._grad + g.detach()
     return grads
 
 
@@ -301,21 +301,21 @@ def _accumulate(t, g, create_graph):
     if gd.dtype != d.dtype:
         g = g.to(t.dtype)
         gd = g._data
-    cur = t.grad
+    cur = t._grad
     if cur is None:
         if create_graph:
-            t.grad = g
+            t._grad = g
         else:
-            t.grad = _Tensor._make(gd.copy())
+            t._grad = _Tensor._make(gd.copy())
     elif create_graph or cur._requires_grad:
-        t.grad = cur + g
+        t._grad = cur + g
     else:
         cd = cur._data
         if cd.shape == gd.shape:
             cd += gd
             cur._version[0] += 1
         else:
-            t.grad = cur + g.detach()
+            t._grad = cur + g.detach()
     if t._post_acc_hooks:
         for h in t._post_acc_hooks:
             h(t)

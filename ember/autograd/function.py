@@ -290,7 +290,7 @@ class Function(Node):
             r._requires_grad = False
             r._grad_fn = None
             r._output_nr = 0
-            r.grad = None
+            r._grad = None
             r._version = [0]
             r._base = None
             if not record:
