@@ -77,7 +77,8 @@ def _analytical_jacobian(fn, inputs):
 
 def gradcheck(func, inputs, *, eps=1e-6, atol=1e-5, rtol=1e-3, raise_exception=True,
               nondet_tol=0.0, check_undefined_grad=True, check_grad_dtypes=False,
-              check_batched_grad=False, fast_mode=False, masked=None):
+              check_batched_grad=False, check_batched_forward_grad=False,
+              check_forward_ad=False, check_backward_ad=True, fast_mode=False, masked=None):
     """Check ``func``'s gradients against central finite differences.
 
     Inputs that require grad should be float64. Returns True, or raises (or returns False
@@ -90,13 +91,13 @@ def gradcheck(func, inputs, *, eps=1e-6, atol=1e-5, rtol=1e-3, raise_exception=T
         True
     """
     inputs = _as_tuple(inputs) if not isinstance(inputs, list) else tuple(inputs)
-    for x in inputs:
+    for i, x in enumerate(inputs):
         if isinstance(x, _T()) and x._requires_grad and x._data.dtype != np.float64:
             import warnings
 
-            warnings.warn("Input #0 requires gradient and is not a double precision floating "
-                          "point. This check will likely fail if all the inputs are not of "
-                          "double precision floating point.", stacklevel=2)
+            warnings.warn(f"Input #{i} requires gradient and is not a double precision "
+                          "floating point. This check will likely fail if all the inputs are "
+                          "not of double precision floating point.", stacklevel=2)
     num = _numerical_jacobian(func, inputs, eps)
     ana = _analytical_jacobian(func, inputs)
     for i, (n, a) in enumerate(zip(num, ana)):
@@ -113,7 +114,10 @@ def gradcheck(func, inputs, *, eps=1e-6, atol=1e-5, rtol=1e-3, raise_exception=T
 
 
 def gradgradcheck(func, inputs, grad_outputs=None, *, eps=1e-6, atol=1e-5, rtol=1e-3,
-                  gen_non_contig_grad_outputs=False, raise_exception=True, **kw):
+                  gen_non_contig_grad_outputs=False, raise_exception=True, nondet_tol=0.0,
+                  check_undefined_grad=True, check_grad_dtypes=False, check_batched_grad=False,
+                  check_fwd_over_rev=False, check_rev_over_rev=True, fast_mode=False,
+                  masked=False):
     """Check second derivatives: gradcheck of the map (inputs, v) -> vjp(func, v)."""
     from . import grad as agrad
 
