@@ -109,40 +109,41 @@ class AccumulateGrad(Node):
         return "torch::autograd::AccumulateGrad"
 
 
-class _SavedTensor:
-    """A tensor saved for backward, with the version it had when saved.
+# A tensor saved for backward is stored as a plain tuple tagged by a sentinel (cheaper than
+# an object on the hot path), with the version it had when saved:
+#   (_IN, tensor, version)                  an input (or any tensor not produced here)
+#   (_OUT, array, counter, output_nr, ver)  an output of the saving node itself, rebuilt with
+#                                           the node as grad_fn on unpacking, so the node
+#                                           holds no reference to its own outputs (no cycle).
+_IN = object()
+_OUT = object()
 
-    Inputs are kept as the tensor itself. Outputs of the saving node are kept as (array,
-    version counter, output number) and rebuilt with the node as ``grad_fn`` on unpacking,
-    so the node holds no reference to its own outputs.
-    """
 
-    __slots__ = ("tensor", "version", "data", "counter", "output_nr")
+def _saved_in(t):
+    return (_IN, t, t._version[0])
 
-    def __init__(self, t, output_nr=-1):
-        self.version = t._version[0]
-        if output_nr < 0:
-            self.tensor = t
-        else:
-            self.tensor = None
-            self.data, self.counter, self.output_nr = t._data, t._version, output_nr
 
-    def unpack(self, node):
-        t = self.tensor
-        if t is None:
-            t = _Tensor._make(self.data)
-            t._version = self.counter
-            t._requires_grad = True
-            t._grad_fn = node
-            t._output_nr = self.output_nr
-            current = self.counter[0]
-            label = node.name()  # the saving node produced it
-        else:
-            current = t._version[0]
-            label = t._grad_fn.name() if t._grad_fn is not None else None
-        if current != self.version:
-            _raise_modified(t, label, current, self.version)
+def _saved_out(t, output_nr):
+    return (_OUT, t._data, t._version, output_nr, t._version[0])
+
+
+def _unpack(s, node):
+    if s[0] is _IN:
+        t, expected = s[1], s[2]
+        current = t._version[0]
+        if current != expected:
+            _raise_modified(t, t._grad_fn.name() if t._grad_fn is not None else None,
+                            current, expected)
         return t
+    _, data, counter, nr, expected = s
+    t = _Tensor._make(data)
+    t._version = counter
+    t._requires_grad = True
+    t._grad_fn = node
+    t._output_nr = nr
+    if counter[0] != expected:
+        _raise_modified(t, node.name(), counter[0], expected)
+    return t
 
 
 def _raise_modified(t, label, current, expected):
@@ -251,7 +252,9 @@ class Function(Node):
                     "second time or if you need to access saved tensors after calling backward."
                 )
             return ()
-        return tuple(s.unpack(self) if s.__class__ is _SavedTensor else s for s in saved)
+        return tuple(_unpack(s, self) if s.__class__ is tuple and s and (s[0] is _IN or s[0]
+                                                                           is _OUT) else s
+                     for s in saved)
 
     saved_variables = saved_tensors
 
@@ -410,11 +413,11 @@ def _save_single(ctx, args, out, r):
     saved = []
     for x in to_save:
         if x is out or x is r:
-            saved.append(_SavedTensor(r, 0) if r._grad_fn is ctx else _SavedTensor(r))
+            saved.append(_saved_out(r, 0) if r._grad_fn is ctx else _saved_in(r))
             continue
         for a in args:
             if isinstance(a, _Tensor) and (a._data is x or a is x):
-                saved.append(_SavedTensor(a))
+                saved.append((_IN, a, a._version[0]))
                 break
         else:
             saved.append(_resolve_saved(ctx, x, args, (out,), (r,)))
@@ -455,14 +458,14 @@ def _resolve_saved(ctx, s, args, outs, results):
         if s is o or s is results[i]:
             r = results[i]
             if r._grad_fn is ctx:
-                return _SavedTensor(r, i)
-            return _SavedTensor(r)
+                return _saved_out(r, i)
+            return _saved_in(r)
     if isinstance(s, Tensor):
-        return _SavedTensor(s)
+        return _saved_in(s)
     for a in args:
         if isinstance(a, Tensor) and a._data is s:
-            return _SavedTensor(a)
-    return _SavedTensor(_make(s))
+            return _saved_in(a)
+    return _saved_in(_make(s))
 
 
 _Tensor = None  # set by ember._tensor to break the import cycle
