@@ -15,6 +15,7 @@ from .backends import device
 from . import ops
 from .ops import *  # noqa: F401,F403
 from . import autograd, backends  # noqa: F401
+from .serialization import load, save
 from . import accelerator, cuda  # noqa: F401
 from .autograd.grad_mode import is_inference_mode_enabled  # noqa: F401
 from ._dtype import can_cast, finfo, iinfo  # noqa: F401
@@ -49,11 +50,23 @@ __all__ = (
     ["Tensor", "Size", "dtype", "device", "layout", "strided", "is_tensor", "numel", "result_type",
      "is_floating_point", "no_grad", "enable_grad", "set_grad_enabled", "inference_mode",
      "is_grad_enabled", "get_default_dtype", "set_default_dtype", "promote_types",
-     "set_printoptions", "autograd", "backends", "cuda", "accelerator", "is_complex",
-     "is_inference_mode_enabled", "can_cast", "finfo", "iinfo", "get_num_threads",
-     "set_num_threads", "get_float32_matmul_precision", "set_float32_matmul_precision",
+     "set_printoptions", "autograd", "backends", "save", "load", "cuda", "accelerator",
+     "is_complex", "is_inference_mode_enabled", "can_cast", "finfo", "iinfo",
+     "get_num_threads", "set_num_threads", "get_float32_matmul_precision",
+     "set_float32_matmul_precision",
      "float16", "half", "float32", "float", "float64", "double", "int8", "int16", "short",
      "int32", "int", "int64", "long", "uint8", "bool", "complex64", "complex128", "cfloat",
      "cdouble"]
     + ops.__all__
 )
+
+from . import nn, optim, utils  # noqa: E402,F401  (after the core: they build on it)
+
+
+def __getattr__(name):
+    # Heavier optional subpackages load on first use, keeping `import ember` fast.
+    if name in ("models", "vision", "onnx", "serve", "distributed", "cli"):
+        import importlib
+
+        return importlib.import_module(f"ember.{name}")
+    raise AttributeError(f"module 'ember' has no attribute '{name}'")

@@ -136,9 +136,11 @@ def gradgradcheck(func, inputs, grad_outputs=None, *, eps=1e-6, atol=1e-5, rtol=
 
         xs, vs = args[:n_in], args[n_in:]
         with enable_grad():
-            o = _outputs(func, xs)
+            # only differentiable outputs take part (e.g. not the indices of max(dim))
+            pairs = [(oi, vi) for oi, vi in zip(_outputs(func, xs), vs) if oi._requires_grad]
             diff = [xs[i] for i in diff_idx]
-            gs = agrad(o, diff, list(vs), create_graph=True, allow_unused=True)
+            gs = agrad([p[0] for p in pairs], diff, [p[1] for p in pairs], create_graph=True,
+                       allow_unused=True)
         return tuple(g for g in gs if g is not None)
 
     return gradcheck(vjp, inputs + tuple(grad_outputs), eps=eps, atol=atol, rtol=rtol,

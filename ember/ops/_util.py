@@ -1,5 +1,7 @@
 """Shared machinery for ops: undoing broadcasts, in-place writes under autograd, views,
 argument normalisation, and attaching Tensor methods."""
+from weakref import ref as _weakref
+
 from .._dtype import _FROM_NP, can_cast, result_type
 from .._tensor import Tensor
 from ..autograd import grad_mode
@@ -41,21 +43,27 @@ def normalize_dims(dim, ndim):
 
 
 def broadcast_shapes(*shapes):
-    """The broadcast of several shapes, with PyTorch's error on a mismatch."""
-    ndim = max((len(s) for s in shapes), default=0)
-    out = [1] * ndim
-    for s in shapes:
-        off = ndim - len(s)
-        for i, n in enumerate(s):
-            j = off + i
-            if n != 1:
-                if out[j] != 1 and out[j] != n:
-                    # Name the two disagreeing sizes, as PyTorch does.
-                    raise RuntimeError(
-                        f"The size of tensor a ({out[j]}) must match the size of tensor b ({n}) "
-                        f"at non-singleton dimension {j}")
-                out[j] = n
-    return tuple(out)
+    """The broadcast of several shapes, with PyTorch's error on a mismatch.
+
+    Folded pairwise and compared from the last dimension, as PyTorch does, so the message
+    names the same two sizes and dimension.
+    """
+    out = tuple(shapes[0]) if shapes else ()
+    for s in shapes[1:]:
+        if tuple(s) == out:
+            continue
+        n = max(len(out), len(s))
+        res = [1] * n
+        for i in range(n - 1, -1, -1):
+            oa, ob = i - n + len(out), i - n + len(s)
+            a = out[oa] if oa >= 0 else 1
+            b = s[ob] if ob >= 0 else 1
+            if a != b and a != 1 and b != 1:
+                raise RuntimeError(f"The size of tensor a ({a}) must match the size of tensor "
+                                   f"b ({b}) at non-singleton dimension {i}")
+            res[i] = b if a == 1 else a
+        out = tuple(res)
+    return out
 
 
 def unbroadcast(grad, shape):
@@ -129,6 +137,13 @@ def inplace(self, fn, *args, **kwargs):
     if base is not None and base._grad_fn is None and base._requires_grad:
         raise RuntimeError("a view of a leaf Variable that requires grad is being used in an "
                            "in-place operation.")
+    if base is not None and self._view_fn is None:
+        fn = self._grad_fn
+        raise RuntimeError(
+            f"Output {self._output_nr} of {fn.name() if fn is not None else 'a function'} is a "
+            "view and is being modified inplace. This view is the output of a function that "
+            "returns multiple views. Such functions do not allow the output views to be "
+            "modified inplace. You should replace the inplace operation by an out-of-place one.")
     old = _make(self._data.copy())
     old._requires_grad = self._requires_grad
     old._grad_fn = self._grad_fn
@@ -149,7 +164,24 @@ def inplace(self, fn, *args, **kwargs):
     else:
         self._grad_fn, self._output_nr = out._grad_fn, out._output_nr
     self._requires_grad = out._requires_grad or self._requires_grad
+    _refresh_views(base if base is not None else self, self)
     return self
+
+
+def _refresh_views(root, written):
+    """Re-derive the autograd history of the other live views of ``root`` after an in-place
+    write, so they see the new values' history (PyTorch regenerates a view's grad_fn when its
+    base changes). Multi-output views (no ``_view_fn``) keep theirs."""
+    refs = root.__dict__.get("_view_refs")
+    if not refs:
+        return
+    for r in refs:
+        v = r()
+        if v is None or v is written or v._view_fn is None:
+            continue
+        nv = v._view_fn(root)
+        v._grad_fn, v._output_nr, v._requires_grad = nv._grad_fn, nv._output_nr, \
+            nv._requires_grad
 
 
 def _write(self, out):
@@ -164,11 +196,14 @@ def _write(self, out):
         xp = get_array_module(dst)
         if dst.ndim == 0 and type(dst) is not xp.ndarray:
             raise RuntimeError("cannot write into a scalar")
-        try:
-            xp.copyto(dst, src, casting="unsafe")
-        except ValueError:
+        if src.shape != dst.shape and broadcast_shapes(src.shape, dst.shape) != dst.shape:
             raise RuntimeError(f"output with shape {list(dst.shape)} doesn't match the "
-                               f"broadcast shape {list(src.shape)}") from None
+                               f"broadcast shape {list(broadcast_shapes(src.shape, dst.shape))}")
+        if not dst.flags.writeable:
+            raise RuntimeError("unsupported operation: more than one element of the written-to "
+                               "tensor refers to a single memory location. Please clone() the "
+                               "tensor before performing the operation.")
+        xp.copyto(dst, src, casting="unsafe")
     self._version[0] += 1
 
 
@@ -209,10 +244,19 @@ def make_view(out, parent, fn):
     out._version = parent._version
     pbase = parent._base
     if pbase is None:
-        out._base = parent
+        root = out._base = parent
         out._view_fn = fn
     else:
         pfn = parent._view_fn
-        out._base = pbase
-        out._view_fn = (lambda b: fn(pfn(b))) if pfn is not None else None
+        root = out._base = pbase
+        out._view_fn = (lambda b: fn(pfn(b))) if pfn is not None and fn is not None else None
+    # remember live views (weakly) so an in-place write can refresh their history
+    d = root.__dict__
+    refs = d.get("_view_refs")
+    if refs is None:
+        refs = d["_view_refs"] = []
+    refs.append(_weakref(out))
+    if len(refs) >= d.get("_view_cap", 16):
+        refs[:] = [r for r in refs if r() is not None]
+        d["_view_cap"] = 2 * len(refs) + 16
     return out

@@ -7,8 +7,7 @@ typed, which keeps float32 float32); tensors are first promoted by PyTorch's rul
 import numpy as np
 
 from .._dtype import _FROM_NP, result_type
-from ._util import Function, Tensor, _make, _state, get_array_module, inplace, register, \
-    unbroadcast
+from ._util import Function, Tensor, _make, _state, get_array_module, inplace, register, unbroadcast
 
 __all__ = ["add", "sub", "subtract", "mul", "multiply", "div", "divide", "true_divide", "neg",
            "negative", "pow", "exp", "log", "rsub"]
@@ -304,10 +303,14 @@ def mul(input, other, *, out=None):
 def div(input, other, *, rounding_mode=None, out=None):
     """``input / other`` (true division: integers give float), or ``'trunc'``/``'floor'``."""
     if rounding_mode is not None:
-        from .pointwise import floor_divide, _trunc_div
+        from .binary import _floor_div_grad0, _trunc_div
 
-        r = floor_divide(input, other) if rounding_mode == "floor" else _trunc_div(input, other)
-        return _out(r, out)
+        if rounding_mode == "floor":
+            return _out(_floor_div_grad0(input, other), out)
+        if rounding_mode == "trunc":
+            return _out(_trunc_div(input, other), out)
+        raise RuntimeError("div expected rounding_mode to be one of None, 'trunc', or 'floor' "
+                           f"but found '{rounding_mode}'")
     a, b = _prep(input, other)
     # int / int is float in PyTorch
     for t in (a, b):

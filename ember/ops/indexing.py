@@ -1,4 +1,5 @@
-"""Indexing: ``tensor[idx]`` and ``tensor[idx] = value`` with NumPy/PyTorch semantics.
+"""Indexing: ``tensor[idx]`` and ``tensor[idx] = value`` with NumPy/PyTorch semantics, and the
+in-place writers ``fill_``, ``zero_``, ``copy_``.
 
 Basic indices (ints, slices, None, Ellipsis) give views; integer-tensor, list and bool-mask
 indices give copies. The backward of a read is a scatter-add (repeated indices accumulate);
@@ -7,50 +8,109 @@ old contents.
 """
 import numpy as np
 
-from ._util import Function, Tensor, _make, _state, get_array_module, inplace, make_view, \
-    register, unbroadcast
+from .._dtype import _FROM_NP
+from ._util import Function, Tensor, _make, _state, broadcast_shapes, get_array_module, \
+    inplace, make_view, register, unbroadcast
 
 __all__ = ["index_put"]
 
 _BASIC = (int, slice, type(None), type(Ellipsis))
+_INDEX_TYPE_MSG = ("tensors used as indices must be long, int, byte or bool tensors")
+
+
+def _is_seq_tuple(lst):
+    """PyTorch's legacy rule: a list holding slices, None, Ellipsis, tensors or sequences is a
+    tuple of indices, not one index."""
+    for v in lst:
+        if isinstance(v, (Tensor, list, tuple, slice)) or v is None or v is Ellipsis:
+            return True
+    return False
 
 
 def _convert_index(idx, xp):
     """Turn ember Tensors and lists inside an index into arrays; report if it is basic."""
-    if not isinstance(idx, tuple):
+    if isinstance(idx, tuple):
+        pass
+    elif isinstance(idx, list) and _is_seq_tuple(idx):
+        idx = tuple(idx)
+    else:
         idx = (idx,)
     out = []
     basic = True
     for i in idx:
-        if isinstance(i, Tensor):
+        if i.__class__ is int or i is None or i is Ellipsis:
+            out.append(i)
+        elif i.__class__ is slice:
+            if i.step is not None and _index(i.step) <= 0:
+                if _index(i.step) == 0:
+                    raise ValueError("slice step cannot be zero")
+                raise ValueError("step must be greater than zero")
+            out.append(slice(_opt_index(i.start), _opt_index(i.stop), _opt_index(i.step)))
+        elif isinstance(i, Tensor):
             a = i._data
             if a.dtype.kind not in "iub":
-                raise IndexError("tensors used as indices must be long, int, byte or bool "
-                                 "tensors")
+                raise IndexError(_INDEX_TYPE_MSG)
             if a.ndim == 0 and a.dtype.kind in "iu":
                 out.append(int(a))
                 continue
             basic = False
-            out.append(a)
-        elif isinstance(i, (list,)) or (hasattr(i, "dtype") and not isinstance(i, np.generic)):
-            basic = False
-            a = xp.asarray([_tolist(v) for v in i] if isinstance(i, list) else i)
-            if a.dtype.kind == "f":
-                raise IndexError("tensors used as indices must be long, int, byte or bool "
-                                 "tensors")
-            out.append(a)
+            out.append(a.astype(bool) if a.dtype == np.uint8 else a)  # byte masks (legacy)
         elif isinstance(i, bool):
             basic = False
             out.append(i)
-        elif isinstance(i, _BASIC) or hasattr(i, "__index__"):
-            out.append(i if isinstance(i, _BASIC) else i.__index__())
+        elif isinstance(i, (list, tuple)) or (hasattr(i, "dtype") and hasattr(i, "shape")
+                                              and not isinstance(i, np.generic)):
+            basic = False
+            a = xp.asarray(_tolist(i) if isinstance(i, (list, tuple)) else i)
+            if a.dtype.kind not in "iub":
+                if a.size == 0:
+                    a = a.astype(np.int64)
+                else:
+                    raise IndexError(_INDEX_TYPE_MSG)
+            out.append(a)
+        elif hasattr(i, "__index__") and not isinstance(i, float):
+            out.append(i.__index__())
         else:
-            raise TypeError(f"invalid index type {type(i).__name__}")
+            raise IndexError("only integers, slices (`:`), ellipsis (`...`), None and long or "
+                             f"byte Variables are valid indices (got {type(i).__name__})")
     return tuple(out), basic
 
 
+def _index(v):
+    return v if v.__class__ is int else v.__index__()
+
+
+def _opt_index(v):
+    return None if v is None else _index(v)
+
+
 def _tolist(v):
-    return v.tolist() if isinstance(v, Tensor) else v
+    if isinstance(v, Tensor):
+        return v.tolist()
+    if isinstance(v, (list, tuple)):
+        return [_tolist(u) for u in v]
+    return v
+
+
+def _index_error(e, shape, idx):
+    """Rephrase NumPy's indexing errors as PyTorch's."""
+    msg = str(e)
+    if msg.startswith("too many indices"):
+        return IndexError(f"too many indices for tensor of dimension {len(shape)}")
+    if msg.startswith("boolean index did not match"):
+        dim = 0
+        for i in idx:
+            if getattr(i, "dtype", None) == np.bool_ and i.ndim:
+                for k in range(i.ndim):
+                    if dim + k >= len(shape) or i.shape[k] != shape[dim + k]:
+                        return IndexError(
+                            f"The shape of the mask {list(i.shape)} at index {k} does not "
+                            f"match the shape of the indexed tensor {list(shape)} at index "
+                            f"{dim + k}")
+                dim += i.ndim
+            elif i is not None and i is not Ellipsis and not isinstance(i, bool):
+                dim += 1
+    return IndexError(msg.replace("axis", "dimension"))
 
 
 class GetItem(Function):
@@ -62,12 +122,20 @@ class GetItem(Function):
         try:
             return x[idx]
         except IndexError as e:
-            raise IndexError(str(e).replace("axis", "dimension")) from None
+            raise _index_error(e, x.shape, idx) from None
 
     @staticmethod
     def backward(ctx, grad):
         # the read's adjoint: scatter-add the gradient into zeros of the input's shape
         return IndexAddInto.apply(grad, ctx.idx, ctx.shape), None
+
+
+def _needs_accumulate(idx):
+    """Only integer-array indices can repeat positions; bool masks and basic ones cannot."""
+    for i in idx:
+        if getattr(i, "dtype", None) is not None and i.dtype.kind in "iu":
+            return True
+    return False
 
 
 class IndexAddInto(Function):
@@ -80,10 +148,10 @@ class IndexAddInto(Function):
         ctx.idx = idx
         xp = get_array_module(g)
         out = xp.zeros(shape, dtype=g.dtype)
-        if all(isinstance(i, _BASIC) for i in idx):
-            out[idx] = g
-        else:
+        if _needs_accumulate(idx):
             xp.add.at(out, idx, g)
+        else:
+            out[idx] = g
         return out
 
     @staticmethod
@@ -92,64 +160,228 @@ class IndexAddInto(Function):
         return GetItem.apply(grad, ctx.idx), None, None
 
 
+def basic_view(input, idx):
+    """``input[idx]`` for an already-converted basic index: a view sharing memory."""
+    out = GetItem.apply(input, idx)
+    return make_view(out, input, lambda b: basic_view(b, idx))
+
+
 def getitem(self, idx):
-    xp = get_array_module(self._data)
-    idx, basic = _convert_index(idx, xp)
-    out = GetItem.apply(self, idx)
+    """``self[idx]``: views for basic indices, copies for advanced ones (NumPy semantics).
+
+    Example:
+        >>> import ember
+        >>> x = ember.arange(6).reshape(2, 3)
+        >>> x[:, 1], x[x > 3], x[[1, 0], [0, 2]]
+        (tensor([1, 4]), tensor([4, 5]), tensor([3, 2]))
+    """
+    idx, basic = _convert_index(idx, get_array_module(self._data))
     if basic:
-        make_view(out, self, lambda b: b[idx])
-    return out
+        return basic_view(self, idx)
+    return GetItem.apply(self, idx)
 
 
 class IndexPut(Function):
-    """``out = x.clone(); out[idx] = v`` (out of place; in-place writes go through ``inplace``)."""
+    """``out = x.clone(); out[idx] = v`` (or ``+= v`` when accumulating); out of place.
+
+    In-place writes go through ``inplace``, which runs this on a snapshot of the old values.
+    """
 
     _array_forward = True
 
     @staticmethod
-    def forward(ctx, x, v, idx):
-        ctx.idx = idx
+    def forward(ctx, x, v, idx, accumulate=False):
+        ctx.idx, ctx.acc = idx, accumulate
         ctx.vshape = np.shape(v)
         out = x.copy()
-        out[idx] = v
+        try:
+            if accumulate:
+                get_array_module(x).add.at(out, idx, v)
+            else:
+                out[idx] = v
+        except IndexError as e:
+            raise _index_error(e, x.shape, idx) from None
+        except ValueError:
+            raise RuntimeError(f"shape mismatch: value tensor of shape {list(np.shape(v))} "
+                               "cannot be broadcast to indexing result of shape "
+                               f"{list(x[idx].shape)}") from None
         return out
 
     @staticmethod
     def backward(ctx, grad):
         # written region -> value (summed over its broadcast); the rest -> old contents
-        gx = IndexPut.apply(grad, 0.0, ctx.idx) if ctx.needs_input_grad[0] else None
-        gv = None
+        gx = gv = None
+        if ctx.needs_input_grad[0]:
+            gx = grad if ctx.acc else IndexPut.apply(grad, 0.0, ctx.idx)
         if ctx.needs_input_grad[1]:
             gv = unbroadcast(GetItem.apply(grad, ctx.idx), ctx.vshape)
         return gx, gv, None
 
 
-def index_put(input, idx, value):
+def index_put(input, indices, values, accumulate=False):
+    """Out-of-place ``input[indices] = values`` (``+=`` with ``accumulate=True``); ``indices``
+    is a tuple of index tensors."""
+    return _put(input, tuple(indices) if isinstance(indices, list) else indices, values,
+                accumulate)
+
+
+def _put(input, idx, values, accumulate=False):
+    """``input[idx] = values`` out of place, ``idx`` as written in ``input[idx]``."""
     xp = get_array_module(input._data)
     idx, _ = _convert_index(idx, xp)
-    if not isinstance(value, Tensor):
-        value = _make(xp.asarray(value, dtype=input._data.dtype))
-    elif value._data.dtype != input._data.dtype:
-        value = value.to(input.dtype)
-    return IndexPut.apply(input, value, idx)
+    if not isinstance(values, Tensor):
+        values = _make(xp.asarray(values, dtype=input._data.dtype))
+    elif values._data.dtype != input._data.dtype:
+        values = values.to(input.dtype)
+    if accumulate and not _needs_accumulate(idx):
+        accumulate = False
+        values = values + GetItem.apply(input, idx)
+    return IndexPut.apply(input, values, idx, accumulate)
 
 
 def setitem(self, idx, value):
+    """``self[idx] = value``; recorded by autograd when ``self`` or ``value`` requires grad."""
     if not _state[0] or not (self._requires_grad or getattr(value, "_requires_grad", False)):
         xp = get_array_module(self._data)
         cidx, _ = _convert_index(idx, xp)
         v = value._data if isinstance(value, Tensor) else value
         try:
             self._data[cidx] = v
+        except IndexError as e:
+            raise _index_error(e, self._data.shape, cidx) from None
         except ValueError as e:
+            if not self._data.flags.writeable:
+                raise _overlap_error() from None
             raise RuntimeError(f"shape mismatch: value tensor of shape {list(np.shape(v))} "
-                               f"cannot be broadcast to indexing result ({e})") from None
+                               f"cannot be broadcast to indexing result of shape "
+                               f"{list(self._data[cidx].shape)}") from e
         self._version[0] += 1
         return
-    inplace(self, index_put, idx, value)
+    if self._grad_fn is None and self._requires_grad:
+        _, basic = _convert_index(idx, get_array_module(self._data))
+        if basic:  # PyTorch writes basic indices through a view
+            raise RuntimeError("a view of a leaf Variable that requires grad is being used in "
+                               "an in-place operation.")
+    inplace(self, _put, idx, value)
 
 
-register(__getitem__=getitem, __setitem__=setitem,
-         index_put=index_put,
+def _overlap_error():
+    return RuntimeError("unsupported operation: more than one element of the written-to tensor "
+                        "refers to a single memory location. Please clone() the tensor before "
+                        "performing the operation.")
+
+
+# --- fill_, zero_, copy_ ----------------------------------------------------------------------
+class Fill(Function):
+    _array_forward = True
+
+    @staticmethod
+    def forward(ctx, x, value):
+        return get_array_module(x).full(x.shape, value, dtype=x.dtype)
+
+    @staticmethod
+    def backward(ctx, grad):
+        # the old values are overwritten (zero gradient); a tensor value gets the sum
+        gx = grad.new_zeros(grad.shape) if ctx.needs_input_grad[0] else None
+        gv = grad.sum() if ctx.needs_input_grad[1] else None
+        return gx, gv
+
+
+def _fill(x, value):
+    if isinstance(value, Tensor):
+        if value._data.ndim:
+            raise RuntimeError("fill_ only supports 0-dimension value tensor but got tensor "
+                               f"with {value._data.ndim} dimensions.")
+        if value._data.dtype != x._data.dtype:
+            value = value.to(x.dtype)
+    return Fill.apply(x, value)
+
+
+def fill_(self, value):
+    """Fill with ``value`` (a number or a 0-d tensor), in place.
+
+    Example:
+        >>> import ember
+        >>> ember.zeros(2).fill_(3)
+        tensor([3., 3.])
+    """
+    if not _state[0] or not (self._requires_grad or getattr(value, "_requires_grad", False)):
+        if isinstance(value, Tensor) and value._data.ndim:
+            _fill(self, value)  # raises
+        if not self._data.flags.writeable:
+            raise _overlap_error()
+        self._data[...] = value._data if isinstance(value, Tensor) else value
+        self._version[0] += 1
+        return self
+    return inplace(self, _fill, value)
+
+
+def zero_(self):
+    """Fill with zeros, in place."""
+    return fill_(self, 0)
+
+
+class CopyFrom(Function):
+    """``src`` cast to the destination's dtype and broadcast to its shape."""
+
+    _array_forward = True
+
+    @staticmethod
+    def forward(ctx, x, src):
+        ctx.src_dtype, ctx.src_shape = _FROM_NP[src.dtype], src.shape
+        xp = get_array_module(x)
+        return xp.broadcast_to(src.astype(x.dtype, copy=False), x.shape)
+
+    @staticmethod
+    def backward(ctx, grad):
+        # the old values are overwritten; the source gets the (un-broadcast, cast-back) grad
+        gx = grad.new_zeros(grad.shape) if ctx.needs_input_grad[0] else None
+        gs = None
+        if ctx.needs_input_grad[1]:
+            gs = unbroadcast(grad, ctx.src_shape).to(ctx.src_dtype)
+        return gx, gs
+
+
+def _copy_from(x, src):
+    return CopyFrom.apply(x, src)
+
+
+def copy_(self, src, non_blocking=False):
+    """Copy ``src`` (broadcast, cast to this dtype) into this tensor; grads flow to ``src``.
+
+    Example:
+        >>> import ember
+        >>> ember.zeros(2, 2).copy_(ember.tensor([1, 2]))
+        tensor([[1., 2.],
+                [1., 2.]])
+    """
+    if not isinstance(src, Tensor):
+        raise TypeError(f"copy_(): argument 'src' must be Tensor, not {type(src).__name__}")
+    shape = broadcast_shapes(self._data.shape, src._data.shape)
+    if shape != self._data.shape:
+        raise RuntimeError(f"output with shape {list(self._data.shape)} doesn't match the "
+                           f"broadcast shape {list(shape)}")
+    if not _state[0] or not (self._requires_grad or src._requires_grad):
+        if not self._data.flags.writeable:
+            raise _overlap_error()
+        xp = get_array_module(self._data)
+        xp.copyto(self._data, _on_device(src._data, self._data), casting="unsafe")
+        self._version[0] += 1
+        return self
+    if src.device != self.device:
+        src = src.to(self.device)
+    return inplace(self, _copy_from, src)
+
+
+def _on_device(a, like):
+    if type(a) is type(like):
+        return a
+    from ..backends import device_of, to_device
+
+    return to_device(a, device_of(like))
+
+
+register(__getitem__=getitem, __setitem__=setitem, index_put=index_put,
          index_put_=lambda self, indices, values, accumulate=False:
-         inplace(self, index_put, tuple(indices), values))
+         inplace(self, index_put, indices, values, accumulate),
+         fill_=fill_, zero_=zero_, copy_=copy_)

@@ -18,12 +18,16 @@ def _infer_shape(shape, numel):
     if len(neg) > 1:
         raise RuntimeError("only one dimension can be inferred")
     known = 1
-    for s in shape:
+    for i, s in enumerate(shape):
         if s != -1:
             if s < 0:
-                raise RuntimeError(f"invalid shape dimension {s}")
+                raise RuntimeError(f"invalid shape dimension {s} at index {i} of shape {shape}")
             known *= s
     if neg:
+        if known == 0 and numel == 0:
+            raise RuntimeError(f"cannot reshape tensor of 0 elements into shape {shape} because "
+                               "the unspecified dimension size -1 can be any value and is "
+                               "ambiguous")
         if known == 0 or numel % known:
             raise RuntimeError(f"shape '{list(shape)}' is invalid for input of size "
                                f"{numel}")
@@ -36,7 +40,12 @@ def _infer_shape(shape, numel):
 def _shape_arg(shape):
     if len(shape) == 1 and isinstance(shape[0], (tuple, list)):
         shape = shape[0]
-    return tuple(int(s) for s in shape)
+    try:
+        return tuple(s if s.__class__ is int else s.__index__() for s in shape)
+    except (AttributeError, TypeError):
+        bad = next(s for s in shape if not hasattr(s, "__index__"))
+        raise TypeError(f"argument 'size' must be tuple of ints, but found element of type "
+                        f"{type(bad).__name__}") from None
 
 
 class Reshape(Function):
@@ -74,7 +83,7 @@ def view(input, *shape):
     """Like :func:`reshape` but never copies; raises if the strides do not allow a view."""
     if len(shape) == 1 and not isinstance(shape[0], (tuple, list, int)) and \
             not hasattr(shape[0], "__index__"):
-        return input.to(shape[0])  # view(dtype)
+        return _view_dtype(input, shape[0])
     shape = _infer_shape(_shape_arg(shape), input._data.size)
     x = input._data
     if not _viewable(x, shape):
@@ -82,6 +91,21 @@ def view(input, *shape):
             "view size is not compatible with input tensor's size and stride (at least one "
             "dimension spans across two contiguous subspaces). Use .reshape(...) instead.")
     return reshape(input, shape)
+
+
+def _view_dtype(input, dtype):
+    """The same bytes reinterpreted as ``dtype`` (same element size only; not differentiable)."""
+    from .._dtype import to_dtype
+    from ._util import _make
+
+    dt = to_dtype(dtype)
+    x = input._data
+    if dt.np.itemsize != x.dtype.itemsize:
+        raise RuntimeError(f"view(dtype): only dtypes of the same element size are supported "
+                           f"here, got {input.dtype} -> {dt}")
+    out = _make(x.view(dt.np))
+    out._version = input._version
+    return out
 
 
 def _viewable(x, shape):
@@ -175,6 +199,9 @@ def movedim(input, source, destination):
     n = input._data.ndim
     src = [source] if isinstance(source, int) else list(source)
     dst = [destination] if isinstance(destination, int) else list(destination)
+    if len(src) != len(dst):
+        raise RuntimeError(f"movedim: Invalid source or destination dims: source ({src} dims) "
+                           f"should contain the same number of dims as destination ({dst} dims)")
     src = [wrap_dim(s, n) for s in src]
     dst = [wrap_dim(d, n) for d in dst]
     order = [i for i in range(n) if i not in src]
@@ -208,16 +235,17 @@ def expand(input, *sizes):
     sizes = _shape_arg(sizes)
     x = input._data
     if len(sizes) < x.ndim:
-        raise RuntimeError(f"expand(torch.FloatTensor{{{list(x.shape)}}}, size={list(sizes)}): "
-                           "the number of sizes provided ({}) must be greater or equal to the "
-                           "number of dimensions in the tensor ({})".format(len(sizes), x.ndim))
+        raise RuntimeError(f"expand({input._type_name()}{{{list(x.shape)}}}, "
+                           f"size={list(sizes)}): the number of sizes provided ({len(sizes)}) "
+                           "must be greater or equal to the number of dimensions in the tensor "
+                           f"({x.ndim})")
     lead = len(sizes) - x.ndim
     shape = []
     for i, s in enumerate(sizes):
         if i < lead:
             if s < 0:
-                raise RuntimeError(f"expand: -1 is not allowed in a leading, non-existing "
-                                   f"dimension {i}")
+                raise RuntimeError(f"The expanded size of the tensor ({s}) isn't allowed in a "
+                                   f"leading, non-existing dimension {i}")
             shape.append(s)
         else:
             cur = x.shape[i - lead]
@@ -277,7 +305,11 @@ def flatten(input, start_dim=0, end_dim=-1):
 def unflatten(input, dim, sizes):
     x = input._data
     d = wrap_dim(dim, x.ndim)
-    sizes = _infer_shape(tuple(sizes), x.shape[d])
+    try:
+        sizes = _infer_shape(tuple(sizes), x.shape[d])
+    except RuntimeError:
+        raise RuntimeError(f"unflatten: Provided sizes {list(sizes)} don't multiply up to the "
+                           f"size of dim {dim} ({x.shape[d]}) in the input tensor") from None
     return reshape(input, x.shape[:d] + tuple(sizes) + x.shape[d + 1:])
 
 

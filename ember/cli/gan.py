@@ -1,0 +1,87 @@
+"""GAN training for ``ember train gan|dcgan``: the standard non-saturating objective with
+BCE-with-logits, Adam(0.5, 0.999), a fixed noise batch rendered every epoch."""
+import os
+import time
+
+import numpy as np
+
+import ember
+
+from . import models
+from .train import _batches, _load, _progress, make_optimizer
+
+
+def train_gan(run_dir, cfg, images, args):
+    x = ember.from_numpy((images.astype(np.float32)[:, None] / np.float32(127.5)) - 1)
+    ember.manual_seed(cfg["seed"])
+    G, D = models.build(cfg["model"], cfg["input_size"])
+    if cfg["model"] == "dcgan":
+        G.apply(ember.models.weights_init)
+        D.apply(ember.models.weights_init)
+    cfg["model_config"] = {"G": G.config, "D": D.config}
+    opt_g = make_optimizer(cfg["optimizer"], G.parameters(), cfg["lr"], gan=True)
+    opt_d = make_optimizer(cfg["optimizer"], D.parameters(), cfg["lr"], gan=True)
+    fixed = ember.randn(64, G.nz, generator=ember.Generator().manual_seed(cfg["seed"] + 7))
+    start = 0
+    if args.resume:
+        st = run_dir.load_checkpoint()
+        _load(G, st["G"], run_dir)
+        _load(D, st["D"], run_dir)
+        opt_g.load_state_dict(st["opt_G"])
+        opt_d.load_state_dict(st["opt_D"])
+        start = int(st["epoch"])
+        run_dir.truncate_metrics(start)
+    run_dir.write_config(cfg)
+    bce = ember.nn.BCEWithLogitsLoss()
+    n, bs = len(x), cfg["batch_size"]
+    for epoch in range(start, cfg["epochs"]):
+        G.train()
+        D.train()
+        t0 = time.perf_counter()
+        bar = _progress(n, f"epoch {epoch + 1}/{cfg['epochs']}", args.quiet)
+        sum_d = sum_g = 0.0
+        steps = 0
+        for idx in _batches(n, bs, cfg["seed"] * 100003 + epoch):
+            real = x[ember.from_numpy(idx)]
+            k = len(idx)
+            z = ember.randn(k, G.nz)
+            fake = G(z)
+            ones, zeros = ember.ones(k), ember.zeros(k)
+            loss_d = bce(D(real), ones) + bce(D(fake.detach()), zeros)
+            opt_d.zero_grad()
+            loss_d.backward()
+            opt_d.step()
+            loss_g = bce(D(fake), ones)
+            opt_g.zero_grad()
+            loss_g.backward()
+            opt_g.step()
+            sum_d += loss_d.item()
+            sum_g += loss_g.item()
+            steps += 1
+            if bar is not None:
+                bar.update(k)
+                bar.set_postfix(D=f"{sum_d / steps:.3f}", G=f"{sum_g / steps:.3f}")
+        if bar is not None:
+            bar.close()
+        dt = time.perf_counter() - t0
+        rec = dict(epoch=epoch + 1, loss_D=sum_d / steps, loss_G=sum_g / steps,
+                   epoch_time=dt, items_per_s=n / dt)
+        print(f"epoch {epoch + 1}/{cfg['epochs']}  loss D {rec['loss_D']:.4f}  "
+              f"G {rec['loss_G']:.4f}  |  {dt:.1f}s", flush=True)
+        G.eval()
+        with ember.no_grad():
+            samples = G(fixed)
+        if not args.no_plots:
+            from ..vision.utils import save_image
+
+            save_image(samples * 0.5 + 0.5,
+                       os.path.join(run_dir.path, f"samples_epoch{epoch + 1:03d}.png"), nrow=8)
+        run_dir.save_checkpoint({"G": G.state_dict(), "D": D.state_dict(),
+                                 "opt_G": opt_g.state_dict(), "opt_D": opt_d.state_dict(),
+                                 "epoch": epoch + 1})
+        run_dir.append_metrics(rec)
+        if not args.no_plots:
+            from .plots import plot_gan
+
+            plot_gan(run_dir)
+    return 0

@@ -1,0 +1,209 @@
+"""``ember train MODEL``: train a classifier or a GAN, with a progress bar, per-epoch metrics,
+atomic checkpoints, plots, and exact resume.
+
+Reproducibility: every epoch reseeds ember's generator from ``(seed, epoch)``, so the shuffle
+order and every random draw of an epoch depend only on the seed and the epoch number. A run
+resumed from the checkpoint of epoch k therefore ends with exactly the weights of an
+uninterrupted run.
+"""
+import json
+import os
+import time
+
+import numpy as np
+
+import ember
+
+from . import CLIError, data, models
+from .runio import RunDir
+
+DEFAULTS = {  # optimizer, lr, epochs per model family
+    "cnn": ("sgd", 0.01, 3), "lenet": ("sgd", 0.01, 3), "resnet": ("adam", 1e-3, 3),
+    "rnn": ("adam", 1e-3, 5), "lstm": ("adam", 1e-3, 3), "gru": ("adam", 1e-3, 3),
+    "gan": ("adam", 2e-4, 10), "dcgan": ("adam", 2e-4, 5),
+}
+
+
+def add_parser(sub):
+    p = sub.add_parser("train", help="train a model on a dataset")
+    p.add_argument("model", nargs="?", choices=models.ALL, help="network to train")
+    p.add_argument("--dataset", default="digits", choices=["digits", "mnist", "fashion-mnist"])
+    p.add_argument("--data-dir", default=None, help="folder with the IDX .gz files")
+    p.add_argument("--epochs", type=int, default=None)
+    p.add_argument("--batch-size", type=int, default=64)
+    p.add_argument("--lr", type=float, default=None)
+    p.add_argument("--optimizer", choices=["sgd", "adam", "adamw", "rmsprop"], default=None)
+    p.add_argument("--seed", type=int, default=0)
+    p.add_argument("--workers", type=int, default=0, help="DataLoader worker processes")
+    p.add_argument("--device", default="cpu")
+    p.add_argument("--out", default=None, help="run directory (default runs/MODEL-DATASET)")
+    p.add_argument("--resume", default=None, metavar="RUN_DIR", help="continue a run")
+    p.add_argument("--limit", type=int, default=None, help="use only the first N train items")
+    p.add_argument("--no-plots", action="store_true")
+    p.add_argument("--quiet", action="store_true", help="no progress bar")
+    p.add_argument("--debug", action="store_true", help="show tracebacks")
+    p.set_defaults(func=run)
+
+
+def _config(args):
+    if args.resume:
+        run_dir = RunDir(args.resume)
+        cfg = run_dir.read_config()
+        if args.epochs is not None:
+            cfg["epochs"] = args.epochs
+        return run_dir, cfg
+    if args.model is None:
+        raise CLIError("give a model to train (or --resume RUN_DIR)")
+    opt, lr, epochs = DEFAULTS[args.model]
+    if args.dataset == "digits":
+        epochs *= 4  # 1,437 training images: more, much shorter epochs
+    cfg = dict(model=args.model, dataset=args.dataset, data_dir=args.data_dir,
+               epochs=args.epochs or epochs, batch_size=args.batch_size, lr=args.lr or lr,
+               optimizer=args.optimizer or opt, seed=args.seed, workers=args.workers,
+               device=args.device, limit=args.limit)
+    out = args.out or os.path.join("runs", f"{args.model}-{args.dataset}")
+    run_dir = RunDir(out, create=True)
+    return run_dir, cfg
+
+
+def make_optimizer(name, params, lr, gan=False):
+    if name == "sgd":
+        return ember.optim.SGD(params, lr=lr, momentum=0.9)
+    if name == "adam":
+        return ember.optim.Adam(params, lr=lr, betas=(0.5, 0.999) if gan else (0.9, 0.999))
+    if name == "adamw":
+        return ember.optim.AdamW(params, lr=lr)
+    if name == "rmsprop":
+        return ember.optim.RMSprop(params, lr=lr)
+    raise CLIError(f"unknown optimizer '{name}'")
+
+
+def run(args):
+    run_dir, cfg = _config(args)
+    if cfg["device"] != "cpu":
+        ember.zeros(1, device=cfg["device"])  # fails with a clear message if unavailable
+    x_tr, y_tr = data.load_arrays(cfg["dataset"], cfg.get("data_dir"), train=True)
+    x_te, y_te = data.load_arrays(cfg["dataset"], cfg.get("data_dir"), train=False)
+    if cfg.get("limit"):
+        x_tr, y_tr = x_tr[:cfg["limit"]], y_tr[:cfg["limit"]]
+    cfg["input_size"] = int(x_tr.shape[-1])
+    cfg["classes"] = data.CLASSES[cfg["dataset"]]
+    if cfg["model"] in models.GANS:
+        from .gan import train_gan
+
+        return train_gan(run_dir, cfg, x_tr, args)
+    return train_classifier(run_dir, cfg, (x_tr, y_tr), (x_te, y_te), args)
+
+
+def _batches(n, batch_size, epoch_seed):
+    ember.manual_seed(epoch_seed)
+    perm = ember.randperm(n).numpy()
+    return [perm[i:i + batch_size] for i in range(0, n, batch_size)]
+
+
+def _progress(total, desc, quiet):
+    try:
+        from tqdm import tqdm
+    except ImportError:
+        tqdm = None
+    if quiet or tqdm is None:
+        return None
+    return tqdm(total=total, desc=desc, unit="img", dynamic_ncols=True, leave=False)
+
+
+def train_classifier(run_dir, cfg, train, test, args):
+    x_tr = ember.from_numpy(data.normalise(train[0], cfg["dataset"]))
+    y_tr = ember.from_numpy(train[1])
+    x_te = ember.from_numpy(data.normalise(test[0], cfg["dataset"]))
+    y_te = ember.from_numpy(test[1])
+    ember.manual_seed(cfg["seed"])
+    model = models.build(cfg["model"], cfg["input_size"], len(cfg["classes"]))
+    cfg["model_config"] = getattr(model, "config", {})
+    opt = make_optimizer(cfg["optimizer"], model.parameters(), cfg["lr"])
+    start = 0
+    if args.resume:
+        state = run_dir.load_checkpoint()
+        _load(model, state["model"], run_dir)
+        opt.load_state_dict(state["optimizer"])
+        start = int(state["epoch"])
+        run_dir.truncate_metrics(start)
+    run_dir.write_config(cfg)
+    loss_fn = ember.nn.CrossEntropyLoss()
+    n, bs = len(y_tr), cfg["batch_size"]
+    for epoch in range(start, cfg["epochs"]):
+        model.train()
+        t0 = time.perf_counter()
+        bar = _progress(n, f"epoch {epoch + 1}/{cfg['epochs']}", args.quiet)
+        tot_loss, correct, seen = 0.0, 0, 0
+        for step, idx in enumerate(_batches(n, bs, cfg["seed"] * 100003 + epoch)):
+            _maybe_crash(epoch, step)
+            xb, yb = x_tr[ember.from_numpy(idx)], y_tr[ember.from_numpy(idx)]
+            out = model(xb)
+            loss = loss_fn(out, yb)
+            opt.zero_grad()
+            loss.backward()
+            opt.step()
+            k = len(idx)
+            tot_loss += loss.item() * k
+            correct += int((out.argmax(1) == yb).sum().item())
+            seen += k
+            if bar is not None:
+                bar.update(k)
+                bar.set_postfix(loss=f"{tot_loss / seen:.4f}", acc=f"{correct / seen:.4f}")
+        if bar is not None:
+            bar.close()
+        train_time = time.perf_counter() - t0
+        test_loss, test_acc, cm = evaluate(model, x_te, y_te, len(cfg["classes"]), bs)
+        rec = dict(epoch=epoch + 1, train_loss=tot_loss / seen, train_acc=correct / seen,
+                   test_loss=test_loss, test_acc=test_acc, epoch_time=train_time,
+                   items_per_s=seen / train_time)
+        print(f"epoch {epoch + 1}/{cfg['epochs']}  train loss {rec['train_loss']:.4f}  "
+              f"acc {rec['train_acc']:.4f}  |  test loss {test_loss:.4f}  acc {test_acc:.4f}"
+              f"  |  {train_time:.1f}s ({rec['items_per_s']:.0f} img/s)", flush=True)
+        run_dir.save_checkpoint({"model": model.state_dict(), "optimizer": opt.state_dict(),
+                                 "epoch": epoch + 1})
+        run_dir.append_metrics(rec)
+        np.save(os.path.join(run_dir.path, "confusion.npy"), cm)
+        if not args.no_plots:
+            from .plots import plot_classifier
+
+            plot_classifier(run_dir, cm, cfg["classes"])
+    return 0
+
+
+def _maybe_crash(epoch, step):
+    """Fault injection for the resume test: EMBER_CRASH_AT="epoch:step" (1-based epoch) kills
+    this process with SIGKILL at that point, as an interrupted run would die."""
+    at = os.environ.get("EMBER_CRASH_AT")
+    if at and at == f"{epoch + 1}:{step}":
+        import signal
+
+        os.kill(os.getpid(), signal.SIGKILL)
+
+
+def evaluate(model, x, y, num_classes, batch_size=256):
+    """Test loss, accuracy and confusion matrix (rows: true class, columns: predicted)."""
+    model.eval()
+    loss_fn = ember.nn.CrossEntropyLoss(reduction="sum")
+    total, preds = 0.0, []
+    with ember.no_grad():
+        for i in range(0, len(y), batch_size):
+            out = model(x[i:i + batch_size])
+            total += loss_fn(out, y[i:i + batch_size]).item()
+            preds.append(out.argmax(1).numpy())
+    pred = np.concatenate(preds) if preds else np.zeros(0, np.int64)
+    truth = y.numpy()
+    cm = np.zeros((num_classes, num_classes), np.int64)
+    np.add.at(cm, (truth, pred), 1)
+    return total / max(len(truth), 1), float((pred == truth).mean()) if len(truth) else 0.0, cm
+
+
+def _load(model, state, run_dir):
+    try:
+        model.load_state_dict(state)
+    except RuntimeError as e:
+        raise CLIError(f"checkpoint in {run_dir.path} does not fit the model: "
+                       f"{str(e).splitlines()[-1].strip()}") from None
+
+
+_ = json

@@ -1,0 +1,80 @@
+"""Flatten parameters into one vector and back."""
+from ..._tensor import Tensor
+
+__all__ = ["parameters_to_vector", "vector_to_parameters"]
+
+
+def _check_same_device(param, old):
+    dev = param.device
+    if old is not None and dev != old:
+        raise TypeError("Found two parameters on different devices, this is currently not "
+                        "supported.")
+    return dev
+
+
+def parameters_to_vector(parameters):
+    """One 1-d tensor holding every parameter's values in order (differentiable).
+
+    Example:
+        >>> import ember
+        >>> m = ember.nn.Linear(2, 3)
+        >>> ember.nn.utils.parameters_to_vector(m.parameters()).shape
+        ember.Size([9])
+    """
+    from ...ops.indexing import getitem  # noqa: F401  (ensures Tensor ops are registered)
+
+    dev = None
+    flat = []
+    for p in parameters:
+        dev = _check_same_device(p, dev)
+        flat.append(p.reshape(-1))
+    return _cat(flat)
+
+
+def _cat(tensors):
+    try:
+        from ...ops import cat
+    except ImportError:
+        cat = None
+    if cat is not None:
+        return cat(tensors)
+    return _Cat.apply(*tensors)
+
+
+def vector_to_parameters(vec, parameters):
+    """Copy consecutive slices of the 1-d ``vec`` into the parameters' data, in order."""
+    if not isinstance(vec, Tensor):
+        raise TypeError(f"expected torch.Tensor, but got: {type(vec).__name__}")
+    dev = None
+    pointer = 0
+    for p in parameters:
+        dev = _check_same_device(p, dev)
+        n = p.numel()
+        p._data = vec._data[pointer:pointer + n].reshape(p._data.shape).astype(
+            p._data.dtype, copy=True)
+        p._version[0] += 1
+        pointer += n
+
+
+from ...autograd.function import Function  # noqa: E402
+from ...backends import get_array_module  # noqa: E402
+
+
+class _Cat(Function):
+    """Concatenation of 1-d tensors (used until the core's ``cat`` lands)."""
+
+    _array_forward = True
+
+    @staticmethod
+    def forward(ctx, *arrays):
+        ctx.sizes = [a.shape[0] for a in arrays]
+        return get_array_module(arrays[0]).concatenate(arrays)
+
+    @staticmethod
+    def backward(ctx, grad):
+        # d cat = the matching slice of the gradient for each input
+        out, i = [], 0
+        for n in ctx.sizes:
+            out.append(grad[i:i + n])
+            i += n
+        return tuple(out)

@@ -1,0 +1,226 @@
+"""Pooling primitives over the trailing spatial dims of (N, C, *S) arrays.
+
+A pooling window is visited one kernel offset at a time: for each offset the strided view
+``xpad[..., o*d : o*d + s*(P-1) + 1 : s]`` holds that tap of every window. Max pooling keeps a
+running maximum and the offset where it was reached (``>`` keeps the first maximum on ties, as
+PyTorch); average pooling adds the views. This is ``prod(K)`` vectorised passes and never copies
+the windows out (for the common 2x2/stride-2 window it is three ``maximum`` calls on quarter
+sized views).
+
+Pairs of mutually adjoint primitives (each one's backward is the other) give gradients of any
+order: ``MaxPool`` / ``MaxPoolScatter`` / ``MaxPoolGather`` and ``WindowSum`` /
+``WindowSumT``; ``TakePlane`` / ``PutPlane`` gather and scatter by flat plane indices
+(adaptive max pooling, ``max_unpool``).
+"""
+import itertools
+import math
+
+import numpy as np
+
+from ._util import Function, get_array_module
+from .conv import pad_zeros
+
+__all__ = []
+
+
+class PoolGeom:
+    """Geometry of one pooling call: kernel, stride, dilation, pads ((lo, hi)...), output."""
+
+    __slots__ = ("ksize", "stride", "dilation", "pads", "osize", "shape")
+
+    def __init__(self, shape, ksize, stride, dilation, pads, osize):
+        self.shape, self.ksize, self.stride = tuple(shape), tuple(ksize), tuple(stride)
+        self.dilation, self.osize = tuple(dilation), tuple(osize)
+        # extend the high side so that every (ceil_mode) window lies inside the buffer
+        self.pads = tuple((lo, max(hi, (p - 1) * s + d * (k - 1) + 1 - n - lo))
+                          for n, k, s, d, (lo, hi), p in
+                          zip(shape[2:], ksize, stride, dilation, pads, osize))
+
+    def offsets(self):
+        """Yield (j, slices) for every kernel offset: the strided view of that tap."""
+        full = (slice(None), slice(None))
+        for j, offs in enumerate(itertools.product(*(range(k) for k in self.ksize))):
+            yield j, full + tuple(slice(o * d, o * d + s * (p - 1) + 1, s) for o, d, s, p in
+                                  zip(offs, self.dilation, self.stride, self.osize))
+
+    def padded(self, x, value=0):
+        return pad_zeros(x, self.pads, value)
+
+    def crop(self, buf):
+        full = (slice(None), slice(None))
+        return buf[full + tuple(slice(lo, lo + n) for n, (lo, _) in
+                                zip(self.shape[2:], self.pads))]
+
+    def zeros_padded(self, like):
+        xp = get_array_module(like)
+        shape = self.shape[:2] + tuple(n + lo + hi for n, (lo, hi) in
+                                       zip(self.shape[2:], self.pads))
+        return xp.zeros(shape, dtype=like.dtype)
+
+    def flat_indices(self, local):
+        """Window-local argmax -> flat index into the unpadded input plane (PyTorch's)."""
+        xp = get_array_module(local)
+        taps = xp.unravel_index(local.astype(xp.int64), self.ksize)
+        flat = 0
+        for i, (t, s, d, (lo, _), n) in enumerate(zip(taps, self.stride, self.dilation,
+                                                        self.pads, self.shape[2:])):
+            nd = len(self.osize)
+            shape = [1] * nd
+            shape[i] = self.osize[i]
+            pos = xp.arange(self.osize[i]).reshape(shape) * s + t * d - lo
+            flat = flat * n + pos
+        return flat
+
+
+def _idx_dtype(geom):
+    return np.uint8 if math.prod(geom.ksize) < 256 else np.int32
+
+
+class MaxPool(Function):
+    """Max over each window; also returns the window-local index of the (first) maximum."""
+
+    _array_forward = True
+
+    @staticmethod
+    def forward(ctx, x, geom):
+        xp = get_array_module(x)
+        xpad = geom.padded(x, -xp.inf)
+        m = idx = None
+        for j, sl in geom.offsets():
+            v = xpad[sl]
+            if m is None:
+                m = v.copy()
+                idx = xp.zeros(m.shape, dtype=_idx_dtype(geom))
+                continue
+            idx[v > m] = j
+            xp.maximum(m, v, out=m)
+        ctx.geom, ctx.local = geom, idx
+        ctx.mark_non_differentiable(idx)
+        return m, idx
+
+    @staticmethod
+    def backward(ctx, grad, _):
+        # d max = 1 at the (first) maximum of each window, 0 elsewhere
+        return MaxPoolScatter.apply(grad, ctx.local, ctx.geom)
+
+
+class MaxPoolScatter(Function):
+    """Send each window's value to the position of its maximum (adds where windows overlap)."""
+
+    _array_forward = True
+
+    @staticmethod
+    def forward(ctx, g, local, geom):
+        xp = get_array_module(g)
+        buf = geom.zeros_padded(g)
+        for j, sl in geom.offsets():
+            buf[sl] += xp.where(local == j, g, 0)
+        ctx.geom, ctx.local = geom, local
+        return xp.ascontiguousarray(geom.crop(buf))
+
+    @staticmethod
+    def backward(ctx, grad):
+        # adjoint of a scatter is the gather at the same positions
+        return MaxPoolGather.apply(grad, ctx.local, ctx.geom), None
+
+
+class MaxPoolGather(Function):
+    """Read each window's value at the position of its maximum (adjoint of the scatter)."""
+
+    _array_forward = True
+
+    @staticmethod
+    def forward(ctx, x, local, geom):
+        xp = get_array_module(x)
+        xpad = geom.padded(x)
+        out = None
+        for j, sl in geom.offsets():
+            out = xp.where(local == j, xpad[sl], 0 if out is None else out)
+        ctx.geom, ctx.local = geom, local
+        return out.astype(x.dtype, copy=False)
+
+    @staticmethod
+    def backward(ctx, grad):
+        # adjoint of a gather is the scatter to the same positions
+        return MaxPoolScatter.apply(grad, ctx.local, ctx.geom), None
+
+
+class WindowSum(Function):
+    """Sum over each window (zeros outside the input)."""
+
+    _array_forward = True
+
+    @staticmethod
+    def forward(ctx, x, geom):
+        xpad = geom.padded(x)
+        out = None
+        for _, sl in geom.offsets():
+            out = xpad[sl].copy() if out is None else out.__iadd__(xpad[sl])
+        ctx.geom = geom
+        return out
+
+    @staticmethod
+    def backward(ctx, grad):
+        # d window_sum = 1 for every element of the window
+        return WindowSumT.apply(grad, ctx.geom)
+
+
+class WindowSumT(Function):
+    """Adjoint of ``WindowSum``: add each window's value to all its elements."""
+
+    _array_forward = True
+
+    @staticmethod
+    def forward(ctx, g, geom):
+        xp = get_array_module(g)
+        buf = geom.zeros_padded(g)
+        for _, sl in geom.offsets():
+            buf[sl] += g
+        ctx.geom = geom
+        return xp.ascontiguousarray(geom.crop(buf))
+
+    @staticmethod
+    def backward(ctx, grad):
+        # adjoint of the broadcast back is the window sum
+        return WindowSum.apply(grad, ctx.geom)
+
+
+class TakePlane(Function):
+    """out[n, c, i] = x[n, c, idx[n, c, i]] for x of shape (N, C, L)."""
+
+    _array_forward = True
+
+    @staticmethod
+    def forward(ctx, x, idx):
+        xp = get_array_module(x)
+        ctx.size = x.shape[-1]
+        ctx.save_for_backward(idx)
+        return xp.take_along_axis(x, idx, axis=-1)
+
+    @staticmethod
+    def backward(ctx, grad):
+        # adjoint of the gather: scatter-add to the same indices
+        idx, = ctx.saved_tensors
+        return PutPlane.apply(grad, idx, ctx.size), None
+
+
+class PutPlane(Function):
+    """out[n, c, idx[n, c, i]] += g[n, c, i] into zeros of shape (N, C, size)."""
+
+    _array_forward = True
+
+    @staticmethod
+    def forward(ctx, g, idx, size):
+        xp = get_array_module(g)
+        n, c = g.shape[:2]
+        rows = xp.arange(n * c, dtype=xp.int64).reshape(n, c, 1) * size
+        flat = (idx + rows).ravel()
+        out = xp.bincount(flat, weights=g.ravel(), minlength=n * c * size)
+        ctx.save_for_backward(idx)
+        return out.astype(g.dtype).reshape(n, c, size)
+
+    @staticmethod
+    def backward(ctx, grad):
+        # adjoint of the scatter: gather from the same indices
+        idx, = ctx.saved_tensors
+        return TakePlane.apply(grad, idx), None, None

@@ -1,0 +1,13 @@
+"""``ember serve``: models over HTTP (FastAPI) and gRPC, with dynamic batching.
+
+Optional extra: ``pip install 'ember[serve]'`` (fastapi, uvicorn, python-multipart, grpcio).
+"""
+from .store import ServedModel, load_model
+
+__all__ = ["ServedModel", "load_model", "create_app"]
+
+
+def create_app(*args, **kwargs):
+    from .app import create_app as _create
+
+    return _create(*args, **kwargs)

@@ -1,0 +1,108 @@
+"""The ember command line, end to end on the offline digits data and the real MNIST files."""
+import json
+import os
+import subprocess
+import sys
+
+import numpy as np
+import pytest
+
+import ember
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+MNIST = os.path.join(ROOT, "..", "shared", "data", "mnist")
+pytest.importorskip("sklearn")
+
+
+def ember_cli(*args, env=None, check=True):
+    e = dict(os.environ, PYTHONPATH=ROOT, **(env or {}))
+    r = subprocess.run([sys.executable, "-m", "ember", *args], capture_output=True, text=True,
+                       env=e, cwd=ROOT, timeout=600)
+    if check and r.returncode != 0:
+        raise AssertionError(f"exit {r.returncode}\n{r.stdout}\n{r.stderr}")
+    return r
+
+
+def test_train_eval_predict_digits(tmp_path):
+    out = tmp_path / "run"
+    ember_cli("train", "cnn", "--dataset", "digits", "--epochs", "2", "--out", str(out),
+              "--quiet")
+    rows = [json.loads(line) for line in open(out / "metrics.jsonl")]
+    assert [r["epoch"] for r in rows] == [1, 2]
+    assert rows[-1]["train_loss"] < rows[0]["train_loss"]
+    assert rows[-1]["test_acc"] > 0.85
+    for f in ("config.json", "checkpoint.pt", "loss.png", "accuracy.png", "confusion.png"):
+        assert (out / f).exists(), f
+    r = ember_cli("eval", str(out))
+    acc = float(r.stdout.split("accuracy")[1].split()[0])
+    assert abs(acc - rows[-1]["test_acc"]) < 1e-9
+    from PIL import Image
+
+    img = ember.vision.datasets.Digits(train=False).data[0]
+    Image.fromarray(img).save(tmp_path / "d.png")
+    r = ember_cli("predict", str(out), str(tmp_path / "d.png"), "-k", "2")
+    assert r.stdout.count("(") == 2
+
+
+def test_resume_after_kill_matches_uninterrupted(tmp_path):
+    a, b = tmp_path / "a", tmp_path / "b"
+    common = ["train", "cnn", "--dataset", "digits", "--epochs", "3", "--quiet", "--no-plots",
+              "--limit", "600"]
+    ember_cli(*common, "--out", str(a))
+    killed = ember_cli(*common, "--out", str(b), env={"EMBER_CRASH_AT": "2:4"}, check=False)
+    assert killed.returncode != 0  # killed in the middle of epoch 2
+    assert len(open(b / "metrics.jsonl").read().splitlines()) == 1
+    ember_cli("train", "--resume", str(b), "--quiet", "--no-plots")
+    sa = ember.load(str(a / "checkpoint.pt"))["model"]
+    sb = ember.load(str(b / "checkpoint.pt"))["model"]
+    assert sa.keys() == sb.keys()
+    for k in sa:
+        np.testing.assert_array_equal(sa[k].numpy(), sb[k].numpy())
+
+
+def test_bad_input_gives_one_line_errors(tmp_path):
+    r = ember_cli("train", "cnn", "--dataset", "mnist", "--data-dir", str(tmp_path / "nope"),
+                  check=False)
+    assert r.returncode != 0 and "Traceback" not in r.stderr
+    assert "not found" in r.stderr and len(r.stderr.strip().splitlines()) == 1
+    bad = tmp_path / "bad"
+    bad.mkdir()
+    (bad / "train-images-idx3-ubyte.gz").write_bytes(b"\x1f\x8b garbage")
+    (bad / "train-labels-idx1-ubyte.gz").write_bytes(b"")
+    r = ember_cli("train", "cnn", "--dataset", "mnist", "--data-dir", str(bad), check=False)
+    assert r.returncode != 0 and "Traceback" not in r.stderr and "corrupt" in r.stderr
+    r = ember_cli("train", "transformerxl", check=False)
+    assert r.returncode != 0 and "Traceback" not in r.stderr
+    r = ember_cli("eval", str(tmp_path / "missing"), check=False)
+    assert r.returncode != 0 and "does not exist" in r.stderr
+
+
+def test_checkpoint_from_other_architecture(tmp_path):
+    out = tmp_path / "run"
+    ember_cli("train", "cnn", "--dataset", "digits", "--epochs", "1", "--out", str(out),
+              "--quiet", "--no-plots", "--limit", "200")
+    cfg = json.loads((out / "config.json").read_text())
+    cfg["model"], cfg["model_config"] = "gru", {"input_dim": 8, "output_dim": 10, "cell": "gru"}
+    (out / "config.json").write_text(json.dumps(cfg))
+    r = ember_cli("eval", str(out), check=False)
+    assert r.returncode != 0 and "Traceback" not in r.stderr
+    assert "does not fit" in r.stderr or "no 'model'" in r.stderr
+
+
+def test_run_unmodified_torch_script(tmp_path):
+    script = tmp_path / "s.py"
+    script.write_text(
+        "import torch\nimport torch.nn as nn\nimport torch.nn.functional as F\n"
+        "from torch.utils.data import TensorDataset, DataLoader\n"
+        "torch.manual_seed(0)\nx = torch.randn(64, 4); y = (x.sum(1) > 0).long()\n"
+        "m = nn.Sequential(nn.Linear(4, 16), nn.ReLU(), nn.Linear(16, 2))\n"
+        "opt = torch.optim.Adam(m.parameters(), lr=0.05)\n"
+        "for _ in range(50):\n    opt.zero_grad(); loss = F.cross_entropy(m(x), y)\n"
+        "    loss.backward(); opt.step()\n"
+        "print('backend', type(x).__module__, 'loss', round(loss.item(), 3))\n")
+    r = ember_cli("run", str(script))
+    assert "backend ember" in r.stdout
+    assert float(r.stdout.split("loss")[1]) < 0.2
+    script.write_text("import torch\ntorch.fft.fft(torch.zeros(4))\n")
+    r = ember_cli("run", str(script), check=False)
+    assert r.returncode != 0 and "torch.fft" in r.stderr
