@@ -655,3 +655,24 @@ def test_assigning_grad_is_validated_as_torch():
     x.grad = ember.full((2,), 3.0)
     del x.grad
     assert x.grad is None
+
+
+def test_saved_output_that_forward_returned_as_a_numpy_scalar_keeps_its_history():
+    # NumPy full reductions return scalars; the saved output must still be the graph output
+    class FullProd(ember.autograd.Function):
+        _array_forward = True
+
+        @staticmethod
+        def forward(ctx, x):
+            out = x.prod()
+            ctx.save_for_backward(x, out)
+            return out
+
+        @staticmethod
+        def backward(ctx, grad):
+            x, out = ctx.saved_tensors
+            return grad * out / x
+
+    a = R.standard_normal(4) + 3
+    x = ember.tensor(a, dtype=ember.float64, requires_grad=True)
+    assert ember.autograd.gradgradcheck(FullProd.apply, (x,))

@@ -286,6 +286,7 @@ class Function(Node):
                 if record:
                     _record_outputs(ctx, args, out, results)
                 return results
+            raw_out = out  # what forward may have passed to save_for_backward
             if out.__class__ is not _ndarray and isinstance(out, _generic):
                 out = _asarray(out)  # NumPy reductions return scalars; keep 0-d arrays
             r = _new(Tensor)
@@ -299,11 +300,11 @@ class Function(Node):
             if not record:
                 return r
             if out.dtype.kind in "fc" and (ctx._non_diff is None
-                                           or not _contains(ctx._non_diff, out, r)):
+                                           or not _contains(ctx._non_diff, raw_out, r)):
                 r._requires_grad = True
                 r._grad_fn = ctx
             if ctx._to_save is not None:
-                ctx._saved = _save_single(ctx, args, out, r)
+                ctx._saved = _save_single(ctx, args, raw_out, r)
             return r
         for a in args:
             if isinstance(a, Tensor) and a._requires_grad:
