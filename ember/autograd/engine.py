@@ -129,9 +129,8 @@ def run_backward(tensors, grad_tensors, retain_graph=False, create_graph=False, 
                         for i in idx:
                             results[i] = grads[nr]
             _run_node(node, grads, buffers, deps, ready)
-            if not retain_graph and node._saved is not None:
-                node._saved = None  # free the saved tensors now (Function._release)
-                node._released = True
+            if not retain_graph:
+                node._release()  # free the saved tensors now (ops may recycle buffers too)
     finally:
         _state[0] = prev
 
