@@ -365,6 +365,8 @@ class Tensor:
             retain_graph = create_graph
         if inputs is not None:
             inputs = [inputs] if isinstance(inputs, Tensor) else list(inputs)
+            if not inputs:
+                raise RuntimeError("`inputs` argument to `backward()` cannot be empty.")
         _engine.run_backward([self], [gradient], retain_graph, create_graph, inputs=inputs,
                              accumulate=True)
 

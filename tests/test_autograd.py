@@ -89,6 +89,9 @@ def test_backward_errors_match_torch():
         lambda m, x: m.ones(2).register_hook(lambda g: g),
         lambda m, x: m.ones(2, dtype=m.int64).requires_grad_(),
         lambda m, x: x.numpy(),
+        lambda m, x: (x * 2).sum().backward(inputs=[]),
+        lambda m, x: m.autograd.grad((x * 2).sum(), []),
+        lambda m, x: m.autograd.grad([(x * 2).sum()], [x], grad_outputs=[m.ones(1)]),
     ]
     for case in cases:
         errs = []
