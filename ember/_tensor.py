@@ -426,6 +426,16 @@ class Tensor:
                             "Tensor.cpu() to copy the tensor to host memory first.")
         return self._data
 
+    # NumPy scalars on the left (np.float64(2) * t) defer to the Tensor's reflected operator,
+    # as in PyTorch, instead of turning the tensor into an array.
+    __array_priority__ = 1000
+
+    def __array_wrap__(self, array, context=None, return_scalar=False):
+        """NumPy ufuncs applied to a tensor (``np.sin(t)``) return a tensor, as in PyTorch."""
+        if return_scalar:
+            return array[()]
+        return Tensor._make(array)
+
     def __array__(self, dtype=None, copy=None):
         """NumPy's array protocol (NumPy 2 signature): shares memory when it can."""
         if self._requires_grad:

@@ -267,3 +267,20 @@ def test_legacy_and_misc_match_torch(expr):
 def test_contains_rejects_other_types():
     with pytest.raises(RuntimeError, match="only supports Tensor or scalar"):
         "a" in ember.ones(2)  # noqa: B015
+
+
+NUMPY_LEFT_CASES = [
+    "np.float64(2.0) * x", "np.float32(2.0) + x", "np.int64(3) - x", "np.float64(2.0) < x",
+    "np.float64(2.0) ** x", "np.float64(1.0) / x", "np.sin(x)", "np.add(x, 1)",
+    "np.float64(0.5) * xi",
+]
+
+
+@pytest.mark.parametrize("expr", NUMPY_LEFT_CASES)
+def test_numpy_scalars_and_ufuncs_give_tensors(expr):
+    # a NumPy scalar on the left must not turn the tensor into a float64 array (PyTorch sets
+    # __array_priority__ so the Tensor's reflected operator runs)
+    e = eval(expr, {"np": np, "x": ember.ones(2), "xi": ember.ones(2, dtype=ember.int64)})
+    t = eval(expr, {"np": np, "x": torch.ones(2), "xi": torch.ones(2, dtype=torch.int64)})
+    assert isinstance(e, ember.Tensor)
+    assert_close(e, t)
