@@ -679,3 +679,23 @@ def test_saved_output_that_forward_returned_as_a_numpy_scalar_keeps_its_history(
     a = R.standard_normal(4) + 3
     x = ember.tensor(a, dtype=ember.float64, requires_grad=True)
     assert ember.autograd.gradgradcheck(FullProd.apply, (x,))
+
+
+def test_functional_with_tuple_inputs_and_outputs():
+    a = R.standard_normal(3)
+    b = R.standard_normal(2)
+    res = {}
+    for m in (ember, torch):
+        F = m.autograd.functional
+
+        def f(x, y):
+            return x * x.sum(), (y * y).sum() * x
+
+        def s(x, y):
+            return x.exp().sum() * (y * y).sum()
+
+        x, y = m.tensor(a), m.tensor(b)
+        v3, v2 = m.ones(3, dtype=m.float64), m.ones(2, dtype=m.float64)
+        res[m] = (F.jacobian(f, (x, y)), F.hessian(s, (x, y)), F.vjp(f, (x, y), (v3, v3))[1],
+                  F.jvp(f, (x, y), (v3, v2))[1], F.hvp(s, (x, y), (v3, v2))[1])
+    assert_close(res[ember], res[torch], rtol=1e-10, atol=1e-10)
