@@ -17,6 +17,7 @@ from .ops import *  # noqa: F401,F403
 from . import autograd, backends  # noqa: F401
 from .serialization import load, save
 from . import accelerator, cuda  # noqa: F401
+from .ops import random  # noqa: F401  (ember.random.manual_seed, fork_rng, ... as torch.random)
 from .autograd.grad_mode import is_inference_mode_enabled  # noqa: F401
 from ._dtype import can_cast, finfo, iinfo  # noqa: F401
 from ._config import (get_float32_matmul_precision, get_num_threads,  # noqa: F401
@@ -50,7 +51,7 @@ __all__ = (
     ["Tensor", "Size", "dtype", "device", "layout", "strided", "is_tensor", "numel", "result_type",
      "is_floating_point", "no_grad", "enable_grad", "set_grad_enabled", "inference_mode",
      "is_grad_enabled", "get_default_dtype", "set_default_dtype", "promote_types",
-     "set_printoptions", "autograd", "backends", "save", "load", "cuda", "accelerator",
+     "set_printoptions", "autograd", "backends", "save", "load", "cuda", "accelerator", "random",
      "is_complex", "is_inference_mode_enabled", "can_cast", "finfo", "iinfo",
      "get_num_threads", "set_num_threads", "get_float32_matmul_precision",
      "set_float32_matmul_precision",
