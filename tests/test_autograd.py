@@ -699,3 +699,37 @@ def test_functional_with_tuple_inputs_and_outputs():
         res[m] = (F.jacobian(f, (x, y)), F.hessian(s, (x, y)), F.vjp(f, (x, y), (v3, v3))[1],
                   F.jvp(f, (x, y), (v3, v2))[1], F.hvp(s, (x, y), (v3, v2))[1])
     assert_close(res[ember], res[torch], rtol=1e-10, atol=1e-10)
+
+
+def test_custom_function_mark_dirty_and_needs_input_grad_in_forward():
+    res = []
+    for m in (ember, torch):
+        class Dbl(m.autograd.Function):
+            @staticmethod
+            def forward(ctx, x):
+                ctx.mark_dirty(x)
+                x.mul_(2)
+                return x
+
+            @staticmethod
+            def backward(ctx, g):
+                return g * 2
+
+        class Flags(m.autograd.Function):
+            @staticmethod
+            def forward(ctx, x, y):
+                ctx.flags = tuple(ctx.needs_input_grad)
+                return x * y
+
+            @staticmethod
+            def backward(ctx, g):
+                return g, g
+
+        a = m.tensor([1.0, 2.0], requires_grad=True)
+        b = a * 1
+        c = Dbl.apply(b)
+        assert c is b and c.grad_fn.name() == "DblBackward"
+        (c * c).sum().backward()
+        assert Flags.apply(a, m.ones(2)).grad_fn.flags == (True, False)
+        res.append(a.grad)
+    assert_close(res[0], res[1])
