@@ -3,17 +3,24 @@
 Each case runs on ember and on torch alternately (after a warm-up), several rounds; the table
 shows the median time per call and the ratio ember / torch (lower is better for ember).
 
-    python benchmarks/bench_core.py            # all cases
-    python benchmarks/bench_core.py --quick    # fewer rounds
+    python benchmarks/bench_core.py              # all cases, wall time, torch's threads
+    python benchmarks/bench_core.py --quick      # fewer rounds
+    python benchmarks/bench_core.py --cpu-time   # per-core: torch on 1 thread, thread CPU
+                                                 # time (stable on a busy shared machine)
 """
 import argparse
+import os
 import statistics
 import sys
 import time
 from pathlib import Path
 
-import numpy as np
-import torch
+if "--cpu-time" in sys.argv:  # one BLAS thread for NumPy too, set before NumPy loads
+    for _v in ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS"):
+        os.environ[_v] = "1"
+
+import numpy as np  # noqa: E402
+import torch  # noqa: E402
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 import ember  # noqa: E402
@@ -51,24 +58,33 @@ def _cases():
     return make(ember), make(torch)
 
 
+_clock = [time.perf_counter]
+
+
 def _time(fn, n):
-    t0 = time.perf_counter()
+    clock = _clock[0]
+    t0 = clock()
     for _ in range(n):
         fn()
-    return (time.perf_counter() - t0) / n
+    return (clock() - t0) / n
 
 
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--quick", action="store_true")
     ap.add_argument("--threads", type=int, default=0, help="torch threads (0: torch default)")
+    ap.add_argument("--cpu-time", action="store_true",
+                    help="time with the thread's CPU clock, torch on one thread")
     args = ap.parse_args()
+    if args.cpu_time:
+        args.threads = 1
+        _clock[0] = time.thread_time
     if args.threads:
         torch.set_num_threads(args.threads)
     rounds = 3 if args.quick else 7
     ember_cases, torch_cases = _cases()
     print(f"torch {torch.__version__}, numpy {np.__version__}, torch threads "
-          f"{torch.get_num_threads()}")
+          f"{torch.get_num_threads()}, clock {_clock[0].__name__}, median of {rounds} rounds")
     print(f"{'case':40s} {'ember':>11s} {'torch':>11s} {'ratio':>7s}")
     for name in ember_cases:
         fe, n = ember_cases[name]

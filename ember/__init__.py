@@ -3,11 +3,11 @@
 Tensors on NumPy (CPU) or CuPy (CUDA), reverse-mode autograd, ``ember.nn``, optimizers,
 data loading and PyTorch-compatible checkpoints.
 """
-from . import _dtype
+from . import _dtype  # noqa: I001  (import order matters: Tensor before ops)
 from ._dtype import (bool, cdouble, cfloat, complex64, complex128, double, dtype,  # noqa: F401
                      float, float16, float32, float64, get_default_dtype, half, int, int8,
                      int16, int32, int64, long, promote_types, set_default_dtype, short, uint8)
-from ._tensor import Size, Tensor
+from ._tensor import Size, Tensor, layout, strided  # noqa: F401
 from ._tensor_str import set_printoptions
 from .autograd import (enable_grad, inference_mode, is_grad_enabled, no_grad,  # noqa: F401
                        set_grad_enabled)
@@ -17,8 +17,11 @@ from .ops import *  # noqa: F401,F403
 from . import autograd, backends  # noqa: F401
 from .serialization import load, save
 from . import accelerator, cuda  # noqa: F401
+from .ops import random  # noqa: F401  (ember.random.manual_seed, fork_rng, ... as torch.random)
 from .autograd.grad_mode import is_inference_mode_enabled  # noqa: F401
-from ._dtype import can_cast  # noqa: F401
+from ._dtype import can_cast, finfo, iinfo  # noqa: F401
+from ._config import (get_float32_matmul_precision, get_num_threads,  # noqa: F401
+                      set_float32_matmul_precision, set_num_threads)
 
 __version__ = "0.1.0"
 
@@ -45,12 +48,13 @@ def is_complex(input):
 
 
 __all__ = (
-    ["Tensor", "Size", "dtype", "device", "is_tensor", "numel", "result_type",
+    ["Tensor", "Size", "dtype", "device", "layout", "strided", "is_tensor", "numel", "result_type",
      "is_floating_point", "no_grad", "enable_grad", "set_grad_enabled", "inference_mode",
      "is_grad_enabled", "get_default_dtype", "set_default_dtype", "promote_types",
-     "set_printoptions", "autograd", "backends", "save", "load", "cuda", "accelerator",
-     "is_complex",
-     "is_inference_mode_enabled", "can_cast",
+     "set_printoptions", "autograd", "backends", "save", "load", "cuda", "accelerator", "random",
+     "is_complex", "is_inference_mode_enabled", "can_cast", "finfo", "iinfo",
+     "get_num_threads", "set_num_threads", "get_float32_matmul_precision",
+     "set_float32_matmul_precision",
      "float16", "half", "float32", "float", "float64", "double", "int8", "int16", "short",
      "int32", "int", "int64", "long", "uint8", "bool", "complex64", "complex128", "cfloat",
      "cdouble"]

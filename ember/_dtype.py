@@ -11,7 +11,7 @@ __all__ = [
     "dtype", "float16", "half", "float32", "float", "float64", "double", "bfloat16",
     "int8", "int16", "short", "int32", "int", "int64", "long", "uint8", "bool",
     "complex64", "cfloat", "complex128", "cdouble",
-    "get_default_dtype", "set_default_dtype", "promote_types", "can_cast",
+    "get_default_dtype", "set_default_dtype", "promote_types", "can_cast", "finfo", "iinfo",
 ]
 
 
@@ -203,3 +203,72 @@ def result_type(*operands):
             zero_t = dt if zero_t is None else promote_types(zero_t, dt)
     wrapped = _cat_default(scal_cat) if scal_cat >= 0 else None
     return _combine(dim_t, _combine(zero_t, wrapped))
+
+
+class finfo:
+    """Machine limits of a floating dtype (PyTorch's ``torch.finfo``).
+
+    Attributes:
+        bits (int), eps (float), max (float), min (float), tiny (float),
+        smallest_normal (float), resolution (float), dtype (str).
+
+    Example:
+        >>> import ember
+        >>> ember.finfo(ember.float32).eps
+        1.1920928955078125e-07
+    """
+
+    def __init__(self, type=None):
+        d = to_dtype(type) if type is not None else _default[0]
+        if d._cat != 2:
+            raise TypeError("torch.finfo() requires a floating point input type. Use "
+                            "torch.iinfo to handle 'torch.finfo'")
+        fi = np.finfo(d.np)
+        self.bits = fi.bits
+        self.eps = builtins_float(fi.eps)
+        self.max = builtins_float(fi.max)
+        self.min = builtins_float(fi.min)
+        self.tiny = self.smallest_normal = builtins_float(fi.smallest_normal)
+        self.resolution = 10.0 ** -fi.precision
+        self.dtype = d.name
+
+    def __eq__(self, other):
+        return isinstance(other, finfo) and self.dtype == other.dtype
+
+    def __hash__(self):
+        return hash(("finfo", self.dtype))
+
+    def __repr__(self):
+        return (f"finfo(resolution={self.resolution:g}, min={self.min:g}, max={self.max:g}, "
+                f"eps={self.eps:g}, smallest_normal={self.smallest_normal:g}, "
+                f"tiny={self.tiny:g}, dtype={self.dtype})")
+
+
+class iinfo:
+    """Limits of an integer dtype (PyTorch's ``torch.iinfo``): ``bits``, ``min``, ``max``.
+
+    Example:
+        >>> import ember
+        >>> ember.iinfo(ember.uint8).max
+        255
+    """
+
+    def __init__(self, type):
+        d = to_dtype(type)
+        if d._cat not in (0, 1):
+            raise TypeError("torch.iinfo() requires an integer input type. Use torch.finfo "
+                            "to handle 'torch.iinfo'")
+        ii = np.iinfo(np.uint8 if d._cat == 0 else d.np)
+        self.bits = ii.bits
+        self.min = builtins_int(ii.min) if d._cat else 0
+        self.max = builtins_int(ii.max) if d._cat else 1
+        self.dtype = d.name
+
+    def __eq__(self, other):
+        return isinstance(other, iinfo) and self.dtype == other.dtype
+
+    def __hash__(self):
+        return hash(("iinfo", self.dtype))
+
+    def __repr__(self):
+        return f"iinfo(min={self.min:g}, max={self.max:g}, dtype={self.dtype})"

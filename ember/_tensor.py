@@ -9,6 +9,7 @@ import numpy as np
 
 from . import _dtype
 from ._dtype import _FROM_NP
+from .autograd import engine as _engine
 from .autograd import function as _function
 from .autograd import grad_mode
 from .backends import CPU, device, device_of, get_array_module, to_device
@@ -55,7 +56,7 @@ class Tensor:
         tensor([[2., 4.]])
     """
 
-    __slots__ = ("_data", "_requires_grad", "_grad_fn", "_output_nr", "grad", "_version",
+    __slots__ = ("_data", "_requires_grad", "_grad_fn", "_output_nr", "_grad", "_version",
                  "_base", "__dict__", "__weakref__")
 
     # Rarely-set attributes live in __dict__ with these class-level defaults, so creating a
@@ -68,20 +69,24 @@ class Tensor:
     _is_param = False
 
     def __init__(self, *args, dtype=None, device=None, requires_grad=False):
-        if len(args) == 1 and not isinstance(args[0], int):
+        if not args:
+            args = (0,)  # Tensor() is an empty 1-d tensor
+        if len(args) == 1 and isinstance(args[0], Tensor):
+            data = args[0]._data  # the legacy constructor aliases a tensor argument
+        elif len(args) == 1 and not isinstance(args[0], (int, Size)):
             from .ops.creation import tensor as _t
 
             src = _t(args[0], dtype=dtype or _dtype.get_default_dtype())
             data = src._data
         else:
-            shape = args[0] if len(args) == 1 and isinstance(args[0], (tuple, list)) else args
+            shape = args[0] if len(args) == 1 and isinstance(args[0], Size) else args
             dt = _dtype.to_dtype(dtype) if dtype is not None else _dtype.get_default_dtype()
             data = np.zeros(tuple(shape), dtype=dt.np)
         self._data = data
         self._requires_grad = False
         self._grad_fn = None
         self._output_nr = 0
-        self.grad = None
+        self._grad = None
         self._version = [0]
         self._base = None
         if requires_grad:
@@ -97,7 +102,7 @@ class Tensor:
         t._requires_grad = False
         t._grad_fn = None
         t._output_nr = 0
-        t.grad = None
+        t._grad = None
         t._version = [0]
         t._base = None
         return t
@@ -173,7 +178,28 @@ class Tensor:
 
     @property
     def layout(self):
-        return "strided"
+        return strided
+
+    @property
+    def is_meta(self):
+        return False
+
+    @property
+    def is_quantized(self):
+        return False
+
+    def storage_offset(self):
+        """Offset (in elements) of this view's first element in its base storage."""
+        a = self._data
+        root = a
+        while getattr(root, "base", None) is not None and hasattr(root.base, "dtype"):
+            root = root.base
+        if root is a:
+            return 0
+        ptr = a.data.ptr if hasattr(a.data, "ptr") else a.__array_interface__["data"][0]
+        rptr = (root.data.ptr if hasattr(root.data, "ptr")
+                else root.__array_interface__["data"][0])
+        return (ptr - rptr) // a.itemsize
 
     def data_ptr(self):
         return self._data.__array_interface__["data"][0] if self.is_cpu else self._data.data.ptr
@@ -223,6 +249,42 @@ class Tensor:
             raise RuntimeError("only Tensors of floating point dtype can require gradients")
         self._requires_grad = bool(requires_grad)
         return self
+
+    @property
+    def grad(self):
+        """The accumulated gradient (leaves, or non-leaves after ``retain_grad()``)."""
+        g = self._grad
+        if g is None and self._grad_fn is not None and not self._retains_grad:
+            import warnings
+
+            warnings.warn(_NONLEAF_GRAD_WARNING, UserWarning, stacklevel=2)
+        return g
+
+    @grad.setter
+    def grad(self, value):
+        if value is not None:
+            if not isinstance(value, Tensor):
+                raise TypeError("assigned grad expected to be a Tensor or None but got grad of "
+                                f"type {type(value).__name__}")
+            if value._data.shape != self._data.shape:
+                raise RuntimeError(
+                    f"attempting to assign a gradient of size '{list(value._data.shape)}' to a "
+                    f"tensor of size '{list(self._data.shape)}'. Please ensure that the gradient "
+                    "and the tensor are the same size")
+            if value._data.dtype != self._data.dtype:
+                raise RuntimeError(
+                    f"attempting to assign a gradient with dtype '{_cpp_name(value.dtype)}' to a "
+                    f"tensor with grad_dtype '{_TYPE_NAMES.get(self.dtype.name)}'. The gradient "
+                    "must match the tensor's grad_dtype (defaults to the tensor's dtype). You can "
+                    "set the tensor's grad_dtype attribute with a specific dtype, or None to "
+                    "allow any dtype. Set grad_dtype with caution. Diverging the dtypes of a "
+                    "tensor and its gradient may break downstream systems that assume they "
+                    "match.")
+        self._grad = value
+
+    @grad.deleter
+    def grad(self):
+        self._grad = None
 
     @property
     def grad_fn(self):
@@ -299,14 +361,14 @@ class Tensor:
             create_graph (bool): record the backward pass, for higher-order gradients.
             inputs (sequence of Tensor, optional): accumulate only into these.
         """
-        from .autograd.engine import run_backward
-
         if retain_graph is None:
             retain_graph = create_graph
         if inputs is not None:
             inputs = [inputs] if isinstance(inputs, Tensor) else list(inputs)
-        run_backward([self], [gradient], retain_graph, create_graph, inputs=inputs,
-                     accumulate=True)
+            if not inputs:
+                raise RuntimeError("`inputs` argument to `backward()` cannot be empty.")
+        _engine.run_backward([self], [gradient], retain_graph, create_graph, inputs=inputs,
+                             accumulate=True)
 
     def _edge(self):
         fn = self._grad_fn
@@ -364,6 +426,16 @@ class Tensor:
                             "Tensor.cpu() to copy the tensor to host memory first.")
         return self._data
 
+    # NumPy scalars on the left (np.float64(2) * t) defer to the Tensor's reflected operator,
+    # as in PyTorch, instead of turning the tensor into an array.
+    __array_priority__ = 1000
+
+    def __array_wrap__(self, array, context=None, return_scalar=False):
+        """NumPy ufuncs applied to a tensor (``np.sin(t)``) return a tensor, as in PyTorch."""
+        if return_scalar:
+            return array[()]
+        return Tensor._make(array)
+
     def __array__(self, dtype=None, copy=None):
         """NumPy's array protocol (NumPy 2 signature): shares memory when it can."""
         if self._requires_grad:
@@ -375,6 +447,36 @@ class Tensor:
         if dtype is not None and a.dtype != dtype:
             return a.astype(dtype)
         return a.copy() if copy else a
+
+    def __contains__(self, element):
+        if isinstance(element, (Tensor, int, float, bool, complex, np.generic)):
+            other = element._data if isinstance(element, Tensor) else element
+            return bool((self._data == other).any())
+        raise RuntimeError("Tensor.__contains__ only supports Tensor or scalar, but you passed "
+                           f"in a {type(element)}.")
+
+    def __reversed__(self):
+        return self if self._data.ndim == 0 else self.flip(0)
+
+    def __abs__(self):
+        return self.abs()
+
+    def new(self, *args, **kwargs):
+        """The legacy ``x.new(*sizes)`` / ``x.new(data)``: same dtype and device as ``x``."""
+        kwargs.setdefault("dtype", self.dtype)
+        t = Tensor(*args, **kwargs)
+        return t if t._data.dtype == self._data.dtype else t.to(self.dtype)
+
+    def apply_(self, callable):
+        """Apply a Python function to every element in place (CPU only, slow: a Python loop,
+        as in PyTorch)."""
+        if not self.is_cpu:
+            raise TypeError("apply_ is only implemented on CPU tensors")
+        flat = self._data.reshape(-1)
+        vals = [callable(v) for v in flat.tolist()]
+        self._data[...] = np.asarray(vals, dtype=self._data.dtype).reshape(self._data.shape)
+        self._version[0] += 1
+        return self
 
     def __len__(self):
         if self._data.ndim == 0:
@@ -444,8 +546,8 @@ class Tensor:
                 import copy
 
                 new.__dict__[k] = copy.deepcopy(v, memo)
-        if self.grad is not None:
-            new.grad = self.grad.__deepcopy__(memo)
+        if self._grad is not None:
+            new._grad = self._grad.__deepcopy__(memo)
         memo[id(self)] = new
         return new
 
@@ -454,7 +556,7 @@ class Tensor:
         self._requires_grad = requires_grad
         self._grad_fn = None
         self._output_nr = 0
-        self.grad = None
+        self._grad = None
         self._version = [0]
         self._base = None
 
@@ -467,6 +569,13 @@ class Tensor:
             >>> ember.tensor([1.5, 2.5]).to(ember.int64)
             tensor([1, 2])
         """
+        if len(args) == 1 and not kwargs and args[0].__class__ is _dtype.dtype:
+            dt = args[0]  # the common .to(dtype): no parsing
+            if dt.np == self._data.dtype:
+                return self
+            from .ops.creation import _to_copy
+
+            return _to_copy(self, dt, None)
         dt, dev = None, None
         copy = kwargs.pop("copy", False)
         kwargs.pop("non_blocking", None)
@@ -557,6 +666,43 @@ class Tensor:
 
 
 device_cls = device
+_NONLEAF_GRAD_WARNING = (
+    "The .grad attribute of a Tensor that is not a leaf Tensor is being accessed. Its .grad "
+    "attribute won't be populated during autograd.backward(). If you indeed want the .grad "
+    "field to be populated for a non-leaf Tensor, use .retain_grad() on the non-leaf Tensor. "
+    "If you access the non-leaf Tensor by mistake, make sure you access the leaf Tensor "
+    "instead. See github.com/pytorch/pytorch/pull/30531 for more information.")
+_CPP_NAMES = {"float32": "float", "float64": "double", "float16": "c10::Half",
+              "int64": "long int", "int32": "int", "int16": "short int", "int8": "signed char",
+              "uint8": "unsigned char", "bool": "bool", "complex64": "c10::complex<float>",
+              "complex128": "c10::complex<double>"}
+
+
+def _cpp_name(dt):
+    return _CPP_NAMES.get(dt.name, dt.name)
+
+
+class layout:
+    """A tensor memory layout; ember has only ``ember.strided``."""
+
+    __slots__ = ("name",)
+
+    def __init__(self, name):
+        self.name = name
+
+    def __repr__(self):
+        return "ember." + self.name
+
+    def __reduce__(self):
+        return (_layout_by_name, (self.name,))
+
+
+def _layout_by_name(name):
+    return strided
+
+
+strided = layout("strided")
+Tensor.__module__ = Size.__module__ = "ember"
 _TYPE_NAMES = {"float32": "Float", "float64": "Double", "float16": "Half", "int64": "Long",
                "int32": "Int", "int16": "Short", "int8": "Char", "uint8": "Byte",
                "bool": "Bool", "complex64": "ComplexFloat", "complex128": "ComplexDouble"}
@@ -579,4 +725,4 @@ def _rebuild(array, requires_grad, dev="cpu"):
 
 _function._set_tensor_class(Tensor)
 
-__all__ = ["Tensor", "Size", "get_array_module"]
+__all__ = ["Tensor", "Size", "get_array_module", "layout", "strided"]

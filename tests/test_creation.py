@@ -2,9 +2,9 @@
 import numpy as np
 import pytest
 import torch
+from helpers import TORCH_DTYPES, assert_close
 
 import ember
-from helpers import TORCH_DTYPES, assert_close
 
 
 def _both(expr):

@@ -4,9 +4,9 @@ import itertools
 import numpy as np
 import pytest
 import torch
+from helpers import TORCH_DTYPES
 
 import ember
-from helpers import TORCH_DTYPES
 
 DTYPES = [ember.float16, ember.float32, ember.float64, ember.int8, ember.int16, ember.int32,
           ember.int64, ember.uint8, ember.bool]
@@ -122,3 +122,29 @@ def test_to_dtype_accepts_python_types_and_strings():
     assert x.to(bool).dtype is ember.bool
     assert x.to(ember.float64).dtype is ember.float64
     assert x.to(np.float64).dtype is ember.float64
+
+
+@pytest.mark.parametrize("name", ["float16", "float32", "float64"])
+def test_finfo_matches_torch(name):
+    e, t = ember.finfo(getattr(ember, name)), torch.finfo(getattr(torch, name))
+    assert repr(e) == repr(t)
+    for attr in ("bits", "eps", "max", "min", "tiny", "smallest_normal", "resolution"):
+        assert getattr(e, attr) == getattr(t, attr), attr
+    assert ember.finfo().dtype == "float32"
+
+
+@pytest.mark.parametrize("name", ["int8", "int16", "int32", "int64", "uint8"])
+def test_iinfo_matches_torch(name):
+    e, t = ember.iinfo(getattr(ember, name)), torch.iinfo(getattr(torch, name))
+    assert repr(e) == repr(t)
+    assert (e.bits, e.min, e.max) == (t.bits, t.min, t.max)
+
+
+def test_finfo_iinfo_reject_wrong_kinds():
+    for fn, dt in ((ember.finfo, ember.int32), (ember.iinfo, ember.float32)):
+        tfn = getattr(torch, fn.__name__)
+        with pytest.raises(TypeError) as e:
+            fn(dt)
+        with pytest.raises(TypeError) as t:
+            tfn(getattr(torch, dt.name))
+        assert str(e.value) == str(t.value)

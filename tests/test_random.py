@@ -148,3 +148,22 @@ def test_inplace_random_under_no_grad_on_leaf():
         w.normal_()
         w.uniform_(0, 1)
     assert w.requires_grad and w.is_leaf
+
+
+def test_random_module_alias_and_fork_rng():
+    assert ember.random.manual_seed is ember.manual_seed
+    ember.manual_seed(5)
+    with ember.random.fork_rng():
+        inside = ember.rand(3).tolist()
+    after = ember.rand(3).tolist()
+    assert after == inside  # the fork restored the state it started from
+
+    @ember.random.fork_rng()
+    def draw():
+        return ember.randn(4)
+
+    ember.manual_seed(1)
+    draw()
+    a = ember.randn(2).tolist()
+    ember.manual_seed(1)
+    assert ember.randn(2).tolist() == a

@@ -2,6 +2,8 @@
 import numpy as np
 import pytest
 import torch
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 import ember
 
@@ -126,3 +128,27 @@ def test_size_and_dtype_repr():
     assert repr(ember.ones(2, 3).shape) == "ember.Size([2, 3])"
     assert repr(ember.Size([])) == "ember.Size([])"
     assert repr(ember.float16) == "ember.float16"
+
+
+@st.composite
+def _arrays(draw):
+    shape = tuple(draw(st.lists(st.sampled_from([0, 1, 2, 3, 5, 8, 40]), min_size=0,
+                                max_size=3)))
+    dtype = draw(st.sampled_from(["float32", "float64", "int64", "int32", "bool", "float16"]))
+    scale = draw(st.sampled_from([1e-6, 1e-3, 1.0, 7.0, 1e3, 1e5, 1e9]))
+    seed = draw(st.integers(0, 2 ** 16))
+    rng = np.random.default_rng(seed)
+    a = rng.standard_normal(shape) * scale
+    if draw(st.booleans()):
+        a = np.round(a)
+    if dtype in ("int64", "int32"):
+        a = np.clip(a, -1e6, 1e6)
+    return a.astype(dtype) if dtype != "bool" else a > 0
+
+
+@settings(max_examples=150, deadline=None)
+@given(_arrays(), st.booleans())
+def test_repr_matches_torch_random(a, requires_grad):
+    rg = requires_grad and a.dtype.kind == "f"
+    e, t = ember.tensor(a, requires_grad=rg), torch.tensor(a, requires_grad=rg)
+    _same(e, t)

@@ -5,9 +5,9 @@ import pickle
 import numpy as np
 import pytest
 import torch
+from helpers import assert_close
 
 import ember
-from helpers import assert_close
 
 ATTR_CASES = [
     "m.tensor([1.0, 2.0]).T", "m.ones(2, 3).mT.shape", "m.ones(2, 3, 4).mT.shape",
@@ -230,3 +230,57 @@ def test_pickle_and_deepcopy():
     assert x.tolist() == [[1.0, 2.0]]
     with pytest.raises(RuntimeError, match="deepcopy"):
         copy.deepcopy(x * 2)
+
+
+def test_process_settings_programs_touch():
+    assert ember.backends.mps.is_available() is False
+    ember.backends.cuda.matmul.allow_tf32 = True
+    assert ember.backends.cuda.matmul.allow_tf32 is True
+    ember.backends.cuda.matmul.allow_tf32 = False
+    assert ember.get_float32_matmul_precision() == "highest"
+    ember.set_float32_matmul_precision("high")
+    assert ember.get_float32_matmul_precision() == "high"
+    ember.set_float32_matmul_precision("highest")
+    assert ember.get_num_threads() >= 1
+
+
+LEGACY_CASES = [
+    "m.Tensor()", "m.Tensor(m.Size([2])).shape", "m.Tensor(m.tensor([1, 2]))",
+    "m.ones(2).new(3).shape", "m.ones(2, dtype=m.int32).new([1, 2])",
+    "m.ones(2).apply_(lambda v: v * 2)", "m.ones(2, 3)[1].storage_offset()",
+    "m.ones(2, 3)[:, 1:].storage_offset()", "m.ones(2).is_meta", "m.ones(2).layout",
+    "m.ones(2).__class__", "m.Size", "m.ones(2, 3).__contains__(1)",
+    "m.ones(2).__contains__(m.tensor(2.0))",
+]
+
+
+@pytest.mark.parametrize("expr", LEGACY_CASES)
+def test_legacy_and_misc_match_torch(expr):
+    e = eval(expr, {"m": ember})
+    t = eval(expr, {"m": torch})
+    if isinstance(t, torch.Tensor):
+        assert_close(e, t)
+    else:
+        assert repr(e) == repr(t).replace("torch.", "ember."), (e, t)
+
+
+def test_contains_rejects_other_types():
+    with pytest.raises(RuntimeError, match="only supports Tensor or scalar"):
+        "a" in ember.ones(2)  # noqa: B015
+
+
+NUMPY_LEFT_CASES = [
+    "np.float64(2.0) * x", "np.float32(2.0) + x", "np.int64(3) - x", "np.float64(2.0) < x",
+    "np.float64(2.0) ** x", "np.float64(1.0) / x", "np.sin(x)", "np.add(x, 1)",
+    "np.float64(0.5) * xi",
+]
+
+
+@pytest.mark.parametrize("expr", NUMPY_LEFT_CASES)
+def test_numpy_scalars_and_ufuncs_give_tensors(expr):
+    # a NumPy scalar on the left must not turn the tensor into a float64 array (PyTorch sets
+    # __array_priority__ so the Tensor's reflected operator runs)
+    e = eval(expr, {"np": np, "x": ember.ones(2), "xi": ember.ones(2, dtype=ember.int64)})
+    t = eval(expr, {"np": np, "x": torch.ones(2), "xi": torch.ones(2, dtype=torch.int64)})
+    assert isinstance(e, ember.Tensor)
+    assert_close(e, t)

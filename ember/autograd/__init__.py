@@ -2,8 +2,7 @@
 gradient checks and anomaly detection."""
 from . import engine
 from .function import Function, once_differentiable
-from .grad_mode import (enable_grad, inference_mode, is_grad_enabled, no_grad,  # noqa: F401
-                        set_grad_enabled)
+from .grad_mode import enable_grad, inference_mode, is_grad_enabled, no_grad, set_grad_enabled  # noqa: F401
 
 __all__ = ["Function", "backward", "grad", "Variable", "no_grad", "enable_grad",
            "set_grad_enabled", "inference_mode", "is_grad_enabled", "gradcheck",
@@ -23,6 +22,8 @@ def backward(tensors, grad_tensors=None, retain_graph=None, create_graph=False, 
     """Accumulate gradients of ``tensors`` into the leaves' ``.grad``."""
     tensors = _seq(tensors)
     grads = _seq(grad_tensors) or [None] * len(tensors)
+    if inputs is not None and not _seq(inputs):
+        raise RuntimeError("`inputs` argument to `backward()` cannot be empty.")
     if retain_graph is None:
         retain_graph = create_graph
     engine.run_backward(tensors, grads, retain_graph, create_graph, inputs=_seq(inputs),
@@ -40,8 +41,12 @@ def grad(outputs, inputs, grad_outputs=None, retain_graph=None, create_graph=Fal
         >>> g, ember.autograd.grad(g, x)[0]
         (tensor(6., grad_fn=<MulBackward0>), tensor(2.))
     """
+    if is_grads_batched:
+        raise NotImplementedError("ember.autograd.grad: is_grads_batched=True is not supported")
     outputs = _seq(outputs)
     inputs_l = _seq(inputs)
+    if not inputs_l:
+        raise RuntimeError("`inputs` argument to `grad()` cannot be empty.")
     grads = _seq(grad_outputs) or [None] * len(outputs)
     if retain_graph is None:
         retain_graph = create_graph
@@ -120,5 +125,5 @@ def is_anomaly_enabled():
     return engine._anomaly[0]
 
 
-from .gradcheck import gradcheck, gradgradcheck  # noqa: E402
 from . import function, functional, graph  # noqa: E402,F401
+from .gradcheck import gradcheck, gradgradcheck  # noqa: E402

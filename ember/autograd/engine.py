@@ -4,6 +4,8 @@ The walk is iterative (an explicit stack, no recursion), so a chain of 100,000 o
 backpropagates; each node runs once, after all gradients flowing into it have been summed
 (a dependency count per node), so a node reused many times gets every contribution once.
 """
+import numpy as _np
+
 from . import grad_mode
 from .function import AccumulateGrad
 
@@ -23,24 +25,22 @@ def _tensor_cls():
 
 def _root_grads(tensors, grad_tensors):
     """The starting gradient of each root, validated as PyTorch does."""
-    Tensor = _tensor_cls()
+    Tensor = _Tensor or _tensor_cls()
     grads = []
     for i, t in enumerate(tensors):
         g = grad_tensors[i] if i < len(grad_tensors) else None
         if not t._requires_grad:
             raise RuntimeError(
                 f"element {i} of tensors does not require grad and does not have a grad_fn")
+        d = t._data
         if g is None:
-            if t._data.size != 1:
+            if d.size != 1:
                 raise RuntimeError("grad can be implicitly created only for scalar outputs")
-            from ..backends import get_array_module
-
-            g = Tensor._make(get_array_module(t._data).ones_like(t._data))
+            g = Tensor._make(_np.ones(d.shape, d.dtype) if d.__class__ is _np.ndarray
+                             else _xp(d).ones_like(d))
         elif not isinstance(g, Tensor):
-            from ..backends import get_array_module
-
-            g = Tensor._make(get_array_module(t._data).asarray(g, dtype=t._data.dtype))
-        if g._data.shape != t._data.shape:
+            g = Tensor._make(_xp(d).asarray(g, dtype=d.dtype))
+        if g._data.shape != d.shape:
             raise RuntimeError(
                 f"Mismatch in shape: grad_output[{i}] has a shape of {g.shape} and output[{i}] "
                 f"has a shape of {t.shape}.")
@@ -48,11 +48,19 @@ def _root_grads(tensors, grad_tensors):
     return grads
 
 
+def _xp(a):
+    from ..backends import get_array_module
+
+    return get_array_module(a)
+
+
 def _dependencies(roots):
     """How many edges point at each node reachable from ``roots`` (iterative DFS)."""
     deps = {}
     stack = [node for node, _ in roots]
-    root_set = set(stack)
+    # With one root there is no need to guard against revisiting it: a DAG root is nobody's
+    # child. With several, one root may be another's descendant.
+    root_set = set(stack) if len(stack) > 1 else ()
     while stack:
         node = stack.pop()
         for e in node._edges:
@@ -86,6 +94,7 @@ def run_backward(tensors, grad_tensors, retain_graph=False, create_graph=False, 
             capture.setdefault(t._edge(), []).append(i)
         if accumulate:
             only = {id(t) for t in inputs}
+    plain_leaves = capture is None and accumulate
 
     buffers = {}
     for (node, nr), g in zip(roots, grads0):
@@ -105,7 +114,10 @@ def run_backward(tensors, grad_tensors, retain_graph=False, create_graph=False, 
             node = ready.pop()
             grads = buffers.pop(node)
             if node.__class__ is AccumulateGrad:
-                _leaf(node, grads[0], capture, results, accumulate, only, create_graph)
+                if plain_leaves:
+                    _accumulate(node.variable, grads[0], create_graph)
+                else:
+                    _leaf(node, grads[0], capture, results, accumulate, only, create_graph)
                 continue
             if node._pre_hooks is not None or node._hooks is not None or \
                     node._retain is not None:
@@ -118,7 +130,7 @@ def run_backward(tensors, grad_tensors, retain_graph=False, create_graph=False, 
                             results[i] = grads[nr]
             _run_node(node, grads, buffers, deps, ready)
             if not retain_graph:
-                node._release()
+                node._release()  # free the saved tensors now (ops may recycle buffers too)
     finally:
         _state[0] = prev
 
@@ -157,37 +169,39 @@ def _run_hooks(node, grads):
             t = ref()
             g = grads[nr]
             if t is not None and g is not None:
-                t.grad = g.detach().clone() if t.grad is None else t.grad + g.detach()
+                t._grad = g.detach().clone() if t._grad is None else t._grad + g.detach()
     return grads
 
 
 def _run_node(node, grads, buffers, deps, ready):
-    if node._n_outputs > 1 and any(g is None for g in grads):
-        if node._materialize:
-            for i, g in enumerate(grads):
-                if g is None and node._out_meta[i] is not None:
-                    shape, dtype, xp = node._out_meta[i]
-                    grads[i] = _Tensor._make(xp.zeros(shape, dtype=dtype))
+    """Call the node's backward and route each input gradient to its producer's buffer."""
+    if node._n_outputs > 1 and node._materialize:
+        for i, g in enumerate(grads):
+            if g is None and node._out_meta[i] is not None:
+                shape, dtype, xp = node._out_meta[i]
+                grads[i] = _Tensor._make(xp.zeros(shape, dtype=dtype))
     gi = node.backward(node, *grads)
     if gi.__class__ is not tuple:
         gi = (gi,)
     edges = node._edges
     ne = len(edges)
-    if len(gi) < ne and any(e is not None for e in edges[len(gi):]):
-        raise RuntimeError(f"function {node.name()} returned an incorrect number of gradients "
-                           f"(expected {ne}, got {len(gi)})")
+    ngi = len(gi)
+    if ngi < ne:
+        for k in range(ngi, ne):
+            if edges[k] is not None:
+                raise RuntimeError(f"function {node.name()} returned an incorrect number of "
+                                   f"gradients (expected {ne}, got {ngi})")
     if node._post_hooks:
         for h in node._post_hooks:
             r = h(gi, tuple(grads))
             if r is not None:
                 gi = tuple(r)
-    shapes = node._in_shapes
-    for k in range(ne):
+    for k in range(ne if ne < ngi else ngi):
         e = edges[k]
         if e is None:
             continue
-        g = gi[k] if k < len(gi) else None
-        nx, nr = e
+        g = gi[k]
+        nx, nr, shape = e
         if g is None:
             # This input gets nothing from here, but the walk must still count the edge.
             c = deps[nx] - 1
@@ -198,8 +212,8 @@ def _run_node(node, grads, buffers, deps, ready):
                 else:
                     _skip(nx, buffers, deps, ready)
             continue
-        if g._data.shape != shapes[k]:
-            g = _fix_shape(node, k, g, shapes[k])
+        if g._data.shape != shape:
+            g = _fix_shape(node, k, g, shape)
         if _anomaly[0]:
             _check_nan(node, k, g)
         buf = buffers.get(nx)
@@ -252,7 +266,8 @@ def _check_nan(node, k, g):
 
 
 def _leaf(node, g, capture, results, accumulate, only, create_graph):
-    """At a leaf: its hooks, then capture for ``autograd.grad`` and/or accumulation."""
+    """At a leaf, for ``autograd.grad``/``inputs=``: its hooks, the capture, then accumulation
+    if asked."""
     t = node.variable
     if t._hooks:
         for h in list(t._hooks):
@@ -265,28 +280,41 @@ def _leaf(node, g, capture, results, accumulate, only, create_graph):
             for i in idx:
                 results[i] = g
     if accumulate and (only is None or id(t) in only):
-        _accumulate(t, g, create_graph)
+        hooks = t._hooks
+        t._hooks = None  # already applied
+        try:
+            _accumulate(t, g, create_graph)
+        finally:
+            t._hooks = hooks
 
 
 def _accumulate(t, g, create_graph):
     """``t.grad += g``: a fresh copy the first time, in place afterwards (as PyTorch)."""
-    if g._data.dtype != t._data.dtype:
+    if t._hooks:
+        for h in list(t._hooks):
+            r = h(g)
+            if r is not None:
+                g = r
+    gd = g._data
+    d = t._data
+    if gd.dtype != d.dtype:
         g = g.to(t.dtype)
-    cur = t.grad
+        gd = g._data
+    cur = t._grad
     if cur is None:
         if create_graph:
-            t.grad = g
+            t._grad = g
         else:
-            t.grad = _Tensor._make(g._data.copy())
+            t._grad = _Tensor._make(gd.copy())
     elif create_graph or cur._requires_grad:
-        t.grad = cur + g
+        t._grad = cur + g
     else:
-        d = cur._data
-        if d.shape == g._data.shape:
-            d += g._data
+        cd = cur._data
+        if cd.shape == gd.shape:
+            cd += gd
             cur._version[0] += 1
         else:
-            t.grad = cur + g.detach()
+            t._grad = cur + g.detach()
     if t._post_acc_hooks:
         for h in t._post_acc_hooks:
             h(t)

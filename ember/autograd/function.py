@@ -20,10 +20,15 @@ cycles and are freed by reference counting as soon as the last output goes away.
 """
 import functools
 
+import numpy as np
+
 from . import grad_mode
 
 _state = grad_mode._state
 _new = object.__new__
+_ndarray = np.ndarray
+_generic = np.generic
+_asarray = np.asarray
 
 
 class Node:
@@ -104,41 +109,41 @@ class AccumulateGrad(Node):
         return "torch::autograd::AccumulateGrad"
 
 
-class _SavedTensor:
-    """A tensor saved for backward, with the version it had when saved.
+# A tensor saved for backward is stored as a plain tuple tagged by a sentinel (cheaper than
+# an object on the hot path), with the version it had when saved:
+#   (_IN, tensor, version)                  an input (or any tensor not produced here)
+#   (_OUT, array, counter, output_nr, ver)  an output of the saving node itself, rebuilt with
+#                                           the node as grad_fn on unpacking, so the node
+#                                           holds no reference to its own outputs (no cycle).
+_IN = object()
+_OUT = object()
 
-    Inputs are kept as the tensor itself. Outputs of the saving node are kept as (array,
-    version counter, output number) and rebuilt with the node as ``grad_fn`` on unpacking,
-    so the node holds no reference to its own outputs.
-    """
 
-    __slots__ = ("tensor", "version", "data", "counter", "output_nr", "name")
+def _saved_in(t):
+    return (_IN, t, t._version[0])
 
-    def __init__(self, t, output_nr=-1, name=None):
-        self.version = t._version[0]
-        if output_nr < 0:
-            self.tensor = t
-        else:
-            self.tensor = None
-            self.data, self.counter, self.output_nr, self.name = (
-                t._data, t._version, output_nr, name)
 
-    def unpack(self, node):
-        t = self.tensor
-        if t is None:
-            t = _Tensor._make(self.data)
-            t._version = self.counter
-            t._requires_grad = True
-            t._grad_fn = node
-            t._output_nr = self.output_nr
-            current = self.counter[0]
-            label = self.name
-        else:
-            current = t._version[0]
-            label = t._grad_fn.name() if t._grad_fn is not None else None
-        if current != self.version:
-            _raise_modified(t, label, current, self.version)
+def _saved_out(t, output_nr):
+    return (_OUT, t._data, t._version, output_nr, t._version[0])
+
+
+def _unpack(s, node):
+    if s[0] is _IN:
+        t, expected = s[1], s[2]
+        current = t._version[0]
+        if current != expected:
+            _raise_modified(t, t._grad_fn.name() if t._grad_fn is not None else None,
+                            current, expected)
         return t
+    _, data, counter, nr, expected = s
+    t = _Tensor._make(data)
+    t._version = counter
+    t._requires_grad = True
+    t._grad_fn = node
+    t._output_nr = nr
+    if counter[0] != expected:
+        _raise_modified(t, node.name(), counter[0], expected)
+    return t
 
 
 def _raise_modified(t, label, current, expected):
@@ -160,6 +165,16 @@ def _raise_modified(t, label, current, expected):
 def _short_label(name):
     """PyTorch names the op without its ``Backward`` suffix: MulBackward0 -> Mul."""
     return name.replace("Backward0", "").replace("Backward", "")
+
+
+class _NoGradsNeeded(tuple):
+    """``needs_input_grad`` of a node that records nothing: False at every index."""
+
+    def __getitem__(self, i):
+        return False if isinstance(i, int) else ()
+
+
+_NO_GRADS = _NoGradsNeeded()
 
 
 class Function(Node):
@@ -193,7 +208,16 @@ class Function(Node):
     _materialize = True
     _released = False
     _out_meta = None
-    needs_input_grad = ()
+    _needs = None
+
+    @property
+    def needs_input_grad(self):
+        """Per positional input, whether it needs a gradient."""
+        n = self._needs
+        if n is None:
+            edges = self._edges
+            n = self._needs = tuple(e is not None for e in edges) if edges else _NO_GRADS
+        return n
 
     def name(self):
         return type(self).__name__ + ("Backward0" if self._array_forward else "Backward")
@@ -228,7 +252,9 @@ class Function(Node):
                     "second time or if you need to access saved tensors after calling backward."
                 )
             return ()
-        return tuple(s.unpack(self) if s.__class__ is _SavedTensor else s for s in saved)
+        return tuple(_unpack(s, self) if s.__class__ is tuple and s and (s[0] is _IN or s[0]
+                                                                           is _OUT) else s
+                     for s in saved)
 
     saved_variables = saved_tensors
 
@@ -241,6 +267,7 @@ class Function(Node):
         Tensor = _Tensor
         record = False
         if cls._array_forward:
+            # The hot path of every primitive: kept flat, no helper calls when not recording.
             raw = []
             for a in args:
                 if isinstance(a, Tensor):
@@ -249,21 +276,44 @@ class Function(Node):
                     raw.append(a._data)
                 else:
                     raw.append(a)
+            if record and _state[0]:
+                _record_inputs(ctx, args)
+            else:
+                record = False
             out = cls.forward(ctx, *raw, **kwargs)
             if out.__class__ is tuple:
                 results = tuple(_make(o) if o is not None else None for o in out)
-            else:
-                results = _make(out)
-            if not record or not _state[0]:
+                if record:
+                    _record_outputs(ctx, args, out, results)
                 return results
-            _record(ctx, args, out, results)
-            return results
+            raw_out = out  # what forward may have passed to save_for_backward
+            if out.__class__ is not _ndarray and isinstance(out, _generic):
+                out = _asarray(out)  # NumPy reductions return scalars; keep 0-d arrays
+            r = _new(Tensor)
+            r._data = out
+            r._requires_grad = False
+            r._grad_fn = None
+            r._output_nr = 0
+            r._grad = None
+            r._version = [0]
+            r._base = None
+            if not record:
+                return r
+            if out.dtype.kind in "fc" and (ctx._non_diff is None
+                                           or not _contains(ctx._non_diff, raw_out, r)):
+                r._requires_grad = True
+                r._grad_fn = ctx
+            if ctx._to_save is not None:
+                ctx._saved = _save_single(ctx, args, raw_out, r)
+            return r
         for a in args:
             if isinstance(a, Tensor) and a._requires_grad:
                 record = True
                 break
         prev = _state[0]
         record = record and prev
+        if record:
+            _record_inputs(ctx, args)
         _state[0] = False
         try:
             if cls.setup_context is not Function.setup_context:
@@ -276,7 +326,7 @@ class Function(Node):
         multi = isinstance(out, tuple)
         results = tuple(_as_output(ctx, o, args, record) for o in (out if multi else (out,)))
         if record:
-            _record(ctx, args, out, results if multi else results[0])
+            _record_outputs(ctx, args, out, results if multi else results[0])
         return results if multi else results[0]
 
     @staticmethod
@@ -303,27 +353,24 @@ class Function(Node):
             self._released = True
 
 
-def _record(ctx, args, out, results):
-    """Attach ``ctx`` as the grad_fn of the differentiable results and save what it asked."""
+def _record_inputs(ctx, args):
+    """The node's edges: per positional input, None or (producer node, output number, shape
+    the gradient must have)."""
     Tensor = _Tensor
     edges = []
-    needs = []
-    shapes = []
     for a in args:
-        if isinstance(a, Tensor):
-            shapes.append(a._data.shape)
-            if a._requires_grad:
-                fn = a._grad_fn
-                edges.append((fn, a._output_nr) if fn is not None else a._edge())
-                needs.append(True)
-                continue
+        if isinstance(a, Tensor) and a._requires_grad:
+            fn = a._grad_fn
+            if fn is None:
+                fn = a._edge()[0]
+            edges.append((fn, a._output_nr, a._data.shape))
         else:
-            shapes.append(None)
-        edges.append(None)
-        needs.append(False)
+            edges.append(None)
     ctx._edges = edges
-    ctx.needs_input_grad = tuple(needs)
-    ctx._in_shapes = shapes
+
+
+def _record_outputs(ctx, args, out, results):
+    """Attach ``ctx`` as the grad_fn of the differentiable results and save what it asked."""
     non_diff = ctx._non_diff
     if results.__class__ is tuple:
         ctx._n_outputs = len(results)
@@ -357,6 +404,25 @@ def _meta(r):
     from ..backends import get_array_module
 
     return (r._data.shape, r._data.dtype, get_array_module(r._data))
+
+
+def _save_single(ctx, args, out, r):
+    """``ctx.save_for_backward`` of a single-output primitive: arrays map back to the input
+    tensors or the output (the common cases first, without helper calls)."""
+    to_save = ctx._to_save
+    ctx._to_save = None
+    saved = []
+    for x in to_save:
+        if x is out or x is r:
+            saved.append(_saved_out(r, 0) if r._grad_fn is ctx else _saved_in(r))
+            continue
+        for a in args:
+            if isinstance(a, _Tensor) and (a._data is x or a is x):
+                saved.append((_IN, a, a._version[0]))
+                break
+        else:
+            saved.append(_resolve_saved(ctx, x, args, (out,), (r,)))
+    return saved
 
 
 def _contains(seq, array, tensor):
@@ -393,14 +459,14 @@ def _resolve_saved(ctx, s, args, outs, results):
         if s is o or s is results[i]:
             r = results[i]
             if r._grad_fn is ctx:
-                return _SavedTensor(r, i, ctx.name())
-            return _SavedTensor(r)
+                return _saved_out(r, i)
+            return _saved_in(r)
     if isinstance(s, Tensor):
-        return _SavedTensor(s)
+        return _saved_in(s)
     for a in args:
         if isinstance(a, Tensor) and a._data is s:
-            return _SavedTensor(a)
-    return _SavedTensor(_make(s))
+            return _saved_in(a)
+    return _saved_in(_make(s))
 
 
 _Tensor = None  # set by ember._tensor to break the import cycle

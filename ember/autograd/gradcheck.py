@@ -33,21 +33,24 @@ def _numerical_jacobian(fn, inputs, eps):
             if not (isinstance(x, _T()) and x._requires_grad):
                 jac.append(None)
                 continue
-            flat = x._data.reshape(-1)  # a view: we perturb in place
-            cols = [np.zeros((flat.size, o._data.size)) for o in outs0]
-            for i in range(flat.size):
-                orig = flat[i].item()
-                flat[i] = orig + eps
-                plus = [np.asarray(o._data, dtype=np.float64).ravel().copy()
-                        for o in _outputs(fn, inputs)]
-                flat[i] = orig - eps
-                minus = [np.asarray(o._data, dtype=np.float64).ravel().copy()
-                         for o in _outputs(fn, inputs)]
-                flat[i] = orig
+            data = x._data  # perturbed in place, element by element (any strides)
+            cols = [np.zeros((data.size, o._data.size)) for o in outs0]
+            for i, idx in enumerate(np.ndindex(*data.shape)):
+                orig = data[idx].item()
+                data[idx] = orig + eps
+                plus = [_host64(o) for o in _outputs(fn, inputs)]
+                data[idx] = orig - eps
+                minus = [_host64(o) for o in _outputs(fn, inputs)]
+                data[idx] = orig
                 for k in range(len(outs0)):
                     cols[k][i] = (plus[k] - minus[k]) / (2 * eps)
             jac.append(cols)
     return jac
+
+
+def _host64(t):
+    d = t._data if type(t._data) is np.ndarray else t._data.get()
+    return np.array(d, dtype=np.float64).ravel()
 
 
 def _analytical_jacobian(fn, inputs):
@@ -67,14 +70,15 @@ def _analytical_jacobian(fn, inputs):
             grads = agrad([o], diff_in, [gt], retain_graph=True, allow_unused=True)
             for x, gx in zip(diff_in, grads):
                 if gx is not None:
-                    jac[id(x)][k][:, j] = np.asarray(gx._data, dtype=np.float64).ravel()
+                    jac[id(x)][k][:, j] = _host64(gx)
     return [jac.get(id(x)) if isinstance(x, _T()) and x._requires_grad else None
             for x in inputs]
 
 
 def gradcheck(func, inputs, *, eps=1e-6, atol=1e-5, rtol=1e-3, raise_exception=True,
               nondet_tol=0.0, check_undefined_grad=True, check_grad_dtypes=False,
-              check_batched_grad=False, fast_mode=False, masked=None):
+              check_batched_grad=False, check_batched_forward_grad=False,
+              check_forward_ad=False, check_backward_ad=True, fast_mode=False, masked=None):
     """Check ``func``'s gradients against central finite differences.
 
     Inputs that require grad should be float64. Returns True, or raises (or returns False
@@ -87,13 +91,13 @@ def gradcheck(func, inputs, *, eps=1e-6, atol=1e-5, rtol=1e-3, raise_exception=T
         True
     """
     inputs = _as_tuple(inputs) if not isinstance(inputs, list) else tuple(inputs)
-    for x in inputs:
+    for i, x in enumerate(inputs):
         if isinstance(x, _T()) and x._requires_grad and x._data.dtype != np.float64:
             import warnings
 
-            warnings.warn("Input #0 requires gradient and is not a double precision floating "
-                          "point. This check will likely fail if all the inputs are not of "
-                          "double precision floating point.", stacklevel=2)
+            warnings.warn(f"Input #{i} requires gradient and is not a double precision "
+                          "floating point. This check will likely fail if all the inputs are "
+                          "not of double precision floating point.", stacklevel=2)
     num = _numerical_jacobian(func, inputs, eps)
     ana = _analytical_jacobian(func, inputs)
     for i, (n, a) in enumerate(zip(num, ana)):
@@ -110,7 +114,10 @@ def gradcheck(func, inputs, *, eps=1e-6, atol=1e-5, rtol=1e-3, raise_exception=T
 
 
 def gradgradcheck(func, inputs, grad_outputs=None, *, eps=1e-6, atol=1e-5, rtol=1e-3,
-                  gen_non_contig_grad_outputs=False, raise_exception=True, **kw):
+                  gen_non_contig_grad_outputs=False, raise_exception=True, nondet_tol=0.0,
+                  check_undefined_grad=True, check_grad_dtypes=False, check_batched_grad=False,
+                  check_fwd_over_rev=False, check_rev_over_rev=True, fast_mode=False,
+                  masked=False):
     """Check second derivatives: gradcheck of the map (inputs, v) -> vjp(func, v)."""
     from . import grad as agrad
 

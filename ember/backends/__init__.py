@@ -6,9 +6,9 @@ module of its operands (Chainer's ``xp`` idiom), so the same code runs on both. 
 """
 import numpy as np
 
-from . import cpu, cudnn  # noqa: F401
+from . import cpu, cudnn, mps  # noqa: F401
 
-__all__ = ["get_array_module", "device", "cpu", "cudnn"]
+__all__ = ["get_array_module", "device", "cpu", "cudnn", "mps"]
 
 
 def get_array_module(*arrays):

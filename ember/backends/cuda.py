@@ -12,6 +12,22 @@ else:
     _import_error = None
 
 
+class _MatmulFlags:
+    """``ember.backends.cuda.matmul``: PyTorch's settable matmul precision flags."""
+
+    allow_tf32 = False
+    allow_fp16_reduced_precision_reduction = True
+    allow_bf16_reduced_precision_reduction = True
+
+
+matmul = _MatmulFlags()
+
+
+def is_built():
+    """Whether the CUDA backend's library (CuPy) is installed."""
+    return cupy is not None
+
+
 class CudaUnavailableError(RuntimeError, AssertionError):
     """No usable CUDA backend. A RuntimeError, and an AssertionError as PyTorch raises."""
 

@@ -7,7 +7,8 @@ import numpy as np
 
 from .. import _dtype
 from .._dtype import _FROM_NP, get_default_dtype, to_dtype
-from ..backends import CPU, device as _device, get_array_module, to_device
+from ..backends import device as _device
+from ..backends import device_of, to_device
 from ._util import Function, Tensor, _make, register
 
 __all__ = ["tensor", "as_tensor", "asarray", "from_numpy", "zeros", "ones", "full", "empty",
@@ -184,6 +185,13 @@ def _xp_for(device):
 
 
 def _filled(fill, size, dtype, device, requires_grad):
+    if device is None and fill == 0 and fill.__class__ is builtins.int:
+        arr = np.zeros(size, dtype=(to_dtype(dtype) if dtype is not None
+                                    else get_default_dtype()).np)
+        t = _make(arr)
+        if requires_grad:
+            _require_grad(t)
+        return t
     xp, dev = _xp_for(device)
     dt = _dt(dtype)
     if dev is not None:
@@ -362,7 +370,7 @@ class ToCopy(Function):
 
     @staticmethod
     def forward(ctx, x, npdt, dev):
-        ctx.src_dtype, ctx.src_dev = x.dtype, _dev_of(x)
+        ctx.src_dtype, ctx.src_dev = x.dtype, device_of(x)
         if dev is not None:
             x = to_device(x, dev)
         return x.astype(npdt, copy=False) if npdt is not None else x
@@ -373,17 +381,11 @@ class ToCopy(Function):
         src = ctx.src_dtype
         if src.kind not in "fc":
             return None
-        dev = ctx.src_dev if ctx.src_dev != _dev_of(grad._data) else None
+        dev = ctx.src_dev if ctx.src_dev != device_of(grad._data) else None
         npdt = src if grad._data.dtype != src else None
         if dev is None and npdt is None:
             return grad
         return ToCopy.apply(grad, npdt, dev)
-
-
-def _dev_of(x):
-    from ..backends import device_of
-
-    return device_of(x)
 
 
 def _to_copy(t, dtype=None, dev=None):

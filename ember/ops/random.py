@@ -108,6 +108,45 @@ def set_rng_state(new_state):
     default_generator.set_state(new_state)
 
 
+class fork_rng:
+    """Context manager (and decorator) that restores the random state on exit, so draws
+    inside do not change what follows (PyTorch's ``torch.random.fork_rng``).
+
+    Example:
+        >>> import ember
+        >>> _ = ember.manual_seed(0)
+        >>> with ember.random.fork_rng():
+        ...     _ = ember.rand(5)
+        >>> a = ember.rand(2); _ = ember.manual_seed(0); ember.equal(a, ember.rand(2))
+        True
+    """
+
+    def __init__(self, devices=None, enabled=True, _caller="fork_rng",
+                 _devices_kw="devices", device_type="cuda"):
+        self.enabled = enabled
+
+    def __enter__(self):
+        if self.enabled:
+            self._states = (default_generator.get_state(), _cuda_generator().get_state())
+        return self
+
+    def __exit__(self, *exc):
+        if self.enabled:
+            default_generator.set_state(self._states[0])
+            _cuda_generator().set_state(self._states[1])
+        return False
+
+    def __call__(self, fn):
+        import functools
+
+        @functools.wraps(fn)
+        def wrapper(*args, **kwargs):
+            with fork_rng(enabled=self.enabled):
+                return fn(*args, **kwargs)
+
+        return wrapper
+
+
 def _rng(generator, device=None):
     if generator is not None:
         return generator._rng

@@ -35,6 +35,13 @@ __all__ = ["sum", "mean", "prod", "max", "min", "amax", "amin", "argmax", "argmi
 
 def _expand_back(grad, shape, axes, keepdim):
     """Broadcast a reduced gradient back to the input ``shape``."""
+    if not _state[0]:
+        # A plain backward records no graph: the read-only broadcast view is all that is
+        # needed (the same array expand() makes), without expand's per-call overhead.
+        g = grad._data
+        if not keepdim and axes is not None:
+            g = g.reshape(_kept_shape(shape, axes))
+        return _make(get_array_module(g).broadcast_to(g, shape))
     if not keepdim and axes is not None:
         grad = grad.reshape(_kept_shape(shape, axes))
     return grad.expand(shape)
