@@ -18,7 +18,7 @@ from . import CLIError, data, models
 from .runio import RunDir
 
 DEFAULTS = {  # optimizer, lr, epochs per model family
-    "cnn": ("sgd", 0.01, 3), "lenet": ("sgd", 0.01, 3), "resnet": ("adam", 1e-3, 3),
+    "cnn": ("adam", 1e-3, 3), "lenet": ("sgd", 0.01, 3), "resnet": ("adam", 1e-3, 3),
     "rnn": ("adam", 1e-3, 5), "lstm": ("adam", 1e-3, 3), "gru": ("adam", 1e-3, 3),
     "gan": ("adam", 2e-4, 10), "dcgan": ("adam", 2e-4, 5),
 }
@@ -33,6 +33,9 @@ def add_parser(sub):
     p.add_argument("--batch-size", type=int, default=64)
     p.add_argument("--lr", type=float, default=None)
     p.add_argument("--optimizer", choices=["sgd", "adam", "adamw", "rmsprop"], default=None)
+    p.add_argument("--scheduler", choices=["none", "cosine", "step"], default=None,
+                   help="learning-rate schedule over the run (default: cosine for "
+                        "classifiers, none for GANs)")
     p.add_argument("--seed", type=int, default=0)
     p.add_argument("--workers", type=int, default=0, help="DataLoader worker processes")
     p.add_argument("--device", default="cpu")
@@ -60,6 +63,7 @@ def _config(args):
     cfg = dict(model=args.model, dataset=args.dataset, data_dir=args.data_dir,
                epochs=args.epochs or epochs, batch_size=args.batch_size, lr=args.lr or lr,
                optimizer=args.optimizer or opt, seed=args.seed, workers=args.workers,
+               scheduler=args.scheduler or ("none" if args.model in models.GANS else "cosine"),
                device=args.device, limit=args.limit)
     out = args.out or os.path.join("runs", f"{args.model}-{args.dataset}")
     run_dir = RunDir(out, create=True)
@@ -93,6 +97,18 @@ def run(args):
 
         return train_gan(run_dir, cfg, x_tr, args)
     return train_classifier(run_dir, cfg, (x_tr, y_tr), (x_te, y_te), args)
+
+
+def make_scheduler(name, opt, epochs, steps_per_epoch):
+    """A per-step LR schedule over the whole run (``none``, ``cosine`` or ``step``)."""
+    total = max(epochs * steps_per_epoch, 1)
+    if name in (None, "none"):
+        return None
+    if name == "cosine":
+        return ember.optim.lr_scheduler.CosineAnnealingLR(opt, T_max=total)
+    if name == "step":
+        return ember.optim.lr_scheduler.StepLR(opt, step_size=max(total // 3, 1), gamma=0.1)
+    raise CLIError(f"unknown scheduler '{name}'")
 
 
 def _batches(n, batch_size, epoch_seed):
@@ -141,12 +157,16 @@ def train_classifier(run_dir, cfg, train, test, args):
     model = models.build(cfg["model"], cfg["input_size"], len(cfg["classes"]))
     cfg["model_config"] = getattr(model, "config", {})
     opt = make_optimizer(cfg["optimizer"], model.parameters(), cfg["lr"])
+    steps_per_epoch = -(-len(y_tr) // cfg["batch_size"])
+    sched = make_scheduler(cfg.get("scheduler", "none"), opt, cfg["epochs"], steps_per_epoch)
     start = 0
     if args.resume:
         state = run_dir.load_checkpoint()
         _load(model, state["model"], run_dir)
         opt.load_state_dict(state["optimizer"])
         start = int(state["epoch"])
+        if sched is not None and "scheduler" in state:
+            sched.load_state_dict(state["scheduler"])
         run_dir.truncate_metrics(start)
     run_dir.write_config(cfg)
     loss_fn = ember.nn.CrossEntropyLoss()
@@ -165,6 +185,8 @@ def train_classifier(run_dir, cfg, train, test, args):
             opt.zero_grad()
             loss.backward()
             opt.step()
+            if sched is not None:
+                sched.step()
             k = len(yb)
             tot_loss += loss.item() * k
             correct += int((out.argmax(1) == yb).sum().item())
@@ -182,8 +204,10 @@ def train_classifier(run_dir, cfg, train, test, args):
         print(f"epoch {epoch + 1}/{cfg['epochs']}  train loss {rec['train_loss']:.4f}  "
               f"acc {rec['train_acc']:.4f}  |  test loss {test_loss:.4f}  acc {test_acc:.4f}"
               f"  |  {train_time:.1f}s ({rec['items_per_s']:.0f} img/s)", flush=True)
-        run_dir.save_checkpoint({"model": model.state_dict(), "optimizer": opt.state_dict(),
-                                 "epoch": epoch + 1})
+        state = {"model": model.state_dict(), "optimizer": opt.state_dict(), "epoch": epoch + 1}
+        if sched is not None:
+            state["scheduler"] = sched.state_dict()
+        run_dir.save_checkpoint(state)
         run_dir.append_metrics(rec)
         np.save(os.path.join(run_dir.path, "confusion.npy"), cm)
         if not args.no_plots:
