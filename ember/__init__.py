@@ -15,7 +15,6 @@ from .backends import device
 from . import ops
 from .ops import *  # noqa: F401,F403
 from . import autograd, backends  # noqa: F401
-from .serialization import load, save
 from . import accelerator, cuda  # noqa: F401
 from .ops import random  # noqa: F401  (ember.random.manual_seed, fork_rng, ... as torch.random)
 from .autograd.grad_mode import is_inference_mode_enabled  # noqa: F401
@@ -61,13 +60,36 @@ __all__ = (
     + ops.__all__
 )
 
-from . import nn, optim, utils  # noqa: E402,F401  (after the core: they build on it)
+
+
+def save(obj, f, *args, **kwargs):
+    """Save ``obj`` in PyTorch's checkpoint format (see :mod:`ember.serialization`)."""
+    from .serialization import save as _save
+
+    return _save(obj, f, *args, **kwargs)
+
+
+def load(f, *args, **kwargs):
+    """Load a checkpoint written by ``ember.save`` or ``torch.save`` (see
+    :mod:`ember.serialization`)."""
+    from .serialization import load as _load
+
+    return _load(f, *args, **kwargs)
+
+
+_LAZY = ("nn", "optim", "utils", "serialization", "models", "vision", "onnx", "serve",
+         "distributed", "cli")
 
 
 def __getattr__(name):
-    # Heavier optional subpackages load on first use, keeping `import ember` fast.
-    if name in ("models", "vision", "onnx", "serve", "distributed", "cli"):
+    # Subpackages load on first use (``ember.nn`` as an attribute, or ``import ember.nn``),
+    # keeping ``import ember`` fast: the core alone is NumPy plus ember's own modules.
+    if name in _LAZY:
         import importlib
 
         return importlib.import_module(f"ember.{name}")
     raise AttributeError(f"module 'ember' has no attribute '{name}'")
+
+
+def __dir__():
+    return sorted(set(globals()) | set(_LAZY))
