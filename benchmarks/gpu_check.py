@@ -32,7 +32,8 @@ def check(name, fn):
 def both(fn, *arrays):
     outs = []
     for dev in ("cpu", "cuda"):
-        ts = [ember.tensor(a, requires_grad=a.dtype.kind == "f").to(dev) for a in arrays]
+        ember.manual_seed(0)  # layers built inside fn get the same weights on both devices
+        ts = [ember.tensor(a, device=dev, requires_grad=a.dtype.kind == "f") for a in arrays]
         out = fn(*ts)
         out.sum().backward() if out.requires_grad else None
         grads = [t.grad.cpu().numpy() if t.grad is not None else None for t in ts]
@@ -40,7 +41,9 @@ def both(fn, *arrays):
     (o1, g1), (o2, g2) = outs
     err = float(np.max(np.abs(o1 - o2))) if o1.size else 0.0
     for a, b in zip(g1, g2):
-        if a is not None:
+        if a is not None or b is not None:
+            if a is None or b is None:
+                raise AssertionError("a gradient is missing on one device")
             err = max(err, float(np.max(np.abs(a - b))))
     return err
 
