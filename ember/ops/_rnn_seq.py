@@ -12,6 +12,7 @@ backward works and agrees with the per-step path.
 """
 from . import rnn as _r
 from ._util import Function, _make, _state, get_array_module
+from .shape import cat
 
 
 # --- array kernels, one (forward step, backward step) pair per mode -----------------------------
@@ -274,7 +275,7 @@ def _replay_backward(ctx, dout, dc_n):
     prev = {}
     for t in order:
         prev[t] = (h, c)
-        h, c = _step(mode, gx[t], h, c, w, b)
+        h, c = _r.step(mode, gx[t], h, c, w, b)
     dh, dc = None, dc_n
     dgx, dw, db = [None] * steps, None, None
     for t in reversed(order):
@@ -285,44 +286,18 @@ def _replay_backward(ctx, dout, dc_n):
         dw = dwt if dw is None else dw + dwt
         if dbt is not None:
             db = dbt if db is None else db + dbt
-    dgx = _r.cat(dgx, 0).reshape(gx.shape)
+    dgx = cat(dgx, 0).reshape(gx.shape)
     return dgx, dh, dc if c0 is not None else None, dw, db if b is not None else None
 
 
-def _step(mode, gx, h, c, w, b):
-    if mode == "LSTM":
-        return _r.LSTMStep.apply(gx, h, c, w)
-    if mode == "GRU":
-        return _r.GRUStep.apply(gx, h, w, b), None
-    return _r.RNNStep.apply(gx, h, w, mode == "RNN_RELU"), None
-
-
 def _step_vjp(mode, gx, h, c, w, b, dh2, dc2):
-    """Tensor-op vjp of one step (the same formulas as the step primitives' backward)."""
+    """Tensor-op vjp of one step: ``(dgx, dh, dc, dW, db)`` (the step primitives' formulas)."""
     if mode == "LSTM":
-        n = c.shape[1]
-        if dc2 is None:
-            dc2 = dh2 * 0
-        gates = gx + h @ w.T
-        i, f = _r.sigmoid(gates[:, :n]), _r.sigmoid(gates[:, n:2 * n])
-        g, o = _r.tanh(gates[:, 2 * n:3 * n]), _r.sigmoid(gates[:, 3 * n:])
-        tc = _r.tanh(f * c + i * g)
-        dgx, dh, dc, dw = _r._lstm_vjp(dh2, dc2, i, f, g, o, tc, c, h, w)
-        return dgx, dh, dc, dw, None
+        return (*_r.lstm_step_vjp(gx, h, c, w, dh2, dc2), None)
     if mode == "GRU":
-        k = h.shape[1]
-        gh = h @ w.T
-        if b is not None:
-            gh = gh + b
-        r = _r.sigmoid(gx[:, :k] + gh[:, :k])
-        z = _r.sigmoid(gx[:, k:2 * k] + gh[:, k:2 * k])
-        ghn = gh[:, 2 * k:]
-        nn_ = _r.tanh(gx[:, 2 * k:] + r * ghn)
-        dgx, dh, dw, dgh = _r._gru_vjp(dh2, r, z, nn_, ghn, h, w)
+        dgx, dh, dw, dgh = _r.gru_step_vjp(gx, h, w, b, dh2)
         return dgx, dh, None, dw, dgh.sum(0) if b is not None else None
-    relu = mode == "RNN_RELU"
-    h2 = (_r.relu if relu else _r.tanh)(gx + h @ w.T)
-    dgx, dh, dw = _r._rnn_vjp(dh2, h2, h, w, relu)
+    dgx, dh, dw = _r.rnn_step_vjp(gx, h, w, mode == "RNN_RELU", dh2)
     return dgx, dh, None, dw, None
 
 

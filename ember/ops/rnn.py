@@ -1,24 +1,23 @@
-"""Fused recurrent-cell primitives, and the few helpers the recurrent layers need.
+"""Fused recurrent-cell primitives: one time step of an RNN/LSTM/GRU as a single Function.
 
-One time step of an RNN/LSTM/GRU is a single Function: ``forward`` computes the hidden-state
-matrix product and the gate nonlinearities in one pass over raw arrays, ``backward`` returns
-the gradients of the step's inputs and of ``weight_hh``. The backward formula is written once
-(``_lstm_vjp`` ...) with operators only (``*``, ``-``, ``@``, ``.T``), so the same code runs on
-raw arrays (the fast path: plain ``backward``) and on ember Tensors (``create_graph=True``:
-the activations are recomputed from the saved inputs with ember ops, so double backward works).
-
-The private ``_tanh``/``_sigmoid``/``_relu``/``_cat``/``_split`` primitives stand in until the
-public ``ember.tanh``/``ember.cat``/... land; the recurrent code prefers the public ones when
-they exist (see ``tanh``/``sigmoid``/``relu``/``cat`` below).
+``forward`` computes the hidden-state matrix product and the gate nonlinearities in one pass
+over raw arrays (in place, into the gate buffer), ``backward`` returns the gradients of the
+step's inputs and of ``weight_hh``. The backward formula is written once (``_lstm_vjp`` ...)
+with operators only (``*``, ``-``, ``@``, ``.T``), so the same code runs on raw arrays (the
+fast path: plain ``backward``) and on ember Tensors (``create_graph=True``: the activations are
+recomputed from the saved inputs with ember ops, so double backward works).
 """
 import numpy as np
 
 from ._util import Function, Tensor, _make, _state, get_array_module
+from .pointwise import _sigmoid, relu, sigmoid, tanh
+from .shape import cat
 
 __all__ = []
 
 
-# --- elementwise activations ------------------------------------------------------------------
+# --- in-place sigmoid for the fused kernels ---------------------------------------------------
+# ``ember.sigmoid``'s kernel allocates; these write into a slice of the gate buffer instead.
 def _np_sigmoid(x, out=None):
     # 1 / (1 + e^-x); exp overflows to inf for very negative x, which gives the exact limit 0
     with np.errstate(over="ignore"):
@@ -31,166 +30,11 @@ def _np_sigmoid(x, out=None):
 def _xp_sigmoid(xp, x, out=None):
     if xp is np:
         return _np_sigmoid(x, out)
-    r = 1 / (1 + xp.exp(-x))
+    r = _sigmoid(xp, x)
     if out is not None:
         out[...] = r
         return out
     return r
-
-
-class _Tanh(Function):
-    _array_forward = True
-
-    @staticmethod
-    def forward(ctx, x):
-        out = get_array_module(x).tanh(x)
-        ctx.save_for_backward(out)
-        return out
-
-    @staticmethod
-    def backward(ctx, grad):
-        # d tanh(x) = 1 - tanh(x)**2
-        (out,) = ctx.saved_tensors
-        return grad * (1 - out * out)
-
-
-class _Sigmoid(Function):
-    _array_forward = True
-
-    @staticmethod
-    def forward(ctx, x):
-        out = _xp_sigmoid(get_array_module(x), x)
-        ctx.save_for_backward(out)
-        return out
-
-    @staticmethod
-    def backward(ctx, grad):
-        # d sigmoid(x) = sigmoid(x) (1 - sigmoid(x))
-        (out,) = ctx.saved_tensors
-        return grad * (out * (1 - out))
-
-
-class _Relu(Function):
-    _array_forward = True
-
-    @staticmethod
-    def forward(ctx, x):
-        out = get_array_module(x).maximum(x, 0)
-        ctx.save_for_backward(out)
-        return out
-
-    @staticmethod
-    def backward(ctx, grad):
-        # d relu(x) = 1 where x > 0, else 0 (0 at the kink, as PyTorch)
-        (out,) = ctx.saved_tensors
-        return grad * (out > 0)
-
-
-def _public(name, fallback):
-    import ember
-
-    fn = getattr(ember, name, None)
-    return fn if fn is not None else fallback
-
-
-def tanh(x):
-    return _public("tanh", _Tanh.apply)(x)
-
-
-def sigmoid(x):
-    return _public("sigmoid", _Sigmoid.apply)(x)
-
-
-def relu(x):
-    return _public("relu", _Relu.apply)(x)
-
-
-# --- concatenation and splitting ----------------------------------------------------------------
-class _Cat(Function):
-    _array_forward = True
-
-    @staticmethod
-    def forward(ctx, *arrays, dim=0):
-        ctx.sizes = [a.shape[dim] for a in arrays]
-        ctx.dim = dim
-        return get_array_module(arrays[0]).concatenate(arrays, axis=dim)
-
-    @staticmethod
-    def backward(ctx, grad):
-        # the adjoint of concatenation is splitting the gradient into the same pieces
-        return _Split.apply(grad, sizes=tuple(ctx.sizes), dim=ctx.dim)
-
-
-class _Split(Function):
-    """Split along ``dim`` into pieces of the given ``sizes`` (several outputs)."""
-
-    _array_forward = True
-
-    @staticmethod
-    def forward(ctx, x, sizes, dim=0):
-        ctx.dim = dim
-        offs = np.cumsum(sizes)[:-1].tolist()
-        pieces = get_array_module(x).split(x, offs, axis=dim)
-        return tuple(pieces) if len(pieces) > 1 else (pieces[0],)
-
-    @staticmethod
-    def backward(ctx, *grads):
-        # the adjoint of splitting is concatenating the pieces' gradients
-        return _Cat.apply(*grads, dim=ctx.dim)
-
-
-def cat(tensors, dim=0):
-    """Concatenate along ``dim`` (the public ``ember.cat`` when it exists)."""
-    import ember
-
-    fn = getattr(ember, "cat", None)
-    if fn is not None:
-        return fn(list(tensors), dim)
-    tensors = list(tensors)
-    if len(tensors) == 1:
-        return tensors[0]
-    return _Cat.apply(*tensors, dim=dim % tensors[0].ndim)
-
-
-def split_sizes(x, sizes, dim=0):
-    """Split ``x`` along ``dim`` into pieces of ``sizes`` (one primitive, several outputs)."""
-    if len(sizes) == 1:
-        return (x,)
-    out = _Split.apply(x, tuple(int(s) for s in sizes), dim % x.ndim)
-    return out if isinstance(out, tuple) else (out,)
-
-
-# --- linear (x @ W^T + b, fused so the projection is one node) ----------------------------------
-class _Linear(Function):
-    _array_forward = True
-
-    @staticmethod
-    def forward(ctx, x, w, b=None):
-        ctx.save_for_backward(x, w)
-        out = x @ w.T
-        if b is not None:
-            out += b
-        return out
-
-    @staticmethod
-    def backward(ctx, grad):
-        # d(x W^T + b) = dx W^T + x dW^T + db
-        x, w = ctx.saved_tensors
-        need = ctx.needs_input_grad
-        gx = grad @ w if need[0] else None
-        g2 = grad.reshape(-1, grad.shape[-1])
-        gw = g2.T @ x.reshape(-1, x.shape[-1]) if need[1] else None
-        gb = g2.sum(0) if len(need) > 2 and need[2] else None
-        return gx, gw, gb
-
-
-def linear(x, w, b=None):
-    """``x @ w.T + b`` (``ember.nn.functional.linear`` when it exists)."""
-    if x.shape[-1] != w.shape[-1]:
-        a = x.reshape(-1, x.shape[-1]).shape
-        raise RuntimeError(f"mat1 and mat2 shapes cannot be multiplied ({a[0]}x{a[1]} and "
-                           f"{w.shape[1]}x{w.shape[0]})")
-    return _Linear.apply(x, w, b) if b is not None else _Linear.apply(x, w)
 
 
 # --- fused recurrent steps ----------------------------------------------------------------------
@@ -226,6 +70,40 @@ def _gru_vjp(dh2, r, z, n, ghn, h, w):
     return dgx, dh2 * z + dgh @ w, dgh.T @ h, dgh
 
 
+# Tensor-op vjps of one step (create_graph): the activations are recomputed from the step's
+# inputs with ember ops, so the gradients are themselves differentiable. Used by the step
+# primitives below and by the sequence primitive's replay (``_rnn_seq.py``).
+def rnn_step_vjp(gx, h, w, relu_, dh2):
+    """``(dgx, dh, dW)`` of ``h2 = act(gx + h W^T)``."""
+    h2 = (relu if relu_ else tanh)(gx + h @ w.T)
+    return _rnn_vjp(dh2, h2, h, w, relu_)
+
+
+def lstm_step_vjp(gx, h, c, w, dh2, dc2):
+    """``(dgx, dh, dc, dW)`` of one LSTM step."""
+    n = c.shape[1]
+    if dc2 is None:
+        dc2 = dh2 * 0
+    gates = gx + h @ w.T
+    i, f = sigmoid(gates[:, :n]), sigmoid(gates[:, n:2 * n])
+    g, o = tanh(gates[:, 2 * n:3 * n]), sigmoid(gates[:, 3 * n:])
+    tc = tanh(f * c + i * g)
+    return _lstm_vjp(dh2, dc2, i, f, g, o, tc, c, h, w)
+
+
+def gru_step_vjp(gx, h, w, b, dh2):
+    """``(dgx, dh, dW, dgh)`` of one GRU step (``db_hh = dgh.sum(0)``)."""
+    k = h.shape[1]
+    gh = h @ w.T
+    if b is not None:
+        gh = gh + b
+    r = sigmoid(gx[:, :k] + gh[:, :k])
+    z = sigmoid(gx[:, k:2 * k] + gh[:, k:2 * k])
+    ghn = gh[:, 2 * k:]
+    nn_ = tanh(gx[:, 2 * k:] + r * ghn)
+    return _gru_vjp(dh2, r, z, nn_, ghn, h, w)
+
+
 def _wrap(*xs):
     return tuple(x if x is None or isinstance(x, Tensor) else _make(x) for x in xs)
 
@@ -249,11 +127,8 @@ class RNNStep(Function):
     def backward(ctx, dh2):
         gx, h, w = ctx.saved_tensors
         if _state[0]:  # create_graph: h2 rebuilt with ember ops, so act' is differentiable
-            act = relu if ctx.relu else tanh
-            h2 = act(gx + h @ w.T)
-        else:
-            dh2, h, w, h2 = dh2._data, h._data, w._data, ctx.h2
-        return _wrap(*_rnn_vjp(dh2, h2, h, w, ctx.relu))
+            return rnn_step_vjp(gx, h, w, ctx.relu, dh2)
+        return _wrap(*_rnn_vjp(dh2._data, ctx.h2, h._data, w._data, ctx.relu))
 
 
 def _lstm_acts(xp, gx, h, w):
@@ -289,18 +164,13 @@ class LSTMStep(Function):
     @staticmethod
     def backward(ctx, dh2, dc2):
         gx, h, c, w = ctx.saved_tensors
-        n = c.shape[1]
         if _state[0]:  # create_graph: recompute the gates with ember ops
-            gates = gx + h @ w.T
-            i, f = sigmoid(gates[:, :n]), sigmoid(gates[:, n:2 * n])
-            g, o = tanh(gates[:, 2 * n:3 * n]), sigmoid(gates[:, 3 * n:])
-            tc = tanh(f * c + i * g)
-        else:
-            a, tc = ctx.acts, ctx.tc
-            i, f, g, o = a[:, :n], a[:, n:2 * n], a[:, 2 * n:3 * n], a[:, 3 * n:]
-            dh2, dc2, c, h, w = dh2._data, dc2._data, c._data, h._data, w._data
-        dgx, dh, dc, dw = _lstm_vjp(dh2, dc2, i, f, g, o, tc, c, h, w)
-        return _wrap(dgx, dh, dc, dw)
+            return lstm_step_vjp(gx, h, c, w, dh2, dc2)
+        n = c.shape[1]
+        a, tc = ctx.acts, ctx.tc
+        i, f, g, o = a[:, :n], a[:, n:2 * n], a[:, 2 * n:3 * n], a[:, 3 * n:]
+        return _wrap(*_lstm_vjp(dh2._data, dc2._data, i, f, g, o, tc, c._data, h._data,
+                                w._data))
 
 
 class GRUStep(Function):
@@ -332,18 +202,20 @@ class GRUStep(Function):
     @staticmethod
     def backward(ctx, dh2):
         gx, h, w, b = ctx.saved_tensors
-        k = h.shape[1]
         if _state[0]:  # create_graph: recompute the gates with ember ops
-            gh = h @ w.T
-            if b is not None:
-                gh = gh + b
-            r = sigmoid(gx[:, :k] + gh[:, :k])
-            z = sigmoid(gx[:, k:2 * k] + gh[:, k:2 * k])
-            ghn = gh[:, 2 * k:]
-            nn_ = tanh(gx[:, 2 * k:] + r * ghn)
+            dgx, dh, dw, dgh = gru_step_vjp(gx, h, w, b, dh2)
         else:
             r, z, nn_, ghn = ctx.vals
-            dh2, h, w = dh2._data, h._data, w._data
-        dgx, dh, dw, dgh = _gru_vjp(dh2, r, z, nn_, ghn, h, w)
+            dgx, dh, dw, dgh = _gru_vjp(dh2._data, r, z, nn_, ghn, h._data, w._data)
         db = dgh.sum(0) if ctx.has_b and ctx.needs_input_grad[3] else None
         return _wrap(dgx, dh, dw, db)
+
+
+def step(mode, gx, h, c, w, b=None):
+    """One step of ``mode`` (``'LSTM'``, ``'GRU'``, ``'RNN_TANH'``, ``'RNN_RELU'``):
+    ``(h2, c2 or None)``. ``b`` is GRU's ``b_hh``; the other modes fold it into ``gx``."""
+    if mode == "LSTM":
+        return LSTMStep.apply(gx, h, c, w)
+    if mode == "GRU":
+        return GRUStep.apply(gx, h, w, b), None
+    return RNNStep.apply(gx, h, w, mode == "RNN_RELU"), None

@@ -9,12 +9,12 @@ import numbers
 import warnings
 
 from ... import ops as _eops
-from ..._tensor import Tensor
 from ...ops import rnn as _ops
+from .. import functional as F
+from .. import init
 from ..parameter import Parameter
 from ..utils.rnn import PackedSequence
 from . import _rnn_loop
-from .. import init
 from .module import Module
 
 __all__ = ["RNNBase", "RNN", "LSTM", "GRU", "RNNCellBase", "RNNCell", "LSTMCell", "GRUCell"]
@@ -449,7 +449,7 @@ class RNNCellBase(Module):
         b = self.bias_ih
         if b is not None and fold_bias:
             b = b + self.bias_hh
-        return _ops.linear(input, self.weight_ih, b)
+        return F.linear(input, self.weight_ih, b)
 
 
 class RNNCell(RNNCellBase):
@@ -521,5 +521,3 @@ class GRUCell(RNNCellBase):
         out = _ops.GRUStep.apply(self._gx(input, False), h, self.weight_hh, self.bias_hh)
         return out if batched else out.squeeze(0)
 
-
-_ = Tensor

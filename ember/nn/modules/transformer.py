@@ -7,71 +7,35 @@ kernels) compute the same function and have no counterpart here.
 """
 import copy
 
-from ... import ops as _eops
+from .. import functional as F
 from .._functional import attention as _attn
-from .._functional._attn_fallback import pick
-from ._mha import Dropout, LayerNorm, Linear, MultiheadAttention, _xavier_uniform_
+from ..init import xavier_uniform_
+from ._mha import MultiheadAttention
+from .container import ModuleList
+from .dropout import Dropout
+from .linear import Linear
 from .module import Module
+from .normalization import LayerNorm
 
 __all__ = ["Transformer", "TransformerEncoder", "TransformerDecoder", "TransformerEncoderLayer",
            "TransformerDecoderLayer"]
 
 
-def _module_list():
-    try:
-        from .container import ModuleList
-
-        return ModuleList
-    except ImportError:
-        return _ModuleList
-
-
-class _ModuleList(Module):
-    """Stand-in for ``nn.ModuleList`` (children named ``0``, ``1``, ...)."""
-
-    def __init__(self, modules=()):
-        super().__init__()
-        for i, m in enumerate(modules):
-            self.add_module(str(i), m)
-
-    def __getitem__(self, i):
-        return list(self._modules.values())[i]
-
-    def __iter__(self):
-        return iter(self._modules.values())
-
-    def __len__(self):
-        return len(self._modules)
-
-
-_ModuleList.__name__ = _ModuleList.__qualname__ = "ModuleList"
-
-
 def _get_clones(module, n):
-    return _module_list()([copy.deepcopy(module) for _ in range(n)])
-
-
-def _relu(x):
-    return pick("relu")(x)
-
-
-def _gelu(x):
-    return pick("gelu")(x)
+    return ModuleList([copy.deepcopy(module) for _ in range(n)])
 
 
 def _get_activation_fn(activation):
     if activation == "relu":
-        return _relu
+        return F.relu
     if activation == "gelu":
-        return _gelu
+        return F.gelu
     raise RuntimeError(f"activation should be relu/gelu, not {activation}")
 
 
 def _generate_square_subsequent_mask(sz, device=None, dtype=None):
     """``(sz, sz)`` float mask: -inf above the diagonal, 0 on and below it."""
-    above = _eops.arange(sz).unsqueeze(1) < _eops.arange(sz).unsqueeze(0)
-    zeros = _eops.zeros(sz, sz, dtype=dtype, device=device)
-    return _eops.where(above, float("-inf"), zeros)
+    return _attn._neg_inf_where(_attn._above_diagonal(sz, sz), dtype, device)
 
 
 def _seq_len(src, batch_first):
@@ -86,8 +50,7 @@ def _detect_is_causal_mask(mask, is_causal=None, size=None):
         sz = size if size is not None else mask.size(-2)
         ref = _generate_square_subsequent_mask(sz, dtype=mask.dtype)
         if tuple(mask.shape) == tuple(ref.shape):
-            make_causal = bool((mask == ref).all()) if hasattr(mask, "all") else bool(
-                (mask == ref).numpy().all())
+            make_causal = bool((mask == ref).all())
         else:
             make_causal = False
     return make_causal
@@ -113,7 +76,7 @@ class TransformerEncoderLayer(Module):
         ember.Size([3, 5, 8])
     """
 
-    def __init__(self, d_model, nhead, dim_feedforward=2048, dropout=0.1, activation=_relu,
+    def __init__(self, d_model, nhead, dim_feedforward=2048, dropout=0.1, activation=F.relu,
                  layer_norm_eps=1e-5, batch_first=False, norm_first=False, bias=True,
                  device=None, dtype=None):
         super().__init__()
@@ -130,8 +93,8 @@ class TransformerEncoderLayer(Module):
         self.dropout2 = Dropout(dropout)
         if isinstance(activation, str):
             activation = _get_activation_fn(activation)
-        self.activation_relu_or_gelu = 1 if activation is _relu else \
-            2 if activation is _gelu else 0
+        self.activation_relu_or_gelu = 1 if activation is F.relu else \
+            2 if activation is F.gelu else 0
         self.activation = activation
 
     def forward(self, src, src_mask=None, src_key_padding_mask=None, is_causal=False):
@@ -170,7 +133,7 @@ class TransformerDecoderLayer(Module):
         ember.Size([4, 2, 8])
     """
 
-    def __init__(self, d_model, nhead, dim_feedforward=2048, dropout=0.1, activation=_relu,
+    def __init__(self, d_model, nhead, dim_feedforward=2048, dropout=0.1, activation=F.relu,
                  layer_norm_eps=1e-5, batch_first=False, norm_first=False, bias=True,
                  device=None, dtype=None):
         super().__init__()
@@ -305,7 +268,7 @@ class Transformer(Module):
     """
 
     def __init__(self, d_model=512, nhead=8, num_encoder_layers=6, num_decoder_layers=6,
-                 dim_feedforward=2048, dropout=0.1, activation=_relu, custom_encoder=None,
+                 dim_feedforward=2048, dropout=0.1, activation=F.relu, custom_encoder=None,
                  custom_decoder=None, layer_norm_eps=1e-5, batch_first=False, norm_first=False,
                  bias=True, device=None, dtype=None):
         super().__init__()
@@ -360,4 +323,4 @@ class Transformer(Module):
     def _reset_parameters(self):
         for p in self.parameters():
             if p.dim() > 1:
-                _xavier_uniform_(p)
+                xavier_uniform_(p)
