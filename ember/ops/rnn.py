@@ -1,82 +1,137 @@
-"""Fused recurrent-cell primitives: one time step of an RNN/LSTM/GRU as a single Function.
+"""The math of one recurrent step (RNN tanh/relu, LSTM, GRU), written twice on purpose.
 
-``forward`` computes the hidden-state matrix product and the gate nonlinearities in one pass
-over raw arrays (in place, into the gate buffer), ``backward`` returns the gradients of the
-step's inputs and of ``weight_hh``. The backward formula is written once (``_lstm_vjp`` ...)
-with operators only (``*``, ``-``, ``@``, ``.T``), so the same code runs on raw arrays (the
-fast path: plain ``backward``) and on ember Tensors (``create_graph=True``: the activations are
-recomputed from the saved inputs with ember ops, so double backward works).
+* Array kernels (``_lstm_fwd`` / ``_lstm_bwd`` ...): one step forward and backward on raw
+  arrays, in place into preallocated workspaces. ``_rnn_seq.py`` runs them inside one graph
+  node, for a whole sequence or for a single step.
+* Tensor-op vjps (``lstm_step_vjp`` ...): the same backward in ember ops, with the activations
+  recomputed from the step's inputs, for ``create_graph=True`` (double backward).
 """
-import numpy as np
-
-from ._util import Function, Tensor, _make, _state, get_array_module
-from .pointwise import _sigmoid, relu, sigmoid, tanh
+from .pointwise import relu, sigmoid, tanh
 from .shape import cat
 
-__all__ = []
+
+# --- array kernels, one (forward step, backward step) pair per mode -----------------------------
+# Step ``t`` reads and writes slice ``t`` of the workspaces in ``st`` (see ``_rnn_seq._alloc``).
+# ``wt`` is W_hh^T, made contiguous once per sequence (a transposed view is ~1.5x slower in BLAS).
+# The gates' sigmoids are computed as 0.5 + 0.5 tanh(x / 2): one vectorised tanh over all gates
+# is ~3x faster than exp/add/reciprocal, and its absolute error (~6e-8) is float32 rounding.
+def _half_sig(a):
+    a *= 0.5
+    a += 0.5
 
 
-# --- in-place sigmoid for the fused kernels ---------------------------------------------------
-# ``ember.sigmoid``'s kernel allocates; these write into a slice of the gate buffer instead.
-def _np_sigmoid(x, out=None):
-    # 1 / (1 + e^-x); exp overflows to inf for very negative x, which gives the exact limit 0
-    with np.errstate(over="ignore"):
-        out = np.negative(x, out=out)
-        np.exp(out, out=out)
-        out += 1
-        return np.reciprocal(out, out=out)
+def _lstm_fwd(xp, gx, h, c, wt, b, t, st):
+    a = st["acts"][t]
+    xp.matmul(h, wt, out=a)
+    a += gx
+    n = c.shape[1]
+    a *= st["scale"]  # i, f, o: 0.5 + 0.5 tanh(x / 2); g: tanh(x)
+    xp.tanh(a, out=a)
+    a *= st["scale"]
+    a += st["offset"]
+    c2 = st["cs"][t]
+    xp.multiply(a[:, n:2 * n], c, out=c2)
+    c2 += a[:, :n] * a[:, 2 * n:3 * n]
+    tc = xp.tanh(c2, out=st["tcs"][t])
+    h2 = st["out"][t]
+    xp.multiply(a[:, 3 * n:], tc, out=h2)
+    return h2, c2
 
 
-def _xp_sigmoid(xp, x, out=None):
-    if xp is np:
-        return _np_sigmoid(x, out)
-    r = _sigmoid(xp, x)
-    if out is not None:
-        out[...] = r
-        return out
-    return r
+def _lstm_bwd(xp, dh, dc2, h, c, w, t, st):
+    # lstm_step_vjp below, in place: dG = [dc g, dc c, dc i, dh tanh(c2)] * act'
+    a, tc = st["acts"][t], st["tcs"][t]
+    n = c.shape[1]
+    i, f, g = a[:, :n], a[:, n:2 * n], a[:, 2 * n:3 * n]
+    dc = tc * tc
+    xp.subtract(1, dc, out=dc)
+    dc *= a[:, 3 * n:]
+    dc *= dh
+    dc += dc2
+    d = st["D"]
+    xp.subtract(1, a, out=d)
+    d *= a  # sigmoid' = s (1 - s) for i, f, o ...
+    dgg = d[:, 2 * n:3 * n]
+    xp.multiply(g, g, out=dgg)
+    xp.subtract(1, dgg, out=dgg)  # ... and tanh' = 1 - g^2 for g
+    dg = st["dG"][t]
+    xp.multiply(dc, g, out=dg[:, :n])
+    xp.multiply(dc, c, out=dg[:, n:2 * n])
+    xp.multiply(dc, i, out=dg[:, 2 * n:3 * n])
+    xp.multiply(dh, tc, out=dg[:, 3 * n:])
+    dg *= d
+    return dg @ w, dc * f
 
 
-# --- fused recurrent steps ----------------------------------------------------------------------
-# Each step's vjp is written once with operators only, so it runs on raw arrays (fast path) and
-# on ember Tensors (create_graph=True, with activations recomputed differentiably by ember ops).
-def _cat1(parts):
-    if not isinstance(parts[0], Tensor):
-        return get_array_module(parts[0]).concatenate(parts, axis=1)
-    return cat(parts, 1)
+def _gru_fwd(xp, gx, h, c, wt, b, t, st):
+    gh = st["gh"][t]
+    xp.matmul(h, wt, out=gh)
+    if b is not None:
+        gh += b
+    k = h.shape[1]
+    rz = st["rz"][t]
+    xp.add(gx[:, :2 * k], gh[:, :2 * k], out=rz)
+    rz *= 0.5
+    xp.tanh(rz, out=rz)
+    _half_sig(rz)
+    nn_ = st["n"][t]
+    xp.multiply(rz[:, :k], gh[:, 2 * k:], out=nn_)
+    nn_ += gx[:, 2 * k:]
+    xp.tanh(nn_, out=nn_)
+    h2 = st["out"][t]
+    xp.subtract(h, nn_, out=h2)
+    h2 *= rz[:, k:]
+    h2 += nn_
+    return h2, None
 
 
-def _rnn_vjp(dh2, h2, h, w, relu_):
-    # h2 = act(gx + h W^T): d pre = dh2 act'(pre); dgx = d pre, dh = d pre W, dW = d pre^T h
-    dpre = dh2 * (h2 > 0) if relu_ else dh2 * (1 - h2 * h2)
-    return dpre, dpre @ w, dpre.T @ h
+def _gru_bwd(xp, dh, dc2, h, c, w, t, st):
+    k = h.shape[1]
+    rz, nn_, ghn = st["rz"][t], st["n"][t], st["gh"][t][:, 2 * k:]
+    r, z = rz[:, :k], rz[:, k:]
+    dx, dgh = st["dG"][t], st["dGh"][t]
+    dn = dh * (1 - z) * (1 - nn_ * nn_)
+    xp.multiply(dn * ghn, r * (1 - r), out=dx[:, :k])
+    xp.multiply(dh * (h - nn_), z * (1 - z), out=dx[:, k:2 * k])
+    dx[:, 2 * k:] = dn
+    dgh[:, :2 * k] = dx[:, :2 * k]
+    xp.multiply(dn, r, out=dgh[:, 2 * k:])
+    return dh * z + dgh @ w, None
 
 
-def _lstm_vjp(dh2, dc2, i, f, g, o, tc, c, h, w):
-    # c2 = f c + i g, h2 = o tanh(c2); gates (i, f, g, o) = (sig, sig, tanh, sig)(gx + h W^T)
-    dc = dc2 + dh2 * o * (1 - tc * tc)
-    dgates = _cat1([dc * g * i * (1 - i), dc * c * f * (1 - f), dc * i * (1 - g * g),
-                    dh2 * tc * o * (1 - o)])
-    return dgates, dgates @ w, dc * f, dgates.T @ h
+def _rnn_fwd(xp, gx, h, c, wt, b, t, st):
+    h2 = st["out"][t]
+    xp.matmul(h, wt, out=h2)
+    h2 += gx
+    if st["relu"]:
+        xp.maximum(h2, 0, out=h2)
+    else:
+        xp.tanh(h2, out=h2)
+    return h2, None
 
 
-def _gru_vjp(dh2, r, z, n, ghn, h, w):
-    # r, z = sig(gx_rz + gh_rz); n = tanh(gx_n + r gh_n); h2 = (1 - z) n + z h; gh = h W^T + b
-    dn = dh2 * (1 - z) * (1 - n * n)
-    dr = dn * ghn * r * (1 - r)
-    dz = dh2 * (h - n) * z * (1 - z)
-    dgx = _cat1([dr, dz, dn])
-    dgh = _cat1([dr, dz, dn * r])
-    return dgx, dh2 * z + dgh @ w, dgh.T @ h, dgh
+def _rnn_bwd(xp, dh, dc2, h, c, w, t, st):
+    h2, dg = st["out"][t], st["dG"][t]
+    if st["relu"]:
+        xp.multiply(dh, h2 > 0, out=dg)
+    else:
+        xp.multiply(dh, 1 - h2 * h2, out=dg)
+    return dg @ w, None
 
 
-# Tensor-op vjps of one step (create_graph): the activations are recomputed from the step's
-# inputs with ember ops, so the gradients are themselves differentiable. Used by the step
-# primitives below and by the sequence primitive's replay (``_rnn_seq.py``).
+_KERNELS = {"LSTM": (_lstm_fwd, _lstm_bwd), "GRU": (_gru_fwd, _gru_bwd),
+            "RNN_TANH": (_rnn_fwd, _rnn_bwd), "RNN_RELU": (_rnn_fwd, _rnn_bwd)}
+
+
+# --- Tensor-op vjps (create_graph) --------------------------------------------------------------
+# The activations are recomputed from the step's inputs with ember ops, so the gradients are
+# themselves differentiable.
 def rnn_step_vjp(gx, h, w, relu_, dh2):
     """``(dgx, dh, dW)`` of ``h2 = act(gx + h W^T)``."""
     h2 = (relu if relu_ else tanh)(gx + h @ w.T)
-    return _rnn_vjp(dh2, h2, h, w, relu_)
+    # d pre = dh2 act'(pre); dgx = d pre, dh = d pre W, dW = d pre^T h
+    dpre = dh2 * (h2 > 0) if relu_ else dh2 * (1 - h2 * h2)
+    return dpre, dpre @ w, dpre.T @ h
 
 
 def lstm_step_vjp(gx, h, c, w, dh2, dc2):
@@ -88,7 +143,11 @@ def lstm_step_vjp(gx, h, c, w, dh2, dc2):
     i, f = sigmoid(gates[:, :n]), sigmoid(gates[:, n:2 * n])
     g, o = tanh(gates[:, 2 * n:3 * n]), sigmoid(gates[:, 3 * n:])
     tc = tanh(f * c + i * g)
-    return _lstm_vjp(dh2, dc2, i, f, g, o, tc, c, h, w)
+    # c2 = f c + i g, h2 = o tanh(c2); gates (i, f, g, o) = (sig, sig, tanh, sig)(gx + h W^T)
+    dc = dc2 + dh2 * o * (1 - tc * tc)
+    dgates = cat([dc * g * i * (1 - i), dc * c * f * (1 - f), dc * i * (1 - g * g),
+                  dh2 * tc * o * (1 - o)], 1)
+    return dgates, dgates @ w, dc * f, dgates.T @ h
 
 
 def gru_step_vjp(gx, h, w, b, dh2):
@@ -100,122 +159,10 @@ def gru_step_vjp(gx, h, w, b, dh2):
     r = sigmoid(gx[:, :k] + gh[:, :k])
     z = sigmoid(gx[:, k:2 * k] + gh[:, k:2 * k])
     ghn = gh[:, 2 * k:]
-    nn_ = tanh(gx[:, 2 * k:] + r * ghn)
-    return _gru_vjp(dh2, r, z, nn_, ghn, h, w)
-
-
-def _wrap(*xs):
-    return tuple(x if x is None or isinstance(x, Tensor) else _make(x) for x in xs)
-
-
-class RNNStep(Function):
-    """``h2 = act(gx + h @ w.T)``, act tanh or relu; ``gx`` holds ``x W_ih^T`` plus the biases."""
-
-    _array_forward = True
-
-    @staticmethod
-    def forward(ctx, gx, h, w, relu=False):
-        xp = get_array_module(gx)
-        pre = gx + h @ w.T
-        h2 = xp.maximum(pre, 0, out=pre) if relu else xp.tanh(pre, out=pre)
-        ctx.relu = relu
-        ctx.h2 = h2
-        ctx.save_for_backward(gx, h, w)
-        return h2
-
-    @staticmethod
-    def backward(ctx, dh2):
-        gx, h, w = ctx.saved_tensors
-        if _state[0]:  # create_graph: h2 rebuilt with ember ops, so act' is differentiable
-            return rnn_step_vjp(gx, h, w, ctx.relu, dh2)
-        return _wrap(*_rnn_vjp(dh2._data, ctx.h2, h._data, w._data, ctx.relu))
-
-
-def _lstm_acts(xp, gx, h, w):
-    gates = gx + h @ w.T
-    n = gates.shape[1] // 4
-    _xp_sigmoid(xp, gates[:, :2 * n], out=gates[:, :2 * n])
-    xp.tanh(gates[:, 2 * n:3 * n], out=gates[:, 2 * n:3 * n])
-    _xp_sigmoid(xp, gates[:, 3 * n:], out=gates[:, 3 * n:])
-    return gates
-
-
-class LSTMStep(Function):
-    """One LSTM step: ``(h2, c2)`` from ``gx = x W_ih^T + b_ih + b_hh``, ``h``, ``c``, ``W_hh``.
-
-    Gate order i, f, g, o (PyTorch's): ``c2 = f c + i g``, ``h2 = o tanh(c2)``.
-    """
-
-    _array_forward = True
-
-    @staticmethod
-    def forward(ctx, gx, h, c, w):
-        xp = get_array_module(gx)
-        a = _lstm_acts(xp, gx, h, w)
-        n = c.shape[1]
-        c2 = a[:, n:2 * n] * c
-        c2 += a[:, :n] * a[:, 2 * n:3 * n]
-        tc = xp.tanh(c2)
-        h2 = a[:, 3 * n:] * tc
-        ctx.acts, ctx.tc = a, tc
-        ctx.save_for_backward(gx, h, c, w)
-        return h2, c2
-
-    @staticmethod
-    def backward(ctx, dh2, dc2):
-        gx, h, c, w = ctx.saved_tensors
-        if _state[0]:  # create_graph: recompute the gates with ember ops
-            return lstm_step_vjp(gx, h, c, w, dh2, dc2)
-        n = c.shape[1]
-        a, tc = ctx.acts, ctx.tc
-        i, f, g, o = a[:, :n], a[:, n:2 * n], a[:, 2 * n:3 * n], a[:, 3 * n:]
-        return _wrap(*_lstm_vjp(dh2._data, dc2._data, i, f, g, o, tc, c._data, h._data,
-                                w._data))
-
-
-class GRUStep(Function):
-    """One GRU step with PyTorch's formula (gate order r, z, n)::
-
-        r = sig(gx_r + gh_r), z = sig(gx_z + gh_z), n = tanh(gx_n + r * gh_n),
-        h2 = (1 - z) * n + z * h,   gh = h W_hh^T + b_hh,   gx = x W_ih^T + b_ih
-    """
-
-    _array_forward = True
-
-    @staticmethod
-    def forward(ctx, gx, h, w, b=None):
-        xp = get_array_module(gx)
-        gh = h @ w.T
-        if b is not None:
-            gh += b
-        k = h.shape[1]
-        rz = _xp_sigmoid(xp, gx[:, :2 * k] + gh[:, :2 * k])
-        r, z = rz[:, :k], rz[:, k:]
-        ghn = gh[:, 2 * k:]
-        nn_ = xp.tanh(gx[:, 2 * k:] + r * ghn)
-        h2 = nn_ + z * (h - nn_)
-        ctx.vals = (r, z, nn_, ghn)
-        ctx.has_b = b is not None
-        ctx.save_for_backward(gx, h, w, b)
-        return h2
-
-    @staticmethod
-    def backward(ctx, dh2):
-        gx, h, w, b = ctx.saved_tensors
-        if _state[0]:  # create_graph: recompute the gates with ember ops
-            dgx, dh, dw, dgh = gru_step_vjp(gx, h, w, b, dh2)
-        else:
-            r, z, nn_, ghn = ctx.vals
-            dgx, dh, dw, dgh = _gru_vjp(dh2._data, r, z, nn_, ghn, h._data, w._data)
-        db = dgh.sum(0) if ctx.has_b and ctx.needs_input_grad[3] else None
-        return _wrap(dgx, dh, dw, db)
-
-
-def step(mode, gx, h, c, w, b=None):
-    """One step of ``mode`` (``'LSTM'``, ``'GRU'``, ``'RNN_TANH'``, ``'RNN_RELU'``):
-    ``(h2, c2 or None)``. ``b`` is GRU's ``b_hh``; the other modes fold it into ``gx``."""
-    if mode == "LSTM":
-        return LSTMStep.apply(gx, h, c, w)
-    if mode == "GRU":
-        return GRUStep.apply(gx, h, w, b), None
-    return RNNStep.apply(gx, h, w, mode == "RNN_RELU"), None
+    n = tanh(gx[:, 2 * k:] + r * ghn)
+    # r, z = sig(gx_rz + gh_rz); n = tanh(gx_n + r gh_n); h2 = (1 - z) n + z h; gh = h W^T + b
+    dn = dh2 * (1 - z) * (1 - n * n)
+    dr = dn * ghn * r * (1 - r)
+    dz = dh2 * (h - n) * z * (1 - z)
+    dgh = cat([dr, dz, dn * r], 1)
+    return cat([dr, dz, dn], 1), dh2 * z + dgh @ w, dgh.T @ h, dgh

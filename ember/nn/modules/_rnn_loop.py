@@ -4,20 +4,19 @@ Every sequence, padded or packed, is handled in packed layout: ``x`` is ``(N, I)
 rows of step ``t`` at ``offsets[t]:offsets[t] + batch_sizes[t]`` (a padded ``(T, B, I)`` input
 is the special case ``batch_sizes = [B] * T``). Per layer and direction, the input projection
 of all time steps is ONE matrix product; each step is then one fused primitive (one matrix
-product for the recurrence plus the gates), see ``ember/ops/rnn.py``.
+product for the recurrence plus the gates), see ``ember/ops/_rnn_seq.py``.
 
 With varying batch sizes, step ``t`` runs on the first ``batch_sizes[t]`` sequences: the
 forward direction drops the rows of sequences that ended (their hidden state is final), the
 reverse direction adds rows from ``h0`` as sequences start.
 """
 from ...ops import _rnn_seq
-from ...ops import rnn as _ops
 from ...ops.shape import cat, split
 from .. import functional as F
 
 
 def _step(mode, gx, h, c, p):
-    h2, c2 = _ops.step(mode, gx, h, c, p["w_hh"], p.get("b_hh") if mode == "GRU" else None)
+    h2, c2 = _rnn_seq.step(mode, gx, h, c, p["w_hh"], p.get("b_hh") if mode == "GRU" else None)
     if p.get("w_hr") is not None:  # LSTM with proj_size
         h2 = h2 @ p["w_hr"].t()
     return h2, c2
