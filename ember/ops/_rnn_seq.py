@@ -69,7 +69,7 @@ def _forward(ctx, gx, h0, c0, w, b, mode, reverse):
     """Run the steps of ``gx (T, B, G)``; returns ``(out (T, B, H), c_T or None)``."""
     xp = get_array_module(gx)
     steps, batch = gx.shape[0], gx.shape[1]
-    fwd = _r._KERNELS[mode][0]
+    fwd = _r.KERNELS[mode][0]
     n = (c0 if c0 is not None else h0).shape[1]  # hidden size (h0 has proj_size, if any)
     st = _alloc(xp, mode, steps, batch, n, gx.dtype)
     h, c = h0, c0
@@ -93,7 +93,7 @@ def _backward(ctx, dout, dc_n, prev, w, need_db):
         st["dGh"] = _take(xp, shape, w.dtype)
     if mode == "LSTM":
         st["D"] = _take(xp, shape[1:], w.dtype)
-    bwd = _r._KERNELS[mode][1]
+    bwd = _r.KERNELS[mode][1]
     dh, dc = None, dc_n
     for t in (range(steps) if reverse else range(steps - 1, -1, -1)):
         c_prev = prev[1][t] if prev[1] is not None else None
@@ -204,8 +204,8 @@ def _prev_states(xp, st, order, h0, c0, mode):
 
 
 def _replay_backward(ctx, dout, dc_n):
-    """create_graph: run the per-step primitives again from the saved inputs and backpropagate
-    through them with their Tensor-op vjps, so the result is itself differentiable."""
+    """create_graph: rebuild the hidden states step by step (``Step`` nodes) from the saved
+    inputs and backpropagate with the Tensor-op vjps, so the result is itself differentiable."""
     gx, h0, c0, w, b, _ = ctx.saved_tensors
     mode, reverse = ctx.mode, ctx.reverse
     steps = gx.shape[0]
@@ -230,7 +230,7 @@ def _replay_backward(ctx, dout, dc_n):
 
 
 def _step_vjp(mode, gx, h, c, w, b, dh2, dc2):
-    """Tensor-op vjp of one step: ``(dgx, dh, dc, dW, db)`` (the step primitives' formulas)."""
+    """Tensor-op vjp of one step, one gradient per input of ``Step``: ``(dgx, dh, dc, dW, db)``."""
     if mode == "LSTM":
         return (*_r.lstm_step_vjp(gx, h, c, w, dh2, dc2), None)
     if mode == "GRU":

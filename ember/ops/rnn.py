@@ -9,6 +9,8 @@
 from .pointwise import relu, sigmoid, tanh
 from .shape import cat
 
+__all__ = []  # internal to the recurrent layers (``ember.nn.modules.rnn``)
+
 
 # --- array kernels, one (forward step, backward step) pair per mode -----------------------------
 # Step ``t`` reads and writes slice ``t`` of the workspaces in ``st`` (see ``_rnn_seq._alloc``).
@@ -119,7 +121,7 @@ def _rnn_bwd(xp, dh, dc2, h, c, w, t, st):
     return dg @ w, None
 
 
-_KERNELS = {"LSTM": (_lstm_fwd, _lstm_bwd), "GRU": (_gru_fwd, _gru_bwd),
+KERNELS = {"LSTM": (_lstm_fwd, _lstm_bwd), "GRU": (_gru_fwd, _gru_bwd),
             "RNN_TANH": (_rnn_fwd, _rnn_bwd), "RNN_RELU": (_rnn_fwd, _rnn_bwd)}
 
 
