@@ -1,130 +1,18 @@
-"""One recurrent layer direction over a whole (unpacked) sequence as a single Function.
+"""The recurrent primitives: one layer direction over a whole sequence, or one step, as a
+single Function each, both running the array kernels of ``rnn.py``.
 
-The per-step primitives in ``rnn.py`` cost one graph node per step; here the whole time loop
-runs inside one node, which removes the per-step autograd overhead and lets the backward form
-the weight gradient as ONE matrix product over all steps (``dW = dG^T H_prev``) instead of T
-small products and T accumulations. Each step still does one matrix product for the
-recurrence, forward and backward.
+``SeqLayer`` runs the whole time loop inside one node, which removes the per-step autograd
+overhead and lets the backward form the weight gradient as ONE matrix product over all steps
+(``dW = dG^T H_prev``) instead of T small products and T accumulations. ``Step`` is the same
+machinery for a single step (the cells, and sequences whose batch shrinks as they end). Each
+step does one matrix product for the recurrence, forward and backward.
 
-The fast backward runs on raw arrays. With ``create_graph=True`` the backward instead replays
-the steps with the per-step primitives and their Tensor-op vjps (``rnn.py``), so double
-backward works and agrees with the per-step path.
+The fast backward runs on raw arrays. With ``create_graph=True`` the backward instead uses the
+Tensor-op vjps of ``rnn.py`` (a sequence replays its steps first), so double backward works.
 """
 from . import rnn as _r
 from ._util import Function, _make, _state, get_array_module
-
-
-# --- array kernels, one (forward step, backward step) pair per mode -----------------------------
-# ``wt`` is W_hh^T made contiguous once per call (a transposed view is ~1.5x slower in BLAS).
-# The gates' sigmoids are computed as 0.5 + 0.5 tanh(x / 2): one vectorised tanh over all gates
-# is ~3x faster than exp/add/reciprocal, and its absolute error (~6e-8) is float32 rounding.
-def _half_sig(a):
-    a *= 0.5
-    a += 0.5
-
-
-def _lstm_fwd(xp, gx, h, c, wt, b, t, st):
-    a = st["acts"][t]
-    xp.matmul(h, wt, out=a)
-    a += gx
-    n = c.shape[1]
-    a *= st["scale"]  # i, f, o: 0.5 + 0.5 tanh(x / 2); g: tanh(x)
-    xp.tanh(a, out=a)
-    a *= st["scale"]
-    a += st["offset"]
-    c2 = st["cs"][t]
-    xp.multiply(a[:, n:2 * n], c, out=c2)
-    c2 += a[:, :n] * a[:, 2 * n:3 * n]
-    tc = xp.tanh(c2, out=st["tcs"][t])
-    h2 = st["out"][t]
-    xp.multiply(a[:, 3 * n:], tc, out=h2)
-    return h2, c2
-
-
-def _lstm_bwd(xp, dh, dc2, h, c, w, t, st):
-    # the vjp of _lstm_vjp (rnn.py), in place: dG = [dc g, dc c, dc i, dh tanh(c2)] * act'
-    a, tc = st["acts"][t], st["tcs"][t]
-    n = c.shape[1]
-    i, f, g = a[:, :n], a[:, n:2 * n], a[:, 2 * n:3 * n]
-    dc = tc * tc
-    xp.subtract(1, dc, out=dc)
-    dc *= a[:, 3 * n:]
-    dc *= dh
-    dc += dc2
-    d = st["D"]
-    xp.subtract(1, a, out=d)
-    d *= a  # sigmoid' = s (1 - s) for i, f, o ...
-    dgg = d[:, 2 * n:3 * n]
-    xp.multiply(g, g, out=dgg)
-    xp.subtract(1, dgg, out=dgg)  # ... and tanh' = 1 - g^2 for g
-    dg = st["dG"][t]
-    xp.multiply(dc, g, out=dg[:, :n])
-    xp.multiply(dc, c, out=dg[:, n:2 * n])
-    xp.multiply(dc, i, out=dg[:, 2 * n:3 * n])
-    xp.multiply(dh, tc, out=dg[:, 3 * n:])
-    dg *= d
-    return dg @ w, dc * f
-
-
-def _gru_fwd(xp, gx, h, c, wt, b, t, st):
-    gh = st["gh"][t]
-    xp.matmul(h, wt, out=gh)
-    if b is not None:
-        gh += b
-    k = h.shape[1]
-    rz = st["rz"][t]
-    xp.add(gx[:, :2 * k], gh[:, :2 * k], out=rz)
-    rz *= 0.5
-    xp.tanh(rz, out=rz)
-    _half_sig(rz)
-    nn_ = st["n"][t]
-    xp.multiply(rz[:, :k], gh[:, 2 * k:], out=nn_)
-    nn_ += gx[:, 2 * k:]
-    xp.tanh(nn_, out=nn_)
-    h2 = st["out"][t]
-    xp.subtract(h, nn_, out=h2)
-    h2 *= rz[:, k:]
-    h2 += nn_
-    return h2, None
-
-
-def _gru_bwd(xp, dh, dc2, h, c, w, t, st):
-    k = h.shape[1]
-    rz, nn_, ghn = st["rz"][t], st["n"][t], st["gh"][t][:, 2 * k:]
-    r, z = rz[:, :k], rz[:, k:]
-    dx, dgh = st["dG"][t], st["dGh"][t]
-    dn = dh * (1 - z) * (1 - nn_ * nn_)
-    xp.multiply(dn * ghn, r * (1 - r), out=dx[:, :k])
-    xp.multiply(dh * (h - nn_), z * (1 - z), out=dx[:, k:2 * k])
-    dx[:, 2 * k:] = dn
-    dgh[:, :2 * k] = dx[:, :2 * k]
-    xp.multiply(dn, r, out=dgh[:, 2 * k:])
-    return dh * z + dgh @ w, None
-
-
-def _rnn_fwd(xp, gx, h, c, wt, b, t, st):
-    h2 = st["out"][t]
-    xp.matmul(h, wt, out=h2)
-    h2 += gx
-    if st["relu"]:
-        xp.maximum(h2, 0, out=h2)
-    else:
-        xp.tanh(h2, out=h2)
-    return h2, None
-
-
-def _rnn_bwd(xp, dh, dc2, h, c, w, t, st):
-    h2, dg = st["out"][t], st["dG"][t]
-    if st["relu"]:
-        xp.multiply(dh, h2 > 0, out=dg)
-    else:
-        xp.multiply(dh, 1 - h2 * h2, out=dg)
-    return dg @ w, None
-
-
-_KERNELS = {"LSTM": (_lstm_fwd, _lstm_bwd), "GRU": (_gru_fwd, _gru_bwd),
-            "RNN_TANH": (_rnn_fwd, _rnn_bwd), "RNN_RELU": (_rnn_fwd, _rnn_bwd)}
-
+from .shape import cat
 
 # Workspaces that never leave the node (gate activations, saved states, gradient scratch) are
 # kept in a small pool and reused by the next call of the same shape: fresh multi-megabyte
@@ -177,6 +65,57 @@ def _alloc(xp, mode, steps, b, n, dtype):
     return st
 
 
+def _forward(ctx, gx, h0, c0, w, b, mode, reverse):
+    """Run the steps of ``gx (T, B, G)``; returns ``(out (T, B, H), c_T or None)``."""
+    xp = get_array_module(gx)
+    steps, batch = gx.shape[0], gx.shape[1]
+    fwd = _r.KERNELS[mode][0]
+    n = (c0 if c0 is not None else h0).shape[1]  # hidden size (h0 has proj_size, if any)
+    st = _alloc(xp, mode, steps, batch, n, gx.dtype)
+    h, c = h0, c0
+    wt = xp.ascontiguousarray(w.T) if steps > 1 else w.T  # one product: not worth a copy
+    for t in (range(steps - 1, -1, -1) if reverse else range(steps)):
+        h, c = fwd(xp, gx[t], h, c, wt, b, t, st)
+    ctx.st, ctx.mode, ctx.reverse = st, mode, reverse
+    return st["out"], (c.copy() if c is not None else None)  # c: a pooled workspace
+
+
+def _backward(ctx, dout, dc_n, prev, w, need_db):
+    """Raw-array gradients ``(dgx, dh0, dc0, dW, db)`` from ``dout (T, B, H)`` and ``dc_T``;
+    ``prev`` holds the state each step started from: ``H_prev (T, B, H)``, ``C_prev`` or None.
+    """
+    st, mode, reverse = ctx.st, ctx.mode, ctx.reverse
+    xp = get_array_module(w)
+    steps, batch = dout.shape[0], dout.shape[1]
+    shape = (steps, batch, w.shape[0])
+    st["dG"] = xp.empty(shape, dtype=w.dtype)
+    if mode == "GRU":
+        st["dGh"] = _take(xp, shape, w.dtype)
+    if mode == "LSTM":
+        st["D"] = _take(xp, shape[1:], w.dtype)
+    bwd = _r.KERNELS[mode][1]
+    dh, dc = None, dc_n
+    for t in (range(steps) if reverse else range(steps - 1, -1, -1)):
+        c_prev = prev[1][t] if prev[1] is not None else None
+        dh, dc = bwd(xp, dout[t] if dh is None else dout[t] + dh, dc, prev[0][t], c_prev, w, t,
+                     st)
+    dgh = st["dGh"] if mode == "GRU" else st["dG"]
+    g2 = dgh.reshape(-1, dgh.shape[-1])
+    dw = g2.T @ prev[0].reshape(-1, prev[0].shape[-1])  # one product for all steps
+    db = g2.sum(0) if need_db else None
+    dG = st.pop("dG")
+    _give(st.pop("dGh", None), st.pop("D", None))
+    return dG, dh, dc, dw, db
+
+
+def _data(*ts):
+    return tuple(None if t is None else t._data for t in ts)
+
+
+def _tensors(*xs):
+    return tuple(None if x is None else _make(x) for x in xs)
+
+
 class SeqLayer(Function):
     """``out (T, B, H)`` [and ``c_T`` for LSTM] of one layer direction.
 
@@ -188,18 +127,9 @@ class SeqLayer(Function):
 
     @staticmethod
     def forward(ctx, gx, h0, c0, w, b, mode, reverse):
-        xp = get_array_module(gx)
-        steps, batch = gx.shape[0], gx.shape[1]
-        fwd = _KERNELS[mode][0]
-        st = _alloc(xp, mode, steps, batch, w.shape[1], gx.dtype)
-        h, c = h0, c0
-        wt = xp.ascontiguousarray(w.T)
-        for t in (range(steps - 1, -1, -1) if reverse else range(steps)):
-            h, c = fwd(xp, gx[t], h, c, wt, b, t, st)
-        ctx.st, ctx.mode, ctx.reverse = st, mode, reverse
-        out = st["out"]
+        out, c = _forward(ctx, gx, h0, c0, w, b, mode, reverse)
         ctx.save_for_backward(gx, h0, c0, w, b, out)  # out: version-checked, read by backward
-        return (out, c.copy()) if mode == "LSTM" else out
+        return (out, c) if mode == "LSTM" else out
 
     def _release(self):
         # the engine frees saved state after a backward without retain_graph: recycle it
@@ -213,39 +143,49 @@ class SeqLayer(Function):
         if _state[0]:
             return _replay_backward(ctx, dout, dc_n)
         gx, h0, c0, w, b, _ = ctx.saved_tensors
-        st, mode, reverse = ctx.st, ctx.mode, ctx.reverse
-        w_, h0_ = w._data, h0._data
-        c0_ = c0._data if c0 is not None else None
-        xp = get_array_module(w_)
-        steps = st["out"].shape[0]
-        st["dG"] = xp.empty(gx.shape, dtype=w_.dtype)
-        if mode == "GRU":
-            st["dGh"] = _take(xp, gx.shape, w_.dtype)
-        if mode == "LSTM":
-            st["D"] = _take(xp, gx.shape[1:], w_.dtype)
-        bwd = _KERNELS[mode][1]
-        order = list(range(steps - 1, -1, -1) if reverse else range(steps))
-        prev = _prev_states(xp, st, order, h0_, c0_, mode)
-        dh_next = xp.zeros_like(h0_)
-        dc = dc_n._data if dc_n is not None else None
-        dout_ = dout._data
-        for t in reversed(order):
-            h_prev, c_prev = prev[0][t], (prev[1][t] if prev[1] is not None else None)
-            dh_next, dc = bwd(xp, dout_[t] + dh_next, dc, h_prev, c_prev, w_, t, st)
-        dgh = st["dGh"] if mode == "GRU" else st["dG"]
-        g2 = dgh.reshape(-1, dgh.shape[-1])
-        dw = g2.T @ prev[0].reshape(-1, prev[0].shape[-1])  # one product for all steps
-        db = g2.sum(0) if b is not None and ctx.needs_input_grad[4] else None
-        dG = st.pop("dG")
-        _give(st.pop("dGh", None), st.pop("D", None), *prev)
-        return (_make(dG), _make(dh_next), None if dc is None else _make(dc), _make(dw),
-                None if db is None else _make(db))
+        dout, dc_n, h0, c0, w = _data(dout, dc_n, h0, c0, w)
+        steps = dout.shape[0]
+        order = list(range(steps - 1, -1, -1) if ctx.reverse else range(steps))
+        prev = _prev_states(get_array_module(w), ctx.st, order, h0, c0, ctx.mode)
+        grads = _backward(ctx, dout, dc_n, prev, w, b is not None and ctx.needs_input_grad[4])
+        _give(*prev)
+        return _tensors(*grads)
+
+
+class Step(SeqLayer):
+    """One step: ``h2`` [and ``c2`` for LSTM] from ``gx (B, G)``, ``h``, ``c``, ``w_hh``,
+    ``b_hh`` (as :class:`SeqLayer`, for a sequence of one step)."""
+
+    @staticmethod
+    def forward(ctx, gx, h, c, w, b, mode):
+        out, c2 = _forward(ctx, gx[None], h, c, w, b, mode, False)
+        h2 = out[0]
+        ctx.save_for_backward(gx, h, c, w, b, h2)  # h2: version-checked, read by backward
+        return (h2, c2) if mode == "LSTM" else h2
+
+    @staticmethod
+    def backward(ctx, dh2, dc2=None):
+        gx, h, c, w, b, _ = ctx.saved_tensors
+        if _state[0]:  # create_graph: the Tensor-op vjp
+            return _step_vjp(ctx.mode, gx, h, c, w, b, dh2, dc2)
+        need_db = b is not None and ctx.needs_input_grad[4]
+        dh2, dc2, h, c, w = _data(dh2, dc2, h, c, w)
+        prev = (h[None], c[None] if c is not None else None)
+        dgx, dh, dc, dw, db = _backward(ctx, dh2[None], dc2, prev, w, need_db)
+        return _tensors(dgx[0], dh, dc, dw, db)
+
+
+def step(mode, gx, h, c, w, b=None):
+    """One step of ``mode`` (``'LSTM'``, ``'GRU'``, ``'RNN_TANH'``, ``'RNN_RELU'``):
+    ``(h2, c2 or None)``. ``b`` is GRU's ``b_hh``; the other modes fold it into ``gx``."""
+    res = Step.apply(gx, h, c, w, b, mode)
+    return res if mode == "LSTM" else (res, None)
 
 
 def _prev_states(xp, st, order, h0, c0, mode):
     """``H_prev[t]`` (and ``C_prev[t]``): the state each step started from."""
     out = st["out"]
-    hp = _take(xp, out.shape, out.dtype)
+    hp = _take(xp, out.shape[:1] + h0.shape, out.dtype)  # h0 is (B, proj_size) with projection
     cp = _take(xp, out.shape, out.dtype) if mode == "LSTM" else None
     first = order[0]
     hp[first] = h0
@@ -264,8 +204,8 @@ def _prev_states(xp, st, order, h0, c0, mode):
 
 
 def _replay_backward(ctx, dout, dc_n):
-    """create_graph: run the per-step primitives again from the saved inputs and backpropagate
-    through them with their Tensor-op vjps, so the result is itself differentiable."""
+    """create_graph: rebuild the hidden states step by step (``Step`` nodes) from the saved
+    inputs and backpropagate with the Tensor-op vjps, so the result is itself differentiable."""
     gx, h0, c0, w, b, _ = ctx.saved_tensors
     mode, reverse = ctx.mode, ctx.reverse
     steps = gx.shape[0]
@@ -274,7 +214,7 @@ def _replay_backward(ctx, dout, dc_n):
     prev = {}
     for t in order:
         prev[t] = (h, c)
-        h, c = _step(mode, gx[t], h, c, w, b)
+        h, c = step(mode, gx[t], h, c, w, b)
     dh, dc = None, dc_n
     dgx, dw, db = [None] * steps, None, None
     for t in reversed(order):
@@ -285,44 +225,18 @@ def _replay_backward(ctx, dout, dc_n):
         dw = dwt if dw is None else dw + dwt
         if dbt is not None:
             db = dbt if db is None else db + dbt
-    dgx = _r.cat(dgx, 0).reshape(gx.shape)
+    dgx = cat(dgx, 0).reshape(gx.shape)
     return dgx, dh, dc if c0 is not None else None, dw, db if b is not None else None
 
 
-def _step(mode, gx, h, c, w, b):
-    if mode == "LSTM":
-        return _r.LSTMStep.apply(gx, h, c, w)
-    if mode == "GRU":
-        return _r.GRUStep.apply(gx, h, w, b), None
-    return _r.RNNStep.apply(gx, h, w, mode == "RNN_RELU"), None
-
-
 def _step_vjp(mode, gx, h, c, w, b, dh2, dc2):
-    """Tensor-op vjp of one step (the same formulas as the step primitives' backward)."""
+    """Tensor-op vjp of one step, one gradient per input of ``Step``: ``(dgx, dh, dc, dW, db)``."""
     if mode == "LSTM":
-        n = c.shape[1]
-        if dc2 is None:
-            dc2 = dh2 * 0
-        gates = gx + h @ w.T
-        i, f = _r.sigmoid(gates[:, :n]), _r.sigmoid(gates[:, n:2 * n])
-        g, o = _r.tanh(gates[:, 2 * n:3 * n]), _r.sigmoid(gates[:, 3 * n:])
-        tc = _r.tanh(f * c + i * g)
-        dgx, dh, dc, dw = _r._lstm_vjp(dh2, dc2, i, f, g, o, tc, c, h, w)
-        return dgx, dh, dc, dw, None
+        return (*_r.lstm_step_vjp(gx, h, c, w, dh2, dc2), None)
     if mode == "GRU":
-        k = h.shape[1]
-        gh = h @ w.T
-        if b is not None:
-            gh = gh + b
-        r = _r.sigmoid(gx[:, :k] + gh[:, :k])
-        z = _r.sigmoid(gx[:, k:2 * k] + gh[:, k:2 * k])
-        ghn = gh[:, 2 * k:]
-        nn_ = _r.tanh(gx[:, 2 * k:] + r * ghn)
-        dgx, dh, dw, dgh = _r._gru_vjp(dh2, r, z, nn_, ghn, h, w)
+        dgx, dh, dw, dgh = _r.gru_step_vjp(gx, h, w, b, dh2)
         return dgx, dh, None, dw, dgh.sum(0) if b is not None else None
-    relu = mode == "RNN_RELU"
-    h2 = (_r.relu if relu else _r.tanh)(gx + h @ w.T)
-    dgx, dh, dw = _r._rnn_vjp(dh2, h2, h, w, relu)
+    dgx, dh, dw = _r.rnn_step_vjp(gx, h, w, mode == "RNN_RELU", dh2)
     return dgx, dh, None, dw, None
 
 

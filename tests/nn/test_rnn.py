@@ -286,9 +286,6 @@ class _SeedRNN:
 
     def __init__(self, lib, input_dim=28, hidden_dim=32, layer_dim=2, output_dim=10):
         nnm = lib.nn
-        # nn.Linear when ember has it (it lands with the layers family), else the same affine
-        # map written with parameters
-        use_linear = hasattr(nn, "Linear")
 
         class RNNModel(nnm.Module):
             def __init__(self):
@@ -296,29 +293,20 @@ class _SeedRNN:
                 self.hidden_dim, self.layer_dim = hidden_dim, layer_dim
                 self.rnn = nnm.RNN(input_dim, hidden_dim, layer_dim, batch_first=True,
                                    nonlinearity="tanh")
-                if use_linear:
-                    self.fc = nnm.Linear(hidden_dim, output_dim)
-                else:
-                    self.fc_w = nnm.Parameter(lib.randn(output_dim, hidden_dim) * 0.1)
-                    self.fc_b = nnm.Parameter(lib.zeros(output_dim))
+                self.fc = nnm.Linear(hidden_dim, output_dim)
 
             def forward(self, x):
                 h0 = lib.autograd.Variable(lib.zeros(self.layer_dim, x.size(0),
                                                      self.hidden_dim))
                 out, hn = self.rnn(x, h0)
                 last = out[:, -1, :]
-                return self.fc(last) if use_linear else last @ self.fc_w.t() + self.fc_b
+                return self.fc(last)
 
         self.model = RNNModel()
 
 
 def _cross_entropy(logits, y):
-    F = nn.functional
-    if hasattr(F, "cross_entropy"):
-        return F.cross_entropy(logits, ember.tensor(y))
-    m = logits.detach().numpy().max(1, keepdims=True)
-    z = logits - ember.tensor(m)
-    return (z.exp().sum(1).log() - z[ember.arange(len(y)), ember.tensor(y)]).mean()
+    return nn.functional.cross_entropy(logits, ember.tensor(y))
 
 
 def test_seed_rnn_classifier_end_to_end():

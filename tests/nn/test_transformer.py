@@ -60,8 +60,7 @@ def test_encoder_layer(norm_first, batch_first, activation):
 def test_encoder_layer_callable_activation_and_unbatched():
     t = torch.nn.TransformerEncoderLayer(8, 2, 16, dropout=0.0,
                                         activation=torch.nn.functional.silu)
-    e = nn.TransformerEncoderLayer(8, 2, 16, dropout=0.0, activation=lambda x: x * x.sigmoid()
-                                   if hasattr(x, "sigmoid") else x / (1 + (-x).exp()))
+    e = nn.TransformerEncoderLayer(8, 2, 16, dropout=0.0, activation=nn.functional.silu)
     _load(e, t)
     xe, xt = _leaf(_rand(5, 8, seed=2))
     _backward_and_compare(e, t, e(xe), t(xt), [(xe, xt)])
@@ -76,9 +75,7 @@ def test_encoder_stack_eval_mode(norm_first):
             num_layers=2, norm=torch.nn.LayerNorm(8))
     e = nn.TransformerEncoder(nn.TransformerEncoderLayer(8, 2, 16, batch_first=True,
                                                          norm_first=norm_first),
-                              num_layers=2, norm=nn.LayerNorm(8)
-                              if hasattr(nn, "LayerNorm") else
-                              nn.modules._mha.LayerNorm(8))
+                              num_layers=2, norm=nn.LayerNorm(8))
     _load(e, t)
     # the clones are independent copies
     assert e.layers[0].linear1.weight is not e.layers[1].linear1.weight

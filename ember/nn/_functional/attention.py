@@ -6,23 +6,25 @@ reference definitions step by step so that masks, shapes and errors behave the s
 import math
 import warnings
 
-from ...ops import rnn as _rnn
-from ._attn_fallback import pick
+from ... import _dtype
+from ... import ops as _eops
+from ...ops.shape import cat, split
+from ...ops.softmax import softmax
+from .dropout import dropout
+from .linear import linear
 
 __all__ = ["scaled_dot_product_attention", "multi_head_attention_forward"]
 
 
-def _ember():
-    import ember
+def _neg_inf_where(mask, dtype, device=None):
+    """A float mask: -inf where the bool ``mask`` is True, 0 elsewhere."""
+    z = _eops.zeros(tuple(mask.shape), dtype=dtype, device=device)
+    return _eops.where(mask, float("-inf"), z)
 
-    return ember
 
-
-def _neg_inf_where(mask, like):
-    """A float mask: -inf where ``mask`` is True, 0 elsewhere, in ``like``'s dtype."""
-    E = _ember()
-    z = E.zeros(tuple(mask.shape), dtype=like.dtype, device=like.device)
-    return E.where(mask, float("-inf"), z)
+def _above_diagonal(rows, cols):
+    """``(rows, cols)`` bool, True strictly above the diagonal (what a causal mask hides)."""
+    return _eops.arange(rows).unsqueeze(1) < _eops.arange(cols).unsqueeze(0)
 
 
 def scaled_dot_product_attention(query, key, value, attn_mask=None, dropout_p=0.0,
@@ -50,7 +52,6 @@ def scaled_dot_product_attention(query, key, value, attn_mask=None, dropout_p=0.
         >>> F.scaled_dot_product_attention(q, q, q).shape
         ember.Size([2, 3, 4])
     """
-    E = _ember()
     L, S = query.shape[-2], key.shape[-2]
     if is_causal and attn_mask is not None:
         raise RuntimeError("_scaled_dot_product_attention: Explicit attn_mask should not be set "
@@ -62,17 +63,22 @@ def scaled_dot_product_attention(query, key, value, attn_mask=None, dropout_p=0.
         value = _repeat_heads(value, query.shape[-3] // value.shape[-3])
     scores = (query @ key.transpose(-2, -1)) * scale_factor
     if is_causal:
-        causal = E.arange(L).unsqueeze(1) < E.arange(S).unsqueeze(0)
-        scores = scores + _neg_inf_where(causal, scores)
+        scores = scores + _neg_inf_where(_above_diagonal(L, S), scores.dtype, scores.device)
     if attn_mask is not None:
-        if attn_mask.dtype == E.bool:
-            scores = scores + _neg_inf_where(~attn_mask, scores)
+        if attn_mask.dtype == _dtype.bool:
+            scores = scores + _neg_inf_where(~attn_mask, scores.dtype, scores.device)
         else:
             scores = scores + attn_mask
-    weights = pick("softmax")(scores, dim=-1)
+    return _attend(scores, value, dropout_p)[0]
+
+
+def _attend(scores, value, dropout_p):
+    """``(weights @ value, weights)`` with ``weights = dropout(softmax(scores))`` (PyTorch's
+    multi-head attention returns the weights after dropout too)."""
+    weights = softmax(scores, dim=-1)
     if dropout_p > 0.0:
-        weights = pick("dropout")(weights, dropout_p, True)
-    return weights @ value
+        weights = dropout(weights, dropout_p, True)
+    return weights @ value, weights
 
 
 def _repeat_heads(x, n):
@@ -87,66 +93,48 @@ def _canonical_mask(mask, mask_name, other_type, other_name, target_type, check_
     """Bool masks become float masks with -inf at the True positions (PyTorch's helper)."""
     if mask is None:
         return None
-    E = _ember()
     is_float = mask.is_floating_point()
-    if mask.dtype != E.bool and not is_float:
+    if mask.dtype != _dtype.bool and not is_float:
         raise AssertionError(f"only bool and floating types of {mask_name} are supported")
     if check_other and other_type is not None and mask.dtype != other_type:
         warnings.warn(f"Support for mismatched {mask_name} and {other_name} is deprecated. "
                       "Use same type for both instead.", stacklevel=3)
     if not is_float:
-        z = E.zeros(tuple(mask.shape), dtype=target_type, device=mask.device)
-        mask = E.where(mask, float("-inf"), z)
+        mask = _neg_inf_where(mask, target_type, mask.device)
     return mask
 
 
 def _mha_shape_check(query, key, value, key_padding_mask, attn_mask, num_heads):
-    if query.dim() == 3:
-        if key.dim() != 3 or value.dim() != 3:
-            raise AssertionError("For batched (3-D) `query`, expected `key` and `value` to be "
-                                 f"3-D but found {key.dim()}-D and {value.dim()}-D tensors "
-                                 "respectively")
-        if key_padding_mask is not None and key_padding_mask.dim() != 2:
-            raise AssertionError("For batched (3-D) `query`, expected `key_padding_mask` to be "
-                                 f"`None` or 2-D but found {key_padding_mask.dim()}-D tensor "
-                                 "instead")
-        if attn_mask is not None and attn_mask.dim() not in (2, 3):
-            raise AssertionError("For batched (3-D) `query`, expected `attn_mask` to be `None`, "
-                                 f"2-D or 3-D but found {attn_mask.dim()}-D tensor instead")
-        return True
-    if query.dim() == 2:
-        if key.dim() != 2 or value.dim() != 2:
-            raise AssertionError("For unbatched (2-D) `query`, expected `key` and `value` to be "
-                                 f"2-D but found {key.dim()}-D and {value.dim()}-D tensors "
-                                 "respectively")
-        if key_padding_mask is not None and key_padding_mask.dim() != 1:
-            raise AssertionError("For unbatched (2-D) `query`, expected `key_padding_mask` to be "
-                                 f"`None` or 1-D but found {key_padding_mask.dim()}-D tensor "
-                                 "instead")
-        if attn_mask is not None:
-            if attn_mask.dim() not in (2, 3):
-                raise AssertionError("For unbatched (2-D) `query`, expected `attn_mask` to be "
-                                     f"`None`, 2-D or 3-D but found {attn_mask.dim()}-D tensor "
-                                     "instead")
-            if attn_mask.dim() == 3:
-                expected = (num_heads, query.shape[0], key.shape[0])
-                if tuple(attn_mask.shape) != expected:
-                    raise AssertionError(f"Expected `attn_mask` shape to be {expected} but got "
-                                         f"{attn_mask.shape}")
-        return False
-    raise AssertionError("query should be unbatched 2D or batched 3D tensor but received "
-                         f"{query.dim()}-D query tensor")
+    """PyTorch's input checks; returns whether the inputs are batched."""
+    qd = query.dim()
+    if qd not in (2, 3):
+        raise AssertionError("query should be unbatched 2D or batched 3D tensor but received "
+                             f"{qd}-D query tensor")
+    kind = "For batched (3-D) `query`" if qd == 3 else "For unbatched (2-D) `query`"
+    if key.dim() != qd or value.dim() != qd:
+        raise AssertionError(f"{kind}, expected `key` and `value` to be {qd}-D but found "
+                             f"{key.dim()}-D and {value.dim()}-D tensors respectively")
+    if key_padding_mask is not None and key_padding_mask.dim() != qd - 1:
+        raise AssertionError(f"{kind}, expected `key_padding_mask` to be `None` or {qd - 1}-D "
+                             f"but found {key_padding_mask.dim()}-D tensor instead")
+    if attn_mask is not None and attn_mask.dim() not in (2, 3):
+        raise AssertionError(f"{kind}, expected `attn_mask` to be `None`, 2-D or 3-D but found "
+                             f"{attn_mask.dim()}-D tensor instead")
+    if qd == 2 and attn_mask is not None and attn_mask.dim() == 3:
+        expected = (num_heads, query.shape[0], key.shape[0])
+        if tuple(attn_mask.shape) != expected:
+            raise AssertionError(f"Expected `attn_mask` shape to be {expected} but got "
+                                 f"{attn_mask.shape}")
+    return qd == 3
 
 
 def _in_projection_packed(q, k, v, w, b):
     e = q.shape[-1]
-    linear = pick("linear")
     if k is v and q is k:
         # self-attention: one product for q, k and v together
-        proj = linear(q, w, b)
-        return _rnn.split_sizes(proj, [e, e, e], -1)
-    ws = _rnn.split_sizes(w, [e, e, e], 0)
-    bs = _rnn.split_sizes(b, [e, e, e], 0) if b is not None else (None, None, None)
+        return split(linear(q, w, b), e, -1)
+    ws = split(w, e, 0)
+    bs = split(b, e, 0) if b is not None else (None, None, None)
     return linear(q, ws[0], bs[0]), linear(k, ws[1], bs[1]), linear(v, ws[2], bs[2])
 
 
@@ -188,8 +176,8 @@ def multi_head_attention_forward(query, key, value, embed_dim_to_check, num_head
     src_len = key.shape[0]
     attn_mask = _check_attn_mask(attn_mask, tgt_len, src_len, bsz, num_heads)
     if bias_k is not None and bias_v is not None:
-        k = _rnn.cat([k, bias_k.expand(1, bsz, embed_dim)], 0)
-        v = _rnn.cat([v, bias_v.expand(1, bsz, embed_dim)], 0)
+        k = cat([k, bias_k.expand(1, bsz, embed_dim)], 0)
+        v = cat([v, bias_v.expand(1, bsz, embed_dim)], 0)
         attn_mask = _pad_last(attn_mask)
         key_padding_mask = _pad_last(key_padding_mask)
     elif bias_k is not None or bias_v is not None:
@@ -201,10 +189,9 @@ def multi_head_attention_forward(query, key, value, embed_dim_to_check, num_head
     v = (v.reshape(v.shape[0], bsz * num_heads, head_dim).transpose(0, 1)
          if static_v is None else static_v)
     if add_zero_attn:
-        E = _ember()
-        zeros = E.zeros(bsz * num_heads, 1, head_dim, dtype=k.dtype, device=k.device)
-        k = _rnn.cat([k, zeros], 1)
-        v = _rnn.cat([v, zeros], 1)
+        zeros = _eops.zeros(bsz * num_heads, 1, head_dim, dtype=k.dtype, device=k.device)
+        k = cat([k, zeros], 1)
+        v = cat([v, zeros], 1)
         attn_mask = _pad_last(attn_mask)
         key_padding_mask = _pad_last(key_padding_mask)
     src_len = k.shape[1]
@@ -223,11 +210,9 @@ def multi_head_attention_forward(query, key, value, embed_dim_to_check, num_head
     scores = (q * math.sqrt(1.0 / head_dim)) @ k.transpose(-2, -1)
     if attn_mask is not None:
         scores = scores + attn_mask
-    weights = pick("softmax")(scores, dim=-1)
-    if dropout_p > 0.0:
-        weights = pick("dropout")(weights, dropout_p, True)
-    out = (weights @ v).transpose(0, 1).reshape(tgt_len * bsz, embed_dim)
-    out = pick("linear")(out, out_proj_weight, out_proj_bias).reshape(tgt_len, bsz, -1)
+    out, weights = _attend(scores, v, dropout_p)
+    out = out.transpose(0, 1).reshape(tgt_len * bsz, embed_dim)
+    out = linear(out, out_proj_weight, out_proj_bias).reshape(tgt_len, bsz, -1)
     if not is_batched:
         out = out.squeeze(1)
     if not need_weights:
@@ -252,8 +237,7 @@ def _project_qkv(query, key, value, w, b, separate, wq, wk, wv):
         raise AssertionError(f"key's sequence and batch dims {key.shape[:2]} do not match "
                              f"value's {value.shape[:2]}")
     e = query.shape[-1]
-    bq, bk, bv = _rnn.split_sizes(b, [e, e, e], 0) if b is not None else (None,) * 3
-    linear = pick("linear")
+    bq, bk, bv = split(b, e, 0) if b is not None else (None,) * 3
     return linear(query, wq, bq), linear(key, wk, bk), linear(value, wv, bv)
 
 
@@ -277,6 +261,5 @@ def _pad_last(mask):
     """Append one zero (attend) column to a float mask: ``F.pad(mask, (0, 1))``."""
     if mask is None:
         return None
-    E = _ember()
-    zeros = E.zeros(*mask.shape[:-1], 1, dtype=mask.dtype, device=mask.device)
-    return _rnn.cat([mask, zeros], -1)
+    zeros = _eops.zeros(*mask.shape[:-1], 1, dtype=mask.dtype, device=mask.device)
+    return cat([mask, zeros], -1)

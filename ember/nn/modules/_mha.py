@@ -1,111 +1,13 @@
 """``MultiheadAttention`` (PyTorch keeps it in ``torch.nn.modules.activation``; ember's
-``activation.py`` re-exports it from here).
-
-Also resolves the shared layers it is built from (``Linear``, ``Dropout``, ``LayerNorm``): the
-real ones when their families provide them, else the small stand-ins at the bottom, which
-have the same names, parameters and state_dict keys.
-"""
-import math
-
-from ... import ops as _eops
+``activation.py`` re-exports it from here, so both paths name the same class)."""
+from ...ops.creation import empty
 from .._functional import attention as _attn
-from .._functional._attn_fallback import pick
+from ..init import constant_, xavier_normal_, xavier_uniform_
 from ..parameter import Parameter
+from .linear import Linear
 from .module import Module
 
 __all__ = ["MultiheadAttention", "NonDynamicallyQuantizableLinear"]
-
-
-from ..init import xavier_normal_ as _xavier_normal_  # noqa: E402,F401
-from ..init import xavier_uniform_ as _xavier_uniform_  # noqa: E402,F401
-
-
-class _Linear(Module):
-    """Stand-in for ``nn.Linear`` (same parameters, init and repr)."""
-
-    def __init__(self, in_features, out_features, bias=True, device=None, dtype=None):
-        super().__init__()
-        self.in_features, self.out_features = in_features, out_features
-        self.weight = Parameter(_eops.empty(out_features, in_features, device=device,
-                                            dtype=dtype))
-        if bias:
-            self.bias = Parameter(_eops.empty(out_features, device=device, dtype=dtype))
-        else:
-            self.register_parameter("bias", None)
-        bound = 1 / math.sqrt(in_features) if in_features > 0 else 0
-        from ..init import uniform_
-
-        uniform_(self.weight, -bound, bound)  # kaiming_uniform_(a=sqrt(5)) has this bound
-        if self.bias is not None:
-            uniform_(self.bias, -bound, bound)
-
-    def forward(self, input):
-        return pick("linear")(input, self.weight, self.bias)
-
-    def extra_repr(self):
-        return (f"in_features={self.in_features}, out_features={self.out_features}, "
-                f"bias={self.bias is not None}")
-
-
-class _Dropout(Module):
-    def __init__(self, p=0.5, inplace=False):
-        super().__init__()
-        self.p, self.inplace = p, inplace
-
-    def forward(self, input):
-        return pick("dropout")(input, self.p, self.training)
-
-    def extra_repr(self):
-        return f"p={self.p}, inplace={self.inplace}"
-
-
-class _LayerNorm(Module):
-    def __init__(self, normalized_shape, eps=1e-5, elementwise_affine=True, bias=True,
-                 device=None, dtype=None):
-        super().__init__()
-        if isinstance(normalized_shape, int):
-            normalized_shape = (normalized_shape,)
-        self.normalized_shape = tuple(normalized_shape)
-        self.eps, self.elementwise_affine = eps, elementwise_affine
-        if elementwise_affine:
-            self.weight = Parameter(_eops.ones(*self.normalized_shape, device=device,
-                                               dtype=dtype))
-            if bias:
-                self.bias = Parameter(_eops.zeros(*self.normalized_shape, device=device,
-                                                  dtype=dtype))
-            else:
-                self.register_parameter("bias", None)
-        else:
-            self.register_parameter("weight", None)
-            self.register_parameter("bias", None)
-
-    def forward(self, input):
-        return pick("layer_norm")(input, self.normalized_shape, self.weight, self.bias,
-                                  self.eps)
-
-    def extra_repr(self):
-        return (f"{self.normalized_shape}, eps={self.eps}, "
-                f"elementwise_affine={self.elementwise_affine}, bias={self.bias is not None}")
-
-
-_Linear.__name__ = _Linear.__qualname__ = "Linear"
-_Dropout.__name__ = _Dropout.__qualname__ = "Dropout"
-_LayerNorm.__name__ = _LayerNorm.__qualname__ = "LayerNorm"
-
-
-def _shared(module_name, cls_name, fallback):
-    import importlib
-
-    try:
-        mod = importlib.import_module(f"{__package__}.{module_name}")
-        return getattr(mod, cls_name)
-    except (ImportError, AttributeError):
-        return fallback
-
-
-Linear = _shared("linear", "Linear", _Linear)
-Dropout = _shared("dropout", "Dropout", _Dropout)
-LayerNorm = _shared("normalization", "LayerNorm", _LayerNorm)
 
 
 class NonDynamicallyQuantizableLinear(Linear):
@@ -159,23 +61,23 @@ class MultiheadAttention(Module):
         if self.head_dim * num_heads != embed_dim:
             raise AssertionError("embed_dim must be divisible by num_heads")
         if not self._qkv_same_embed_dim:
-            self.q_proj_weight = Parameter(_eops.empty(embed_dim, embed_dim, **f))
-            self.k_proj_weight = Parameter(_eops.empty(embed_dim, self.kdim, **f))
-            self.v_proj_weight = Parameter(_eops.empty(embed_dim, self.vdim, **f))
+            self.q_proj_weight = Parameter(empty(embed_dim, embed_dim, **f))
+            self.k_proj_weight = Parameter(empty(embed_dim, self.kdim, **f))
+            self.v_proj_weight = Parameter(empty(embed_dim, self.vdim, **f))
             self.register_parameter("in_proj_weight", None)
         else:
-            self.in_proj_weight = Parameter(_eops.empty(3 * embed_dim, embed_dim, **f))
+            self.in_proj_weight = Parameter(empty(3 * embed_dim, embed_dim, **f))
             self.register_parameter("q_proj_weight", None)
             self.register_parameter("k_proj_weight", None)
             self.register_parameter("v_proj_weight", None)
         if bias:
-            self.in_proj_bias = Parameter(_eops.empty(3 * embed_dim, **f))
+            self.in_proj_bias = Parameter(empty(3 * embed_dim, **f))
         else:
             self.register_parameter("in_proj_bias", None)
         self.out_proj = NonDynamicallyQuantizableLinear(embed_dim, embed_dim, bias=bias, **f)
         if add_bias_kv:
-            self.bias_k = Parameter(_eops.empty(1, 1, embed_dim, **f))
-            self.bias_v = Parameter(_eops.empty(1, 1, embed_dim, **f))
+            self.bias_k = Parameter(empty(1, 1, embed_dim, **f))
+            self.bias_v = Parameter(empty(1, 1, embed_dim, **f))
         else:
             self.bias_k = self.bias_v = None
         self.add_zero_attn = add_zero_attn
@@ -183,16 +85,18 @@ class MultiheadAttention(Module):
 
     def _reset_parameters(self):
         if self._qkv_same_embed_dim:
-            _xavier_uniform_(self.in_proj_weight)
+            xavier_uniform_(self.in_proj_weight)
         else:
-            for w in (self.q_proj_weight, self.k_proj_weight, self.v_proj_weight):
-                _xavier_uniform_(w)
+            xavier_uniform_(self.q_proj_weight)
+            xavier_uniform_(self.k_proj_weight)
+            xavier_uniform_(self.v_proj_weight)
         if self.in_proj_bias is not None:
-            self.in_proj_bias.data._data[...] = 0
-            self.out_proj.bias.data._data[...] = 0
+            constant_(self.in_proj_bias, 0.0)
+            constant_(self.out_proj.bias, 0.0)
         if self.bias_k is not None:
-            _xavier_normal_(self.bias_k)
-            _xavier_normal_(self.bias_v)
+            xavier_normal_(self.bias_k)
+        if self.bias_v is not None:
+            xavier_normal_(self.bias_v)
 
     def forward(self, query, key, value, key_padding_mask=None, need_weights=True,
                 attn_mask=None, average_attn_weights=True, is_causal=False):

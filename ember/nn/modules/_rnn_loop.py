@@ -4,48 +4,22 @@ Every sequence, padded or packed, is handled in packed layout: ``x`` is ``(N, I)
 rows of step ``t`` at ``offsets[t]:offsets[t] + batch_sizes[t]`` (a padded ``(T, B, I)`` input
 is the special case ``batch_sizes = [B] * T``). Per layer and direction, the input projection
 of all time steps is ONE matrix product; each step is then one fused primitive (one matrix
-product for the recurrence plus the gates), see ``ember/ops/rnn.py``.
+product for the recurrence plus the gates), see ``ember/ops/_rnn_seq.py``.
 
 With varying batch sizes, step ``t`` runs on the first ``batch_sizes[t]`` sequences: the
 forward direction drops the rows of sequences that ended (their hidden state is final), the
 reverse direction adds rows from ``h0`` as sequences start.
 """
 from ...ops import _rnn_seq
-from ...ops import rnn as _ops
-
-_MODES = {"RNN_TANH": 1, "RNN_RELU": 1, "LSTM": 4, "GRU": 3}
-
-
-def _dropout(x, p):
-    import ember
-
-    from .. import functional as F
-
-    fn = getattr(F, "dropout", None)
-    if fn is not None:
-        return fn(x, p, True)
-    keep = (ember.rand(*x.shape, dtype=x.dtype) >= p).to(x.dtype)
-    return x * keep / (1 - p)
+from ...ops.shape import cat, split
+from .. import functional as F
 
 
-def _step_fn(mode):
-    if mode == "LSTM":
-        return _lstm_step
-    if mode == "GRU":
-        return _gru_step
-    relu = mode == "RNN_RELU"
-    return lambda gx, h, c, p: (_ops.RNNStep.apply(gx, h, p["w_hh"], relu), None)
-
-
-def _lstm_step(gx, h, c, p):
-    h2, c2 = _ops.LSTMStep.apply(gx, h, c, p["w_hh"])
-    if p.get("w_hr") is not None:
+def _step(mode, gx, h, c, p):
+    h2, c2 = _rnn_seq.step(mode, gx, h, c, p["w_hh"], p.get("b_hh") if mode == "GRU" else None)
+    if p.get("w_hr") is not None:  # LSTM with proj_size
         h2 = h2 @ p["w_hr"].t()
     return h2, c2
-
-
-def _gru_step(gx, h, c, p):
-    return _ops.GRUStep.apply(gx, h, p["w_hh"], p.get("b_hh")), None
 
 
 def _project(x, mode, p):
@@ -53,7 +27,7 @@ def _project(x, mode, p):
     b = p.get("b_ih")
     if b is not None and mode != "GRU":
         b = b + p["b_hh"]
-    return _ops.linear(x, p["w_ih"], b)
+    return F.linear(x, p["w_ih"], b)
 
 
 def run_direction(x, batch_sizes, h0, c0, mode, p, reverse):
@@ -64,8 +38,7 @@ def run_direction(x, batch_sizes, h0, c0, mode, p, reverse):
         out, h, c = _rnn_seq.seq_layer(gx, h0, c0, p["w_hh"], p.get("b_hh") if mode == "GRU"
                                        else None, mode, reverse)
         return out.reshape(-1, out.shape[-1]), h, c
-    step = _step_fn(mode)
-    gx = _ops.split_sizes(_project(x, mode, p), batch_sizes)
+    gx = split(_project(x, mode, p), batch_sizes)
     steps = len(batch_sizes)
     outs = [None] * steps
     done_h, done_c = [], []
@@ -88,16 +61,16 @@ def run_direction(x, batch_sizes, h0, c0, mode, p, reverse):
                 done_c.append(c[bs:])
                 c = c[:bs]
         elif bs > cur:  # reverse: sequences that start here begin from h0
-            h = _ops.cat([h, h0[cur:bs]], 0)
+            h = cat([h, h0[cur:bs]], 0)
             if c is not None:
-                c = _ops.cat([c, c0[cur:bs]], 0)
-        h, c = step(gx[t], h, c, p)
+                c = cat([c, c0[cur:bs]], 0)
+        h, c = _step(mode, gx[t], h, c, p)
         outs[t] = h
     if done_h:
-        h = _ops.cat([h] + done_h[::-1], 0)
+        h = cat([h] + done_h[::-1], 0)
         if c is not None:
-            c = _ops.cat([c] + done_c[::-1], 0)
-    return _ops.cat(outs, 0), h, c
+            c = cat([c] + done_c[::-1], 0)
+    return cat(outs, 0), h, c
 
 
 def run_layers(x, batch_sizes, hx, cx, mode, params, num_layers, num_directions, dropout,
@@ -116,9 +89,9 @@ def run_layers(x, batch_sizes, hx, cx, mode, params, num_layers, num_directions,
             outs.append(out)
             hs.append(h)
             cs.append(c)
-        x = _ops.cat(outs, 1) if num_directions == 2 else outs[0]
+        x = cat(outs, 1) if num_directions == 2 else outs[0]
         if dropout > 0 and training and layer < num_layers - 1:
-            x = _dropout(x, dropout)
+            x = F.dropout(x, dropout, True)
     h_n = _stack(hs)
     c_n = _stack(cs) if cx is not None else None
     return x, h_n, c_n
@@ -126,4 +99,4 @@ def run_layers(x, batch_sizes, hx, cx, mode, params, num_layers, num_directions,
 
 def _stack(ts):
     b, n = ts[0].shape
-    return _ops.cat(ts, 0).reshape(len(ts), b, n)
+    return cat(ts, 0).reshape(len(ts), b, n)

@@ -2,19 +2,19 @@
 
 Parameter names, shapes and gate order are PyTorch's (``weight_ih_l0``, ``weight_hh_l0_reverse``,
 gates i, f, g, o for LSTM and r, z, n for GRU), so a PyTorch ``state_dict`` loads unchanged.
-The time loop lives in ``_rnn_loop.py``; the fused step primitives in ``ember/ops/rnn.py``.
+The time loop lives in ``_rnn_loop.py``; the fused primitives in ``ember/ops/_rnn_seq.py``.
 """
 import math
 import numbers
 import warnings
 
 from ... import ops as _eops
-from ..._tensor import Tensor
-from ...ops import rnn as _ops
+from ...ops import _rnn_seq
+from .. import functional as F
+from .. import init
 from ..parameter import Parameter
 from ..utils.rnn import PackedSequence
 from . import _rnn_loop
-from .. import init
 from .module import Module
 
 __all__ = ["RNNBase", "RNN", "LSTM", "GRU", "RNNCellBase", "RNNCell", "LSTMCell", "GRUCell"]
@@ -449,7 +449,7 @@ class RNNCellBase(Module):
         b = self.bias_ih
         if b is not None and fold_bias:
             b = b + self.bias_hh
-        return _ops.linear(input, self.weight_ih, b)
+        return F.linear(input, self.weight_ih, b)
 
 
 class RNNCell(RNNCellBase):
@@ -476,8 +476,8 @@ class RNNCell(RNNCellBase):
         if self.nonlinearity not in ("tanh", "relu"):
             raise RuntimeError(f"Unknown nonlinearity: {self.nonlinearity}")
         input, (h,), batched = self._setup("RNNCell", input, hx, 1)
-        out = _ops.RNNStep.apply(self._gx(input, True), h, self.weight_hh,
-                                 self.nonlinearity == "relu")
+        mode = "RNN_RELU" if self.nonlinearity == "relu" else "RNN_TANH"
+        out, _ = _rnn_seq.step(mode, self._gx(input, True), h, None, self.weight_hh)
         return out if batched else out.squeeze(0)
 
 
@@ -498,7 +498,7 @@ class LSTMCell(RNNCellBase):
 
     def forward(self, input, hx=None):
         input, (h, c), batched = self._setup("LSTMCell", input, hx, 2)
-        h2, c2 = _ops.LSTMStep.apply(self._gx(input, True), h, c, self.weight_hh)
+        h2, c2 = _rnn_seq.step("LSTM", self._gx(input, True), h, c, self.weight_hh)
         return (h2, c2) if batched else (h2.squeeze(0), c2.squeeze(0))
 
 
@@ -518,8 +518,7 @@ class GRUCell(RNNCellBase):
 
     def forward(self, input, hx=None):
         input, (h,), batched = self._setup("GRUCell", input, hx, 1)
-        out = _ops.GRUStep.apply(self._gx(input, False), h, self.weight_hh, self.bias_hh)
+        out, _ = _rnn_seq.step("GRU", self._gx(input, False), h, None, self.weight_hh,
+                               self.bias_hh)
         return out if batched else out.squeeze(0)
 
-
-_ = Tensor

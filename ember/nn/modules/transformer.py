@@ -7,71 +7,35 @@ kernels) compute the same function and have no counterpart here.
 """
 import copy
 
-from ... import ops as _eops
+from .. import functional as F
 from .._functional import attention as _attn
-from .._functional._attn_fallback import pick
-from ._mha import Dropout, LayerNorm, Linear, MultiheadAttention, _xavier_uniform_
+from ..init import xavier_uniform_
+from ._mha import MultiheadAttention
+from .container import ModuleList
+from .dropout import Dropout
+from .linear import Linear
 from .module import Module
+from .normalization import LayerNorm
 
 __all__ = ["Transformer", "TransformerEncoder", "TransformerDecoder", "TransformerEncoderLayer",
            "TransformerDecoderLayer"]
 
 
-def _module_list():
-    try:
-        from .container import ModuleList
-
-        return ModuleList
-    except ImportError:
-        return _ModuleList
-
-
-class _ModuleList(Module):
-    """Stand-in for ``nn.ModuleList`` (children named ``0``, ``1``, ...)."""
-
-    def __init__(self, modules=()):
-        super().__init__()
-        for i, m in enumerate(modules):
-            self.add_module(str(i), m)
-
-    def __getitem__(self, i):
-        return list(self._modules.values())[i]
-
-    def __iter__(self):
-        return iter(self._modules.values())
-
-    def __len__(self):
-        return len(self._modules)
-
-
-_ModuleList.__name__ = _ModuleList.__qualname__ = "ModuleList"
-
-
 def _get_clones(module, n):
-    return _module_list()([copy.deepcopy(module) for _ in range(n)])
-
-
-def _relu(x):
-    return pick("relu")(x)
-
-
-def _gelu(x):
-    return pick("gelu")(x)
+    return ModuleList([copy.deepcopy(module) for _ in range(n)])
 
 
 def _get_activation_fn(activation):
     if activation == "relu":
-        return _relu
+        return F.relu
     if activation == "gelu":
-        return _gelu
+        return F.gelu
     raise RuntimeError(f"activation should be relu/gelu, not {activation}")
 
 
 def _generate_square_subsequent_mask(sz, device=None, dtype=None):
     """``(sz, sz)`` float mask: -inf above the diagonal, 0 on and below it."""
-    above = _eops.arange(sz).unsqueeze(1) < _eops.arange(sz).unsqueeze(0)
-    zeros = _eops.zeros(sz, sz, dtype=dtype, device=device)
-    return _eops.where(above, float("-inf"), zeros)
+    return _attn._neg_inf_where(_attn._above_diagonal(sz, sz), dtype, device)
 
 
 def _seq_len(src, batch_first):
@@ -86,14 +50,49 @@ def _detect_is_causal_mask(mask, is_causal=None, size=None):
         sz = size if size is not None else mask.size(-2)
         ref = _generate_square_subsequent_mask(sz, dtype=mask.dtype)
         if tuple(mask.shape) == tuple(ref.shape):
-            make_causal = bool((mask == ref).all()) if hasattr(mask, "all") else bool(
-                (mask == ref).numpy().all())
+            make_causal = bool((mask == ref).all())
         else:
             make_causal = False
     return make_causal
 
 
-class TransformerEncoderLayer(Module):
+class _TransformerLayer(Module):
+    """What the encoder and decoder layers share: self-attention, the feed-forward block, and
+    one LayerNorm and one Dropout per residual block, registered in PyTorch's order (which
+    fixes the state_dict keys and the order parameters are initialised in)."""
+
+    def _build(self, d_model, nhead, dim_feedforward, dropout, activation, layer_norm_eps,
+               batch_first, norm_first, bias, f, cross_attention):
+        def attention():
+            return MultiheadAttention(d_model, nhead, dropout=dropout, bias=bias,
+                                      batch_first=batch_first, **f)
+
+        self.self_attn = attention()
+        if cross_attention:
+            self.multihead_attn = attention()
+        self.linear1 = Linear(d_model, dim_feedforward, bias=bias, **f)
+        self.dropout = Dropout(dropout)
+        self.linear2 = Linear(dim_feedforward, d_model, bias=bias, **f)
+        self.norm_first = norm_first
+        blocks = range(1, 4 if cross_attention else 3)
+        for i in blocks:
+            setattr(self, f"norm{i}", LayerNorm(d_model, eps=layer_norm_eps, bias=bias, **f))
+        for i in blocks:
+            setattr(self, f"dropout{i}", Dropout(dropout))
+        if isinstance(activation, str):
+            activation = _get_activation_fn(activation)
+        self.activation = activation
+
+    def _sa_block(self, x, attn_mask, key_padding_mask, is_causal=False):
+        x = self.self_attn(x, x, x, attn_mask=attn_mask, key_padding_mask=key_padding_mask,
+                           need_weights=False, is_causal=is_causal)[0]
+        return self.dropout1(x)
+
+    def _ff(self, x):
+        return self.linear2(self.dropout(self.activation(self.linear1(x))))
+
+
+class TransformerEncoderLayer(_TransformerLayer):
     r"""Self-attention then a feed-forward block, each with a residual and LayerNorm.
 
     Args:
@@ -113,26 +112,14 @@ class TransformerEncoderLayer(Module):
         ember.Size([3, 5, 8])
     """
 
-    def __init__(self, d_model, nhead, dim_feedforward=2048, dropout=0.1, activation=_relu,
+    def __init__(self, d_model, nhead, dim_feedforward=2048, dropout=0.1, activation=F.relu,
                  layer_norm_eps=1e-5, batch_first=False, norm_first=False, bias=True,
                  device=None, dtype=None):
         super().__init__()
-        f = {"device": device, "dtype": dtype}
-        self.self_attn = MultiheadAttention(d_model, nhead, dropout=dropout, bias=bias,
-                                            batch_first=batch_first, **f)
-        self.linear1 = Linear(d_model, dim_feedforward, bias=bias, **f)
-        self.dropout = Dropout(dropout)
-        self.linear2 = Linear(dim_feedforward, d_model, bias=bias, **f)
-        self.norm_first = norm_first
-        self.norm1 = LayerNorm(d_model, eps=layer_norm_eps, bias=bias, **f)
-        self.norm2 = LayerNorm(d_model, eps=layer_norm_eps, bias=bias, **f)
-        self.dropout1 = Dropout(dropout)
-        self.dropout2 = Dropout(dropout)
-        if isinstance(activation, str):
-            activation = _get_activation_fn(activation)
-        self.activation_relu_or_gelu = 1 if activation is _relu else \
-            2 if activation is _gelu else 0
-        self.activation = activation
+        self._build(d_model, nhead, dim_feedforward, dropout, activation, layer_norm_eps,
+                    batch_first, norm_first, bias, {"device": device, "dtype": dtype}, False)
+        self.activation_relu_or_gelu = 1 if self.activation is F.relu else \
+            2 if self.activation is F.gelu else 0
 
     def forward(self, src, src_mask=None, src_key_padding_mask=None, is_causal=False):
         src_key_padding_mask = _attn._canonical_mask(
@@ -148,17 +135,11 @@ class TransformerEncoderLayer(Module):
             x = self.norm2(x + self._ff_block(x))
         return x
 
-    def _sa_block(self, x, attn_mask, key_padding_mask, is_causal=False):
-        x = self.self_attn(x, x, x, attn_mask=attn_mask, key_padding_mask=key_padding_mask,
-                           need_weights=False, is_causal=is_causal)[0]
-        return self.dropout1(x)
-
     def _ff_block(self, x):
-        x = self.linear2(self.dropout(self.activation(self.linear1(x))))
-        return self.dropout2(x)
+        return self.dropout2(self._ff(x))
 
 
-class TransformerDecoderLayer(Module):
+class TransformerDecoderLayer(_TransformerLayer):
     r"""Self-attention, attention over the encoder's memory, then a feed-forward block.
 
     Args: as :class:`TransformerEncoderLayer`.
@@ -170,27 +151,12 @@ class TransformerDecoderLayer(Module):
         ember.Size([4, 2, 8])
     """
 
-    def __init__(self, d_model, nhead, dim_feedforward=2048, dropout=0.1, activation=_relu,
+    def __init__(self, d_model, nhead, dim_feedforward=2048, dropout=0.1, activation=F.relu,
                  layer_norm_eps=1e-5, batch_first=False, norm_first=False, bias=True,
                  device=None, dtype=None):
         super().__init__()
-        f = {"device": device, "dtype": dtype}
-        self.self_attn = MultiheadAttention(d_model, nhead, dropout=dropout,
-                                            batch_first=batch_first, bias=bias, **f)
-        self.multihead_attn = MultiheadAttention(d_model, nhead, dropout=dropout,
-                                                 batch_first=batch_first, bias=bias, **f)
-        self.linear1 = Linear(d_model, dim_feedforward, bias=bias, **f)
-        self.dropout = Dropout(dropout)
-        self.linear2 = Linear(dim_feedforward, d_model, bias=bias, **f)
-        self.norm_first = norm_first
-        self.norm1 = LayerNorm(d_model, eps=layer_norm_eps, bias=bias, **f)
-        self.norm2 = LayerNorm(d_model, eps=layer_norm_eps, bias=bias, **f)
-        self.norm3 = LayerNorm(d_model, eps=layer_norm_eps, bias=bias, **f)
-        self.dropout1 = Dropout(dropout)
-        self.dropout2 = Dropout(dropout)
-        self.dropout3 = Dropout(dropout)
-        self.activation = _get_activation_fn(activation) if isinstance(activation, str) \
-            else activation
+        self._build(d_model, nhead, dim_feedforward, dropout, activation, layer_norm_eps,
+                    batch_first, norm_first, bias, {"device": device, "dtype": dtype}, True)
 
     def forward(self, tgt, memory, tgt_mask=None, memory_mask=None, tgt_key_padding_mask=None,
                 memory_key_padding_mask=None, tgt_is_causal=False, memory_is_causal=False):
@@ -209,11 +175,6 @@ class TransformerDecoderLayer(Module):
             x = self.norm3(x + self._ff_block(x))
         return x
 
-    def _sa_block(self, x, attn_mask, key_padding_mask, is_causal=False):
-        x = self.self_attn(x, x, x, attn_mask=attn_mask, key_padding_mask=key_padding_mask,
-                           is_causal=is_causal, need_weights=False)[0]
-        return self.dropout1(x)
-
     def _mha_block(self, x, mem, attn_mask, key_padding_mask, is_causal=False):
         x = self.multihead_attn(x, mem, mem, attn_mask=attn_mask,
                                 key_padding_mask=key_padding_mask, is_causal=is_causal,
@@ -221,8 +182,7 @@ class TransformerDecoderLayer(Module):
         return self.dropout2(x)
 
     def _ff_block(self, x):
-        x = self.linear2(self.dropout(self.activation(self.linear1(x))))
-        return self.dropout3(x)
+        return self.dropout3(self._ff(x))
 
 
 class TransformerEncoder(Module):
@@ -305,7 +265,7 @@ class Transformer(Module):
     """
 
     def __init__(self, d_model=512, nhead=8, num_encoder_layers=6, num_decoder_layers=6,
-                 dim_feedforward=2048, dropout=0.1, activation=_relu, custom_encoder=None,
+                 dim_feedforward=2048, dropout=0.1, activation=F.relu, custom_encoder=None,
                  custom_decoder=None, layer_norm_eps=1e-5, batch_first=False, norm_first=False,
                  bias=True, device=None, dtype=None):
         super().__init__()
@@ -360,4 +320,4 @@ class Transformer(Module):
     def _reset_parameters(self):
         for p in self.parameters():
             if p.dim() > 1:
-                _xavier_uniform_(p)
+                xavier_uniform_(p)

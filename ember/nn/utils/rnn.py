@@ -12,8 +12,8 @@ from collections import namedtuple
 
 import numpy as np
 
+from ... import ops as _eops
 from ..._tensor import Tensor
-from ...ops import rnn as _rnn
 
 __all__ = ["PackedSequence", "pack_padded_sequence", "pad_packed_sequence", "pad_sequence",
            "pack_sequence", "unpad_sequence", "unpack_sequence", "invert_permutation"]
@@ -90,9 +90,7 @@ def invert_permutation(permutation):
 
 
 def _long(a):
-    import ember
-
-    return ember.tensor(np.asarray(a, dtype=np.int64))
+    return _eops.tensor(np.asarray(a, dtype=np.int64))
 
 
 def _lengths_array(lengths):
@@ -156,15 +154,16 @@ def pack_padded_sequence(input, lengths, batch_first=False, enforce_sorted=True)
     if batch_first:
         input = input.transpose(0, 1)
     mask = _step_mask(lens, int(lens.max()) if lens.size else 0)
-    data = input[: mask.shape[0]][_bool(mask)]
+    data = input[: mask.shape[0]][_eops.tensor(mask)]
     batch_sizes = _long(mask.sum(1))
     return PackedSequence(data, batch_sizes, sorted_indices, None)
 
 
-def _bool(mask):
-    import ember
-
-    return ember.tensor(mask)
+def _fill_rows(shape, mask, data, padding_value):
+    """A ``shape`` tensor of ``padding_value`` with ``data``'s rows written where ``mask`` (the
+    leading dims) is True, in row-major order: one scatter, differentiable in ``data``."""
+    base = _eops.full(shape, padding_value, dtype=data.dtype, device=data.device)
+    return _eops.index_put(base, (_eops.tensor(mask),), data)
 
 
 def pad_packed_sequence(sequence, batch_first=False, padding_value=0.0, total_length=None):
@@ -191,12 +190,8 @@ def pad_packed_sequence(sequence, batch_first=False, padding_value=0.0, total_le
     batch = int(bs[0]) if bs.size else 0
     lens = (np.arange(batch)[:, None] < bs[None, :]).sum(1)
     mask = _step_mask(lens, steps)
-    import ember
-
     data = sequence.data
-    base = ember.full((steps, batch) + tuple(data.shape[1:]), padding_value, dtype=data.dtype,
-                      device=data.device)
-    padded = ember.index_put(base, (_bool(mask),), data)
+    padded = _fill_rows((steps, batch) + tuple(data.shape[1:]), mask, data, padding_value)
     lengths = _long(lens)
     if sequence.unsorted_indices is not None:
         padded = padded[:, sequence.unsorted_indices]
@@ -243,12 +238,8 @@ def pad_sequence(sequences, batch_first=False, padding_value=0.0, padding_side="
     mask = _step_mask(lens, steps).T  # (B, T)
     if padding_side == "left":
         mask = mask[:, ::-1].copy()
-    import ember
-
-    data = _rnn.cat(sequences, 0)
-    base = ember.full((len(sequences), steps) + trail, padding_value, dtype=data.dtype,
-                      device=data.device)
-    out = ember.index_put(base, (_bool(mask),), data)
+    out = _fill_rows((len(sequences), steps) + trail, mask, _eops.cat(sequences, 0),
+                     padding_value)
     return out if batch_first else out.transpose(0, 1)
 
 
