@@ -12,16 +12,19 @@ from .train import _load, _progress, epoch_batches, make_optimizer
 
 
 def train_gan(run_dir, cfg, images, args):
-    x = ember.from_numpy((images.astype(np.float32)[:, None] / np.float32(127.5)) - 1)
+    dev = cfg.get("device", "cpu")
+    x = ember.from_numpy((images.astype(np.float32)[:, None] / np.float32(127.5)) - 1).to(dev)
     ember.manual_seed(cfg["seed"])
     G, D = models.build(cfg["model"], cfg["input_size"])
+    G, D = G.to(dev), D.to(dev)
     if cfg["model"] == "dcgan":
         G.apply(ember.models.weights_init)
         D.apply(ember.models.weights_init)
     cfg["model_config"] = {"G": G.config, "D": D.config}
     opt_g = make_optimizer(cfg["optimizer"], G.parameters(), cfg["lr"], gan=True)
     opt_d = make_optimizer(cfg["optimizer"], D.parameters(), cfg["lr"], gan=True)
-    fixed = ember.randn(64, G.nz, generator=ember.Generator().manual_seed(cfg["seed"] + 7))
+    fixed = ember.randn(64, G.nz, generator=ember.Generator().manual_seed(cfg["seed"] + 7)) \
+        .to(dev)
     start = 0
     if args.resume:
         st = run_dir.load_checkpoint()
@@ -44,9 +47,9 @@ def train_gan(run_dir, cfg, images, args):
         for (real,) in epoch_batches((x,), bs, cfg["seed"] * 100003 + epoch,
                                      cfg.get("workers", 0)):
             k = len(real)
-            z = ember.randn(k, G.nz)
+            z = ember.randn(k, G.nz).to(dev)
             fake = G(z)
-            ones, zeros = ember.ones(k), ember.zeros(k)
+            ones, zeros = ember.ones(k, device=dev), ember.zeros(k, device=dev)
             loss_d = bce(D(real), ones) + bce(D(fake.detach()), zeros)
             opt_d.zero_grad()
             loss_d.backward()

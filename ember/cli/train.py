@@ -113,7 +113,7 @@ def make_scheduler(name, opt, epochs, steps_per_epoch):
 
 def _batches(n, batch_size, epoch_seed):
     ember.manual_seed(epoch_seed)
-    perm = ember.randperm(n).numpy()
+    perm = ember.randperm(n).numpy()  # index arrays on the host; tensors index on any device
     return [perm[i:i + batch_size] for i in range(0, n, batch_size)]
 
 
@@ -127,7 +127,7 @@ def epoch_batches(tensors, batch_size, epoch_seed, workers=0):
     n = len(tensors[0])
     if workers <= 0:
         for idx in _batches(n, batch_size, epoch_seed):
-            i = ember.from_numpy(idx)
+            i = ember.from_numpy(idx).to(tensors[0].device)
             yield tuple(t[i] for t in tensors)
         return
     from ..utils.data import DataLoader, TensorDataset
@@ -149,12 +149,13 @@ def _progress(total, desc, quiet):
 
 
 def train_classifier(run_dir, cfg, train, test, args):
-    x_tr = ember.from_numpy(data.normalise(train[0], cfg["dataset"]))
-    y_tr = ember.from_numpy(train[1])
-    x_te = ember.from_numpy(data.normalise(test[0], cfg["dataset"]))
-    y_te = ember.from_numpy(test[1])
+    dev = cfg.get("device", "cpu")
+    x_tr = ember.from_numpy(data.normalise(train[0], cfg["dataset"])).to(dev)
+    y_tr = ember.from_numpy(train[1]).to(dev)
+    x_te = ember.from_numpy(data.normalise(test[0], cfg["dataset"])).to(dev)
+    y_te = ember.from_numpy(test[1]).to(dev)
     ember.manual_seed(cfg["seed"])
-    model = models.build(cfg["model"], cfg["input_size"], len(cfg["classes"]))
+    model = models.build(cfg["model"], cfg["input_size"], len(cfg["classes"])).to(dev)
     cfg["model_config"] = getattr(model, "config", {})
     opt = make_optimizer(cfg["optimizer"], model.parameters(), cfg["lr"])
     steps_per_epoch = -(-len(y_tr) // cfg["batch_size"])
@@ -236,9 +237,9 @@ def evaluate(model, x, y, num_classes, batch_size=256):
         for i in range(0, len(y), batch_size):
             out = model(x[i:i + batch_size])
             total += loss_fn(out, y[i:i + batch_size]).item()
-            preds.append(out.argmax(1).numpy())
+            preds.append(out.argmax(1).cpu().numpy())
     pred = np.concatenate(preds) if preds else np.zeros(0, np.int64)
-    truth = y.numpy()
+    truth = y.cpu().numpy()
     cm = np.zeros((num_classes, num_classes), np.int64)
     np.add.at(cm, (truth, pred), 1)
     return total / max(len(truth), 1), float((pred == truth).mean()) if len(truth) else 0.0, cm
