@@ -21,18 +21,7 @@ class Parameter(Tensor):
     _is_param = True
 
     def __new__(cls, data=None, requires_grad=True):
-        if data is None:
-            from ..ops.creation import empty
-
-            data = empty(0)
-        t = object.__new__(cls)
-        t._data = data._data
-        t._requires_grad = False
-        t._grad_fn = None
-        t._output_nr = 0
-        t.grad = None
-        t._version = data._version
-        t._base = None
+        t = _share(cls, data)
         if requires_grad:
             t.requires_grad_(True)
         return t
@@ -56,6 +45,23 @@ class Parameter(Tensor):
         return new
 
 
+def _share(cls, data):
+    """A new ``cls`` instance on ``data``'s storage and version counter, with no history."""
+    if data is None:
+        from ..ops.creation import empty
+
+        data = empty(0)
+    t = object.__new__(cls)
+    t._data = data._data
+    t._requires_grad = False
+    t._grad_fn = None
+    t._output_nr = 0
+    t.grad = None
+    t._version = data._version
+    t._base = None
+    return t
+
+
 def _rebuild_parameter(data, requires_grad):
     return Parameter(data, requires_grad)
 
@@ -68,18 +74,7 @@ class Buffer(Tensor):
     """Marks a tensor to be registered as a buffer when assigned to a Module attribute."""
 
     def __new__(cls, data=None, *, persistent=True):
-        if data is None:
-            from ..ops.creation import empty
-
-            data = empty(0)
-        t = object.__new__(cls)
-        t._data = data._data
-        t._requires_grad = False
-        t._grad_fn = None
-        t._output_nr = 0
-        t.grad = None
-        t._version = data._version
-        t._base = None
+        t = _share(cls, data)
         t.persistent = persistent
         return t
 
