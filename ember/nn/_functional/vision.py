@@ -15,6 +15,7 @@ from ...ops.conv import Fold, Unfold
 from ...ops.creation import tensor as _tensor
 from ...ops.pad import AxisGather, ConstantPad
 from ...ops.pool import TakePlane
+from .conv import _tuple_n
 
 __all__ = ["pad", "interpolate", "upsample", "upsample_nearest", "upsample_bilinear",
            "pixel_shuffle", "pixel_unshuffle", "unfold", "fold", "grid_sample", "affine_grid"]
@@ -295,7 +296,7 @@ def pixel_unshuffle(input, downscale_factor):
 
 # ------------------------------------------------------------------------- unfold / fold
 def _t2(v):
-    return tuple(int(a) for a in v) if isinstance(v, (tuple, list)) else (int(v),) * 2
+    return _tuple_n(v, 2)
 
 
 def unfold(input, kernel_size, dilation=1, padding=0, stride=1):
