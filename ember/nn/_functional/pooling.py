@@ -169,8 +169,9 @@ def _avg_pool(nd, input, kernel_size, stride, padding, ceil_mode, count_include_
         raise RuntimeError("divisor must be not zero")
     geom, pad = _geometry(x, nd, kernel_size, stride, padding, 1, ceil_mode)
     total = WindowSum.apply(x, geom)
-    div = _divisor(geom, pad, count_include_pad, divisor_override, np, x._data.dtype)
-    out = total / (div if isinstance(div, float) else _tensor(div, dtype=x.dtype))
+    xa = x._data
+    div = _divisor(geom, pad, count_include_pad, divisor_override, get_array_module(xa), xa.dtype)
+    out = total / (div if isinstance(div, float) else _from_array(div))
     return out.squeeze(0) if unbatched else out
 
 
