@@ -110,7 +110,7 @@ def center_crop(img, output_size):
 
 
 def pad(img, padding, fill=0, padding_mode="constant"):
-    """Pad a PIL image by ``padding`` (int, (lr, tb) or (l, t, r, b))."""
+    """Pad a PIL image or a (..., H, W) tensor by ``padding`` (int, (lr, tb) or (l, t, r, b))."""
     if isinstance(padding, int):
         left = top = right = bottom = padding
     elif len(padding) == 2:
@@ -118,6 +118,8 @@ def pad(img, padding, fill=0, padding_mode="constant"):
         top = bottom = padding[1]
     else:
         left, top, right, bottom = padding
+    if isinstance(img, Tensor):
+        return _pad_tensor(img, (left, right, top, bottom), fill, padding_mode)
     arr = np.asarray(img)
     widths = [(top, bottom), (left, right)] + ([(0, 0)] if arr.ndim == 3 else [])
     if padding_mode == "constant":
@@ -128,6 +130,21 @@ def pad(img, padding, fill=0, padding_mode="constant"):
     from PIL import Image
 
     return Image.fromarray(out, mode=img.mode) if _is_pil(img) else out
+
+
+def _pad_tensor(img, pads, fill, padding_mode):
+    """Pad the last two dims of a tensor with ``nn.functional.pad``."""
+    from ...nn import functional as NF
+
+    mode = {"constant": "constant", "edge": "replicate", "reflect": "reflect"}.get(padding_mode)
+    if mode is None:
+        raise ValueError(f"Tensor images support padding_mode 'constant', 'edge' or 'reflect', "
+                         f"got {padding_mode!r}")
+    if mode == "constant":
+        return NF.pad(img, pads, value=fill)
+    x = img.unsqueeze(0) if img.dim() == 2 else img  # reflect/replicate want a channel dim
+    out = NF.pad(x, pads, mode=mode)
+    return out.squeeze(0) if img.dim() == 2 else out
 
 
 def hflip(img):
