@@ -5,6 +5,7 @@ import numbers
 import numpy as np
 
 from ..._tensor import Tensor
+from ...backends import get_array_module
 
 
 def _is_pil(img):
@@ -47,8 +48,9 @@ def normalize(tensor, mean, std, inplace=False):
     if not tensor.is_floating_point():
         raise TypeError(f"Input tensor should be a float tensor. Got {tensor.dtype}.")
     dt = tensor._data.dtype
-    m = np.asarray(mean, dtype=dt).reshape(-1, 1, 1)
-    s = np.asarray(std, dtype=dt).reshape(-1, 1, 1)
+    xp = get_array_module(tensor._data)
+    m = xp.asarray(mean, dtype=dt).reshape(-1, 1, 1)
+    s = xp.asarray(std, dtype=dt).reshape(-1, 1, 1)
     if (s == 0).any():
         raise ValueError(f"std evaluated to zero after conversion to {dt}, leading to "
                          "division by zero.")
