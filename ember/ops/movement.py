@@ -207,6 +207,7 @@ def t(input):
 
 
 def movedim(input, source, destination):
+    """Move dims ``source`` to positions ``destination`` (a view)."""
     n = input._data.ndim
     src = [source] if isinstance(source, int) else list(source)
     dst = [destination] if isinstance(destination, int) else list(destination)
@@ -276,6 +277,7 @@ def expand(input, *sizes):
 
 
 def broadcast_to(input, size):
+    """Broadcast to ``size`` without copying (as :func:`expand`)."""
     return expand(input, *size)
 
 

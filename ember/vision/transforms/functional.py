@@ -90,12 +90,14 @@ def resize(img, size, interpolation=None, max_size=None, antialias=True):
 
 
 def crop(img, top, left, height, width):
+    """The ``height`` x ``width`` window at (``top``, ``left``)."""
     if _is_pil(img):
         return img.crop((left, top, left + width, top + height))
     return img[..., top:top + height, left:left + width]
 
 
 def center_crop(img, output_size):
+    """The centred ``output_size`` window, padding with zeros when the image is smaller."""
     if isinstance(output_size, numbers.Number):
         output_size = (int(output_size), int(output_size))
     elif len(output_size) == 1:
@@ -150,6 +152,7 @@ def _pad_tensor(img, pads, fill, padding_mode):
 
 
 def hflip(img):
+    """Flip left-right."""
     from PIL import Image
 
     if _is_pil(img):
@@ -158,6 +161,7 @@ def hflip(img):
 
 
 def vflip(img):
+    """Flip top-bottom."""
     from PIL import Image
 
     if _is_pil(img):
@@ -166,6 +170,7 @@ def vflip(img):
 
 
 def rotate(img, angle, interpolation=None, expand=False, center=None, fill=0):
+    """Rotate a PIL image by ``angle`` degrees counter-clockwise."""
     from PIL import Image
 
     resample = Image.BILINEAR if interpolation == "bilinear" else Image.NEAREST
@@ -192,6 +197,7 @@ def _inverse_affine_matrix(center, angle, translate, scale, shear):
 
 
 def affine(img, angle, translate, scale, shear, interpolation=None, fill=0, center=None):
+    """Apply an affine map (rotation, translation, scale, shear) to a PIL image."""
     from PIL import Image
 
     w, h = img.size
@@ -204,6 +210,7 @@ def affine(img, angle, translate, scale, shear, interpolation=None, fill=0, cent
 
 
 def to_grayscale(img, num_output_channels=1):
+    """PIL image -> grayscale PIL image with 1 or 3 channels."""
     g = img.convert("L")
     if num_output_channels == 3:
         from PIL import Image
@@ -213,6 +220,7 @@ def to_grayscale(img, num_output_channels=1):
 
 
 def rgb_to_grayscale(img, num_output_channels=1):
+    """Alias of :func:`to_grayscale`."""
     return to_grayscale(img, num_output_channels)
 
 
@@ -234,6 +242,7 @@ def to_pil_image(pic, mode=None):
 
 
 def convert_image_dtype(image, dtype):
+    """Convert a tensor image to ``dtype``, rescaling between int and float ranges."""
     if image.is_floating_point() and dtype.is_floating_point:
         return image.to(dtype)
     if not image.is_floating_point() and dtype.is_floating_point:
