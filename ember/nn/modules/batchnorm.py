@@ -1,4 +1,5 @@
 """Batch normalisation layers: ``BatchNorm1d``, ``BatchNorm2d``, ``BatchNorm3d``."""
+from ..._dtype import int64
 from ...ops.creation import ones, tensor, zeros
 from .. import functional as F
 from .module import Module
@@ -23,7 +24,7 @@ class _NormBase(Module):
             self.register_buffer("running_mean", zeros(num_features, dtype=dtype,
                                                        device=device))
             self.register_buffer("running_var", ones(num_features, dtype=dtype, device=device))
-            self.register_buffer("num_batches_tracked", tensor(0, dtype=_long()))
+            self.register_buffer("num_batches_tracked", tensor(0, dtype=int64))
         else:
             self.register_buffer("running_mean", None)
             self.register_buffer("running_var", None)
@@ -57,15 +58,9 @@ class _NormBase(Module):
             key = prefix + "num_batches_tracked"
             if key not in state_dict:  # checkpoints from before the buffer existed
                 state_dict[key] = (self.num_batches_tracked if self.num_batches_tracked
-                                   is not None else tensor(0, dtype=_long()))
+                                   is not None else tensor(0, dtype=int64))
         super()._load_from_state_dict(state_dict, prefix, local_metadata, strict, missing_keys,
                                       unexpected_keys, error_msgs)
-
-
-def _long():
-    from ... import int64
-
-    return int64
 
 
 class _BatchNorm(_NormBase):
