@@ -11,7 +11,7 @@ import numpy as np
 
 from ..._tensor import Tensor
 from ...backends import get_array_module
-from ...ops.conv import Fold, Unfold
+from ...ops.conv import Fold, Unfold, out_size
 from ...ops.creation import tensor as _tensor
 from ...ops.pad import AxisGather, ConstantPad
 from ...ops.pool import TakePlane
@@ -314,7 +314,7 @@ def unfold(input, kernel_size, dilation=1, padding=0, stride=1):
                                   f"{input.dim()}D)")
     x = input.unsqueeze(0) if input.dim() == 3 else input
     k, d, p, s = _t2(kernel_size), _t2(dilation), _t2(padding), _t2(stride)
-    osize = tuple((n + 2 * pp - dd * (kk - 1) - 1) // ss + 1 for n, kk, dd, pp, ss in
+    osize = tuple(out_size(n, kk, ss, dd, pp, pp) for n, kk, dd, pp, ss in
                   zip(x.shape[2:], k, d, p, s))
     if any(o <= 0 for o in osize):
         raise RuntimeError(f"Given input with spatial size ({x.shape[2]}, {x.shape[3]}), "
@@ -343,7 +343,7 @@ def fold(input, output_size, kernel_size, dilation=1, padding=0, stride=1):
     x = input.unsqueeze(0) if input.dim() == 2 else input
     size, k = _t2(output_size), _t2(kernel_size)
     d, p, s = _t2(dilation), _t2(padding), _t2(stride)
-    osize = tuple((n + 2 * pp - dd * (kk - 1) - 1) // ss + 1 for n, kk, dd, pp, ss in
+    osize = tuple(out_size(n, kk, ss, dd, pp, pp) for n, kk, dd, pp, ss in
                   zip(size, k, d, p, s))
     kk = k[0] * k[1]
     if x.shape[1] % kk:
