@@ -446,10 +446,8 @@ def _lp_pool(nd, input, norm_type, kernel_size, stride, ceil_mode):
     k = _tup(kernel_size, nd)
     fn = {1: avg_pool1d, 2: avg_pool2d}[nd]
     out = fn(input ** norm_type, k if nd > 1 else k[0], stride, 0, ceil_mode)
-    # PyTorch: sign(out) * relu(|out|), written with where to stay in ember's core ops
-    from ...ops.selection import where
-
-    out = where(out > 0, out, out * 0)
+    # PyTorch's sign(out) * relu(|out|): the value of out, with a zero gradient at 0
+    out = out.sign() * out.abs().relu()
     return (out * math.prod(k)) ** (1.0 / norm_type)
 
 
