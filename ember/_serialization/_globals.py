@@ -237,6 +237,7 @@ def add_safe_globals(safe_globals):
 
 
 def remove_safe_globals(safe_globals):
+    """Remove globals added by :func:`add_safe_globals`."""
     for g in safe_globals:
         _user_globals.pop(g[1] if isinstance(g, tuple) else _full_name(g), None)
 
@@ -254,6 +255,7 @@ def _full_name_or_none(v):
 
 
 def clear_safe_globals():
+    """Remove every global added by :func:`add_safe_globals`."""
     _user_globals.clear()
 
 

@@ -6,6 +6,8 @@ from . import CLIError
 
 
 class RunDir:
+    """A run directory: its config, metrics log and checkpoints."""
+
     def __init__(self, path, create=False):
         self.path = str(path)
         if create:

@@ -111,10 +111,12 @@ def constant_(tensor, val):
 
 
 def ones_(tensor):
+    """Fill with ones."""
     return constant_(tensor, 1.0)
 
 
 def zeros_(tensor):
+    """Fill with zeros."""
     return constant_(tensor, 0.0)
 
 

@@ -6,7 +6,7 @@ import numpy as np
 import ember
 import ember.nn.functional as F
 
-from ._rt_ops import OPS, _make, kernel
+from ._rt_ops import OPS, _make, _np, kernel
 
 _CONV = {1: F.conv1d, 2: F.conv2d, 3: F.conv3d}
 _CONVT = {1: F.conv_transpose1d, 2: F.conv_transpose2d, 3: F.conv_transpose3d}
@@ -159,7 +159,7 @@ def _rnn_common(a, at, mode):
     x, w, r = a[0], a[1], a[2]
     b = a[3] if len(a) > 3 else None
     if len(a) > 4 and a[4] is not None:
-        lens = np.asarray(a[4]._data)
+        lens = _np(a[4])
         if (lens != x.shape[0]).any():
             raise NotImplementedError(f"{mode} with sequence_lens shorter than the input")
     h0 = a[5] if len(a) > 5 else None

@@ -8,6 +8,8 @@ import numpy as np
 import ember
 import ember.nn.functional as F
 
+from ._graph import host
+
 _make = ember.Tensor._make
 OPS = {}
 
@@ -38,7 +40,7 @@ def run_node(op_type, args, attrs, opset, n_out=1):
 
 
 def _np(t):
-    return np.asarray(t._data)
+    return host(t._data)
 
 
 def _ints(t):

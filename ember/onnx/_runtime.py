@@ -6,6 +6,7 @@ import numpy as np
 
 from .._tensor import Tensor
 from ..autograd.grad_mode import no_grad
+from ._graph import host
 
 
 class NodeArg:
@@ -131,7 +132,7 @@ class InferenceSession:
                 raise ValueError(f"input '{k}' is not an input of the model (inputs: "
                                  f"{sorted(known)})")
         env = self._execute(input_feed)
-        return [np.asarray(env[n]._data) for n in names]
+        return [host(env[n]._data) for n in names]
 
     def __call__(self, *inputs):
         if len(inputs) != len(self._inputs):

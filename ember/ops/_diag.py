@@ -2,22 +2,16 @@
 
 Re-exported by :mod:`ember.ops.shape`.
 """
-from ._util import Function, _make, fwd, get_array_module, make_view, wrap_dim
+from ._util import _NULL, Function, _make, fwd, get_array_module, make_view, wrap_dim
 
 __all__ = ["diag", "diagonal", "diag_embed", "trace", "diagonal_scatter"]
 
 
 # --- diagonals --------------------------------------------------------------------------------
-def _diag_index(shape, offset, d1, d2, xp):
-    """A fancy index selecting the diagonal ``offset`` of dims (d1, d2), placed last."""
+def _diag_len(shape, offset, d1, d2):
+    """The length of the diagonal ``offset`` of dims (d1, d2)."""
     n1, n2 = shape[d1], shape[d2]
-    if offset >= 0:
-        n = max(min(n1, n2 - offset), 0)
-        i, j = xp.arange(n), xp.arange(n) + offset
-    else:
-        n = max(min(n1 + offset, n2), 0)
-        i, j = xp.arange(n) - offset, xp.arange(n)
-    return i, j
+    return max(min(n1, n2 - offset) if offset >= 0 else min(n1 + offset, n2), 0)
 
 
 class Diagonal(Function):
@@ -29,13 +23,12 @@ class Diagonal(Function):
     def forward(ctx, x, offset, d1, d2):
         ctx.shape, ctx.args = x.shape, (offset, d1, d2)
         xp = get_array_module(x)
-        i, _ = _diag_index(x.shape, offset, d1, d2, xp)
         # move the data pointer to the diagonal's first element by slicing, then restride
         d, o = (d2, offset) if offset >= 0 else (d1, -offset)
         start = x[(slice(None),) * d + (slice(min(o, x.shape[d]), None),)]
         keep = [k for k in range(x.ndim) if k not in (d1, d2)]
         st = x.strides
-        shape = tuple(x.shape[k] for k in keep) + (i.shape[0],)
+        shape = tuple(x.shape[k] for k in keep) + (_diag_len(x.shape, offset, d1, d2),)
         strides = tuple(st[k] for k in keep) + (st[d1] + st[d2],)
         return xp.lib.stride_tricks.as_strided(start, shape, strides)
 
@@ -55,17 +48,13 @@ class DiagScatter(Function):
         ctx.args = (offset, d1, d2)
         xp = get_array_module(g)
         out = xp.zeros(shape, dtype=g.dtype)
-        Diagonal.forward(_Ctx(), out, offset, d1, d2)[...] = g
+        Diagonal.forward(_NULL, out, offset, d1, d2)[...] = g
         return out
 
     @staticmethod
     def backward(ctx, grad):
         # adjoint of placing on the diagonal is reading the diagonal
         return Diagonal.apply(grad, *ctx.args), None
-
-
-class _Ctx:
-    pass
 
 
 def diagonal(input, offset=0, dim1=0, dim2=1):
@@ -125,7 +114,7 @@ def diagonal_scatter(input, src, offset=0, dim1=0, dim2=1):
     d1, d2 = wrap_dim(dim1, nd), wrap_dim(dim2, nd)
     shape = input._data.shape
     xp = get_array_module(input._data)
-    region = Diagonal.forward(_Ctx(), xp.empty(shape, dtype=input._data.dtype), offset, d1, d2)
+    region = Diagonal.forward(_NULL, xp.empty(shape, dtype=input._data.dtype), offset, d1, d2)
     if tuple(src.shape) != region.shape:
         raise RuntimeError(f"expected src to have a size equal to the slice of self. src size = "
                            f"{list(src.shape)}, slice size = {list(region.shape)}")

@@ -76,11 +76,11 @@ def _osize(x, ksize, stride, dilation, pads):
                  zip(x.shape[2:], ksize, stride, dilation, pads))
 
 
-def im2col(x, ksize, stride, dilation, pads, order="ckn"):
+def im2col(x, ksize, stride, dilation, pads, order="ckn", osize=None):
     """The window matrix of ``x`` (N, C, *S): (C*prod(K), N*prod(P)) for ``order="ckn"``,
-    (N, C*prod(K), prod(P)) for ``"nck"``; and P."""
+    (N, C*prod(K), prod(P)) for ``"nck"``; and P (the first ``osize`` windows if given)."""
     xp = get_array_module(x)
-    osize = _osize(x, ksize, stride, dilation, pads)
+    osize = tuple(osize) if osize is not None else _osize(x, ksize, stride, dilation, pads)
     cols = xp.ascontiguousarray(windows(pad_zeros(x, pads), ksize, stride, dilation, osize,
                                         order))
     n, ck, p = x.shape[0], x.shape[1] * math.prod(ksize), math.prod(osize)
@@ -134,14 +134,19 @@ def _bias_grad(grad):
 
 
 class Conv(Function):
-    """y = conv(x, w) + b."""
+    """y = conv(x, w) + b.
+
+    ``osize`` limits the output to the first windows: as the adjoint of a ``ConvTranspose``
+    whose ``output_padding`` is not smaller than the stride, ``x`` has trailing rows that no
+    window of ``y`` reads.
+    """
 
     _array_forward = True
 
     @staticmethod
-    def forward(ctx, x, w, b, stride, pads, dilation, groups):
+    def forward(ctx, x, w, b, stride, pads, dilation, groups, osize=None):
         xp = get_array_module(x)
-        cols, osize = im2col(x, w.shape[2:], stride, dilation, pads)
+        cols, osize = im2col(x, w.shape[2:], stride, dilation, pads, osize=osize)
         o = w.shape[0]
         if groups == 1:
             y = w.reshape(o, -1) @ cols
@@ -212,7 +217,7 @@ class ConvTranspose(Function):
         need = ctx.needs_input_grad
         gy = gw = gb = None
         if need[0]:
-            gy = Conv.apply(grad, w, None, *ctx.geom)
+            gy = Conv.apply(grad, w, None, *ctx.geom, tuple(y.shape[2:]))
         if need[1]:
             gw = ConvWeight.apply(grad, y, *ctx.geom, tuple(w.shape[2:]))
         if len(need) > 2 and need[2]:
@@ -229,7 +234,7 @@ class ConvWeight(Function):
     def forward(ctx, x, y, stride, pads, dilation, groups, ksize, cols=None):
         xp = get_array_module(x)
         if cols is None:
-            cols, _ = im2col(x, ksize, stride, dilation, pads)
+            cols, _ = im2col(x, ksize, stride, dilation, pads, osize=y.shape[2:])
         rows = _to_rows(y, groups)
         if groups == 1:
             w = rows[0] @ cols.T
@@ -248,7 +253,7 @@ class ConvWeight(Function):
         if need[0]:
             gx = ConvTranspose.apply(y, grad, None, *ctx.geom, tuple(x.shape[2:]))
         if need[1]:
-            gy = Conv.apply(x, grad, None, *ctx.geom)
+            gy = Conv.apply(x, grad, None, *ctx.geom, tuple(y.shape[2:]))
         return gx, gy
 
 

@@ -3,8 +3,10 @@
 
 ``matmul`` and ``einsum`` are primitives (BLAS through NumPy); the rest are composites.
 """
+import math
+
 from .. import _dtype
-from ._util import Function, Tensor, broadcast_shapes, fwd, register, unbroadcast, wrap_dim
+from ._util import Function, Tensor, broadcast_shapes, fwd, inplace, register, unbroadcast, wrap_dim
 from .einsum import einsum
 
 __all__ = ["matmul", "mm", "bmm", "mv", "dot", "vdot", "outer", "ger", "inner", "addmm",
@@ -17,13 +19,6 @@ _CNAME = {"float32": "float", "float64": "double", "float16": "c10::Half", "int6
 
 def _dims(s):
     return "x".join(str(n) for n in s)
-
-
-def _prod(s):
-    p = 1
-    for n in s:
-        p *= n
-    return p
 
 
 class MatMul(Function):
@@ -68,12 +63,12 @@ def _check_matmul(sa, sb):
         return
     if nb == 1:  # matrix (or folded batch) @ vector
         if sa[-1] != sb[0]:
-            rows = _prod(sa[:-1])
+            rows = math.prod(sa[:-1])
             raise RuntimeError(f"size mismatch, got input ({rows}), mat ({rows}x{sa[-1]}), "
                                f"vec ({sb[0]})")
         return
     if nb == 2 and na != 1 or na == 1 and nb == 2:  # folded matrix @ matrix
-        ra = (_prod(sa[:-1]), sa[-1]) if na > 1 else (1, sa[0])
+        ra = (math.prod(sa[:-1]), sa[-1]) if na > 1 else (1, sa[0])
         if ra[1] != sb[0]:
             raise RuntimeError(f"mat1 and mat2 shapes cannot be multiplied ({_dims(ra)} and "
                                f"{_dims(sb)})")
@@ -81,7 +76,7 @@ def _check_matmul(sa, sb):
     batch = broadcast_shapes(tuple(sa[:-2]), tuple(sb[:-2]))
     k = sa[-1]
     if k != sb[-2]:
-        bp = _prod(batch)
+        bp = math.prod(batch)
         raise RuntimeError(f"Expected size for first two dimensions of batch2 tensor to be: "
                            f"[{bp}, {k}] but got: [{bp}, {sb[-2]}].")
 
@@ -230,9 +225,9 @@ def tensordot(a, b, dims=2, out=None):
     fb = [d for d in range(nb) if d not in cb]
     sa = [a._data.shape[d] for d in fa]
     sb = [b._data.shape[d] for d in fb]
-    k = _prod(a._data.shape[d] for d in ca)
-    am = a.permute(fa + ca).reshape(_prod(sa), k)
-    bm = b.permute(cb + fb).reshape(k, _prod(sb))
+    k = math.prod(a._data.shape[d] for d in ca)
+    am = a.permute(fa + ca).reshape(math.prod(sa), k)
+    bm = b.permute(cb + fb).reshape(k, math.prod(sb))
     return matmul(am, bm).reshape(sa + sb)
 
 
@@ -324,12 +319,6 @@ register(matmul=matmul, mm=mm, bmm=bmm, mv=mv, dot=dot, vdot=vdot, outer=outer, 
          inner=inner, addmm=addmm, addmv=addmv, addr=addr, baddbmm=baddbmm, addbmm=addbmm,
          kron=kron, cross=cross, __matmul__=matmul, __rmatmul__=_rmatmul,
          addmm_=lambda self, m1, m2, *, beta=1, alpha=1:
-         _inplace(self, addmm, m1, m2, beta=beta, alpha=alpha),
+         inplace(self, addmm, m1, m2, beta=beta, alpha=alpha),
          baddbmm_=lambda self, b1, b2, *, beta=1, alpha=1:
-         _inplace(self, baddbmm, b1, b2, beta=beta, alpha=alpha))
-
-
-def _inplace(self, fn, *args, **kwargs):
-    from ._util import inplace
-
-    return inplace(self, fn, *args, **kwargs)
+         inplace(self, baddbmm, b1, b2, beta=beta, alpha=alpha))

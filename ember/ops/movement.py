@@ -207,6 +207,7 @@ def t(input):
 
 
 def movedim(input, source, destination):
+    """Move dims ``source`` to positions ``destination`` (a view)."""
     n = input._data.ndim
     src = [source] if isinstance(source, int) else list(source)
     dst = [destination] if isinstance(destination, int) else list(destination)
@@ -276,6 +277,7 @@ def expand(input, *sizes):
 
 
 def broadcast_to(input, size):
+    """Broadcast to ``size`` without copying (as :func:`expand`)."""
     return expand(input, *size)
 
 
@@ -314,6 +316,7 @@ def flatten(input, start_dim=0, end_dim=-1):
 
 
 def unflatten(input, dim, sizes):
+    """Split dim ``dim`` into ``sizes`` (one entry may be -1)."""
     x = input._data
     d = wrap_dim(dim, x.ndim)
     try:
@@ -422,14 +425,17 @@ def contiguous(input, memory_format=None):
 
 
 def view_as(input, other):
+    """``view(other.shape)``."""
     return view(input, other.shape)
 
 
 def reshape_as(input, other):
+    """``reshape(other.shape)``."""
     return reshape(input, other.shape)
 
 
 def expand_as(input, other):
+    """``expand(other.shape)``."""
     return expand(input, other.shape)
 
 

@@ -6,6 +6,8 @@ with repeats (reflect/replicate/circular padding, nearest-neighbour resampling);
 ``AxisScatter`` adds back with one ``add.reduceat`` over the sorted index, no Python loop over
 positions.
 """
+import numpy as np
+
 from ._util import Function, get_array_module
 
 __all__ = []
@@ -63,8 +65,7 @@ class AxisScatter(Function):
     @staticmethod
     def forward(ctx, g, idx, axis, size):
         xp = get_array_module(g)
-        import numpy as np
-
+        # the index is host-side geometry (built by F.pad/F.interpolate), sorted on the host
         idx_h = np.asarray(idx.get() if hasattr(idx, "get") else idx)
         order = np.argsort(idx_h, kind="stable")
         sidx = idx_h[order]

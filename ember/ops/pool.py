@@ -12,13 +12,12 @@ order: ``MaxPool`` / ``MaxPoolScatter`` / ``MaxPoolGather`` and ``WindowSum`` /
 ``WindowSumT``; ``TakePlane`` / ``PutPlane`` gather and scatter by flat plane indices
 (adaptive max pooling, ``max_unpool``).
 """
-import itertools
 import math
 
 import numpy as np
 
 from ._util import Function, get_array_module
-from .conv import pad_zeros
+from .conv import _crop, _offset_slices, pad_zeros
 
 __all__ = []
 
@@ -38,10 +37,9 @@ class PoolGeom:
 
     def offsets(self):
         """Yield (j, slices) for every kernel offset: the strided view of that tap."""
-        full = (slice(None), slice(None))
-        for j, offs in enumerate(itertools.product(*(range(k) for k in self.ksize))):
-            yield j, full + tuple(slice(o * d, o * d + s * (p - 1) + 1, s) for o, d, s, p in
-                                  zip(offs, self.dilation, self.stride, self.osize))
+        taps = _offset_slices(self.ksize, self.stride, self.dilation, self.osize)
+        for j, (_, sl) in enumerate(taps):
+            yield j, sl
 
     def disjoint(self):
         """Whether the windows never overlap (each input element in at most one window)."""
@@ -52,9 +50,7 @@ class PoolGeom:
         return pad_zeros(x, self.pads, value)
 
     def crop(self, buf):
-        full = (slice(None), slice(None))
-        return buf[full + tuple(slice(lo, lo + n) for n, (lo, _) in
-                                zip(self.shape[2:], self.pads))]
+        return _crop(buf, self.shape[2:], self.pads)
 
     def zeros_padded(self, like):
         xp = get_array_module(like)

@@ -4,32 +4,16 @@
 Only the permutation is computed here (not differentiable); values are read with ``gather``,
 so their gradient is gather's scatter-add. NaN sorts as the largest value, as in PyTorch.
 """
-from collections import namedtuple
-
 import numpy as np
 
+from ..return_types import kthvalue as _kth_t
+from ..return_types import sort as _sort_t
+from ..return_types import topk as _topk_t
 from ._util import Tensor, _make, get_array_module, register, wrap_dim
 from .selection import gather
 
 __all__ = ["sort", "argsort", "topk", "kthvalue", "msort", "unique", "unique_consecutive",
            "searchsorted", "bucketize"]
-
-
-def _return_type(name):
-    cls = namedtuple(name, ["values", "indices"])
-    cls.__repr__ = lambda self: (f"ember.return_types.{name}(\nvalues={self.values!r},\n"
-                                 f"indices={self.indices!r})")
-    cls.__module__ = "ember.return_types"
-    return cls
-
-
-try:  # the shared named tuples, where the package has them (ember.return_types)
-    from ..return_types import kthvalue as _kth_t
-    from ..return_types import sort as _sort_t
-    from ..return_types import topk as _topk_t
-except ImportError:
-    _sort_t, _topk_t, _kth_t = (_return_type("sort"), _return_type("topk"),
-                                _return_type("kthvalue"))
 
 
 def _argsort(x, axis, descending):

@@ -1,7 +1,27 @@
 """In-place array helpers shared by the optimizers (PyTorch's ``lerp_``/``addcmul_`` rounding)."""
+from .._tensor import Tensor
 from ..backends import get_array_module
 
-__all__ = ["lerp_", "ema_sq_", "addcdiv_", "check_range"]
+__all__ = ["lerp_", "ema_sq_", "addcdiv_", "check_range", "zeros_state", "weight_decay"]
+
+
+def zeros_state(state, p, *names):
+    """Put a zero buffer shaped like the array ``p`` in ``state`` under each of ``names``."""
+    xp = get_array_module(p)
+    for name in names:
+        state[name] = Tensor._make(xp.zeros_like(p))
+
+
+def weight_decay(p, g, group):
+    """The gradient after ``group``'s weight decay: ``g + wd * p`` (L2), or ``g`` with ``p``
+    shrunk in place by ``1 - lr * wd`` when ``group['decoupled_weight_decay']``."""
+    wd = group["weight_decay"]
+    if wd == 0:
+        return g
+    if group.get("decoupled_weight_decay"):
+        p *= 1 - group["lr"] * wd
+        return g
+    return g + wd * p
 
 
 def lerp_(a, b, w):

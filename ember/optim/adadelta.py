@@ -1,7 +1,6 @@
 """Adadelta: step sizes from running averages of squared gradients and squared updates."""
-from .._tensor import Tensor
 from ..backends import get_array_module
-from ._functional import check_range, ema_sq_
+from ._functional import check_range, ema_sq_, weight_decay, zeros_state
 from .optimizer import Optimizer, _step_tensor
 
 __all__ = ["Adadelta"]
@@ -50,12 +49,10 @@ class Adadelta(Optimizer):
         xp = get_array_module(p)
         if not state:
             state["step"] = _step_tensor()
-            state["square_avg"] = Tensor._make(xp.zeros_like(p))
-            state["acc_delta"] = Tensor._make(xp.zeros_like(p))
+            zeros_state(state, p, "square_avg", "acc_delta")
         rho, eps = group["rho"], group["eps"]
         state["step"]._data += 1
-        if group["weight_decay"] != 0:
-            g = g + group["weight_decay"] * p
+        g = weight_decay(p, g, group)
         square_avg = ema_sq_(state["square_avg"]._data, g, rho)
         acc_delta = state["acc_delta"]._data
         std = square_avg + eps

@@ -1,7 +1,7 @@
 """Adagrad: per-coordinate learning rates from the sum of squared gradients."""
 from .._tensor import Tensor
 from ..backends import get_array_module
-from ._functional import addcdiv_, check_range
+from ._functional import addcdiv_, check_range, weight_decay
 from .optimizer import Optimizer, _step_tensor
 
 __all__ = ["Adagrad"]
@@ -66,8 +66,7 @@ class Adagrad(Optimizer):
             self._init_state(p, state, group)
         step_t = state["step"]._data
         step_t += 1
-        if group["weight_decay"] != 0:
-            g = g + group["weight_decay"] * p
+        g = weight_decay(p, g, group)
         clr = group["lr"] / (1 + (float(step_t) - 1) * group["lr_decay"])
         state_sum = state["sum"]._data
         state_sum += g * g

@@ -1,7 +1,6 @@
 """Adam and AdamW: adaptive moment estimation, with L2 or decoupled weight decay."""
-from .._tensor import Tensor
 from ..backends import get_array_module
-from ._functional import addcdiv_, check_range, ema_sq_, lerp_
+from ._functional import addcdiv_, check_range, ema_sq_, lerp_, weight_decay, zeros_state
 from .optimizer import Optimizer, _step_tensor
 
 __all__ = ["Adam", "AdamW"]
@@ -55,19 +54,14 @@ class Adam(Optimizer):
         xp = get_array_module(p)
         if not state:
             state["step"] = _step_tensor()
-            state["exp_avg"] = Tensor._make(xp.zeros_like(p))
-            state["exp_avg_sq"] = Tensor._make(xp.zeros_like(p))
+            zeros_state(state, p, "exp_avg", "exp_avg_sq")
             if group["amsgrad"]:
-                state["max_exp_avg_sq"] = Tensor._make(xp.zeros_like(p))
-        lr, (beta1, beta2), wd = group["lr"], group["betas"], group["weight_decay"]
+                zeros_state(state, p, "max_exp_avg_sq")
+        lr, (beta1, beta2) = group["lr"], group["betas"]
         step_t = state["step"]._data
         step_t += 1
         step = float(step_t)
-        if wd != 0:
-            if group["decoupled_weight_decay"]:
-                p *= 1 - lr * wd
-            else:
-                g = g + wd * p
+        g = weight_decay(p, g, group)
         exp_avg, exp_avg_sq = state["exp_avg"]._data, state["exp_avg_sq"]._data
         lerp_(exp_avg, g, 1 - beta1)
         ema_sq_(exp_avg_sq, g, beta2)

@@ -1,7 +1,6 @@
 """Adamax: Adam with the infinity norm of past gradients."""
-from .._tensor import Tensor
 from ..backends import get_array_module
-from ._functional import lerp_
+from ._functional import lerp_, weight_decay, zeros_state
 from .adam import _check_adam_args
 from .optimizer import Optimizer, _step_tensor
 
@@ -48,13 +47,11 @@ class Adamax(Optimizer):
         xp = get_array_module(p)
         if not state:
             state["step"] = _step_tensor()
-            state["exp_avg"] = Tensor._make(xp.zeros_like(p))
-            state["exp_inf"] = Tensor._make(xp.zeros_like(p))
-        (beta1, beta2), wd = group["betas"], group["weight_decay"]
+            zeros_state(state, p, "exp_avg", "exp_inf")
+        beta1, beta2 = group["betas"]
         step_t = state["step"]._data
         step_t += 1
-        if wd != 0:
-            g = g + wd * p
+        g = weight_decay(p, g, group)
         exp_avg, exp_inf = state["exp_avg"]._data, state["exp_inf"]._data
         lerp_(exp_avg, g, 1 - beta1)
         exp_inf *= beta2

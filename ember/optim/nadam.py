@@ -1,7 +1,6 @@
 """NAdam: Adam with Nesterov momentum and a momentum-decay schedule."""
-from .._tensor import Tensor
 from ..backends import get_array_module
-from ._functional import check_range, ema_sq_, lerp_
+from ._functional import check_range, ema_sq_, lerp_, weight_decay, zeros_state
 from .adam import _check_adam_args
 from .optimizer import Optimizer, _step_tensor
 
@@ -60,17 +59,12 @@ class NAdam(Optimizer):
         if not state:
             state["step"] = _step_tensor()
             state["mu_product"] = _step_tensor(1.0)
-            state["exp_avg"] = Tensor._make(xp.zeros_like(p))
-            state["exp_avg_sq"] = Tensor._make(xp.zeros_like(p))
-        lr, (beta1, beta2), wd = group["lr"], group["betas"], group["weight_decay"]
+            zeros_state(state, p, "exp_avg", "exp_avg_sq")
+        lr, (beta1, beta2) = group["lr"], group["betas"]
         step_t, mu_product = state["step"]._data, state["mu_product"]._data
         step_t += 1
         step = float(step_t)
-        if wd != 0:
-            if group["decoupled_weight_decay"]:
-                p *= 1 - lr * wd
-            else:
-                g = g + wd * p
+        g = weight_decay(p, g, group)
         psi = group["momentum_decay"]
         mu = beta1 * (1.0 - 0.5 * 0.96 ** (step * psi))
         mu_next = beta1 * (1.0 - 0.5 * 0.96 ** ((step + 1) * psi))

@@ -1,7 +1,6 @@
 """RMSprop: divide the gradient by a running root-mean-square of its magnitudes."""
-from .._tensor import Tensor
 from ..backends import get_array_module
-from ._functional import check_range, ema_sq_, lerp_
+from ._functional import check_range, ema_sq_, lerp_, weight_decay, zeros_state
 from .optimizer import Optimizer, _step_tensor
 
 __all__ = ["RMSprop"]
@@ -58,14 +57,13 @@ class RMSprop(Optimizer):
         alpha, mom = group["alpha"], group["momentum"]
         if not state:
             state["step"] = _step_tensor()
-            state["square_avg"] = Tensor._make(xp.zeros_like(p))
+            zeros_state(state, p, "square_avg")
             if mom > 0:
-                state["momentum_buffer"] = Tensor._make(xp.zeros_like(p))
+                zeros_state(state, p, "momentum_buffer")
             if group["centered"]:
-                state["grad_avg"] = Tensor._make(xp.zeros_like(p))
+                zeros_state(state, p, "grad_avg")
         state["step"]._data += 1
-        if group["weight_decay"] != 0:
-            g = g + group["weight_decay"] * p
+        g = weight_decay(p, g, group)
         square_avg = ema_sq_(state["square_avg"]._data, g, alpha)
         if group["centered"]:
             grad_avg = lerp_(state["grad_avg"]._data, g, 1 - alpha)

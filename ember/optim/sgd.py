@@ -1,6 +1,6 @@
 """Stochastic gradient descent, with momentum, Nesterov momentum and weight decay."""
 from .._tensor import Tensor
-from ._functional import check_range
+from ._functional import check_range, weight_decay
 from .optimizer import Optimizer
 
 __all__ = ["SGD"]
@@ -52,9 +52,8 @@ class SGD(Optimizer):
         super().__init__(params, defaults)
 
     def _update(self, p, g, state, group):
-        wd, mom = group["weight_decay"], group["momentum"]
-        if wd != 0:
-            g = g + wd * p
+        mom = group["momentum"]
+        g = weight_decay(p, g, group)
         if mom != 0:
             buf = state.get("momentum_buffer")
             if buf is None:

@@ -8,6 +8,7 @@ __all__ = ["ServedModel", "load_model", "create_app"]
 
 
 def create_app(*args, **kwargs):
+    """The FastAPI serving app (:func:`ember.serve.app.create_app`), imported on first use."""
     from .app import create_app as _create
 
     return _create(*args, **kwargs)

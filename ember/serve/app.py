@@ -41,6 +41,8 @@ PREDICT_SCHEMA = {
 
 
 class APIError(Exception):
+    """An HTTP error with a status, a message and, optionally, what was expected."""
+
     def __init__(self, status, message, expected=None):
         super().__init__(message)
         self.status, self.message, self.expected = status, message, expected

@@ -13,6 +13,8 @@ import numpy as np
 
 
 class DynamicBatcher:
+    """Run the requests arriving within ``window_ms`` (up to ``max_batch`` items) as one call."""
+
     def __init__(self, model, window_ms=5.0, max_batch=64, on_batch=None):
         self.model = model
         self.window = window_ms / 1000.0

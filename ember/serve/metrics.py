@@ -32,6 +32,8 @@ class _Histogram:
 
 
 class Metrics:
+    """Thread-safe request counts and latency/batch-size histograms, in Prometheus text format."""
+
     def __init__(self):
         self._lock = threading.Lock()
         self.requests = defaultdict(int)  # (path, method, status) -> count

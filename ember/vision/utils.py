@@ -17,7 +17,7 @@ def make_grid(tensor, nrow=8, padding=2, normalize=False, value_range=None, scal
         ember.Size([3, 22, 22])
     """
     if isinstance(tensor, (list, tuple)):
-        arr = np.stack([np.asarray(t.detach()._data) for t in tensor])
+        arr = np.stack([np.asarray(t.detach().cpu()._data) for t in tensor])
     else:
         arr = np.asarray(tensor.detach().cpu()._data)
     arr = arr.astype(np.float32, copy=True)
@@ -28,20 +28,24 @@ def make_grid(tensor, nrow=8, padding=2, normalize=False, value_range=None, scal
     if arr.shape[1] == 1:
         arr = np.repeat(arr, 3, axis=1)
     if normalize:
-        def norm(a):
-            lo, hi = value_range if value_range is not None else (a.min(), a.max())
-            a = np.clip(a, lo, hi)
-            return (a - lo) / max(hi - lo, 1e-5)
-        arr = np.stack([norm(a) for a in arr]) if scale_each else norm(arr)
+        if value_range is not None:
+            lo, hi = (np.float32(v) for v in value_range)
+        elif scale_each:
+            lo, hi = arr.min(axis=(1, 2, 3), keepdims=True), arr.max(axis=(1, 2, 3), keepdims=True)
+        else:
+            lo, hi = arr.min(), arr.max()
+        np.clip(arr, lo, hi, out=arr)
+        arr = (arr - lo) / np.maximum(hi - lo, np.float32(1e-5))
     b, c, h, w = arr.shape
     xmaps = min(nrow, b)
     ymaps = int(math.ceil(b / xmaps))
     hh, ww = h + padding, w + padding
+    # one cell of (padding + image) per slot, then the cells laid out row by row
+    cells = np.full((ymaps * xmaps, c, hh, ww), pad_value, np.float32)
+    cells[:b, :, padding:, padding:] = arr
     grid = np.full((c, ymaps * hh + padding, xmaps * ww + padding), pad_value, np.float32)
-    for k in range(b):  # loop over images (few), not pixels
-        y, x = divmod(k, xmaps)
-        grid[:, y * hh + padding: y * hh + padding + h, x * ww + padding: x * ww + padding + w] \
-            = arr[k]
+    grid[:, :ymaps * hh, :xmaps * ww] = cells.reshape(ymaps, xmaps, c, hh, ww).transpose(
+        2, 0, 3, 1, 4).reshape(c, ymaps * hh, xmaps * ww)
     return Tensor._make(grid)
 
 

@@ -66,6 +66,9 @@ CONVT2D = [
     dict(stride=(2, 3), padding=(1, 0), output_padding=(0, 2), dilation=(1, 1)),
     dict(stride=2, dilation=2, output_padding=1, bias=False),
     dict(groups=2, stride=2, padding=1),
+    # output_padding >= stride (allowed below the dilation): trailing rows no window reads
+    dict(dilation=2, output_padding=1, padding=1),
+    dict(stride=(1, 2), dilation=(3, 1), output_padding=(2, 1)),
 ]
 
 
@@ -119,6 +122,12 @@ def test_gradcheck_conv_transpose2d():
     x, w, b = _x(1, 4, 3, 3), _x(4, 1, 3, 2), _x(2)
     check_grad(lambda x, w, b: F.conv_transpose2d(x, w, b, stride=2, padding=1,
                                                   output_padding=1, groups=2), x, w, b)
+
+
+def test_gradcheck_conv_transpose_output_padding_not_below_stride():
+    x, w = _x(1, 2, 3, 4), _x(2, 2, 2, 2)
+    check_grad(lambda x, w: F.conv_transpose2d(x, w, stride=1, output_padding=1, dilation=2),
+               x, w)
 
 
 def test_double_backward_matches_torch():

@@ -66,6 +66,22 @@ def test_batchnorm_errors():
             mod(x)
 
 
+@pytest.mark.parametrize("wrong", ["running_mean", "running_var", "weight", "bias"])
+@pytest.mark.parametrize("train", [True, False])
+def test_batch_norm_size_errors_name_the_argument(wrong, train):
+    def args(m):
+        a = dict(running_mean=m.zeros(3), running_var=m.ones(3), weight=m.ones(3),
+                 bias=m.zeros(3))
+        a[wrong] = m.ones(4)
+        return a
+
+    with pytest.raises(RuntimeError) as ti:
+        torch.nn.functional.batch_norm(torch.zeros(4, 3), training=train, **args(torch))
+    with pytest.raises(RuntimeError) as ei:
+        F.batch_norm(ember.zeros(4, 3), training=train, **args(ember))
+    assert str(ei.value) == str(ti.value)
+
+
 def test_batchnorm_double_backward():
     """Gradient penalty through a training-mode batch norm (the recorded backward path)."""
     x, w, b = (a.astype(np.float64) for a in (_x(4, 3, 2, 2), _x(3), _x(3)))

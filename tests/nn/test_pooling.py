@@ -116,6 +116,14 @@ def test_lp_pool():
     check_layer(nn.LPPool1d(3, 3, stride=2), torch.nn.LPPool1d(3, 3, stride=2), x[0])
 
 
+@pytest.mark.parametrize("p", [1.0, 2.0, 3.0])
+def test_lp_pool_signed_inputs(p):
+    # odd powers of negative inputs give negative window sums: PyTorch keeps their sign
+    x = np.array([[[-1., -2., 3., -5., 0.5, 0.25, 0., 0.]]], np.float32)
+    check(lambda t: F.lp_pool1d(t, p, 2), lambda t: torch.nn.functional.lp_pool1d(t, p, 2),
+          x, grad=False)
+
+
 # --- primitives: gradcheck (double backward through scatter/gather pairs) -----------------
 def test_gradcheck_max_pool2d():
     x = rng.permutation(50).reshape(1, 2, 5, 5).astype(np.float64) / 7  # no ties

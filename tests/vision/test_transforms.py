@@ -57,3 +57,23 @@ def test_make_grid_and_save_image(tmp_path):
     png = np.asarray(Image.open(tmp_path / "g.png"))[1:5, 1:5, 0]
     np.testing.assert_allclose(png, np.clip(batch.numpy()[0, 0] * 255 + 0.5, 0, 255).astype(
         np.uint8))
+
+
+@pytest.mark.parametrize("mode,torch_mode", [("constant", "constant"), ("edge", "replicate"),
+                                             ("reflect", "reflect")])
+@pytest.mark.parametrize("shape", [(3, 4, 5), (4, 5)])
+def test_pad_and_center_crop_tensor_images_match_torch(mode, torch_mode, shape):
+    torch = pytest.importorskip("torch")
+    a = np.arange(np.prod(shape), dtype=np.float32).reshape(shape)
+    t = torch.tensor(a)[None] if len(shape) == 2 else torch.tensor(a)
+    want = torch.nn.functional.pad(t, (1, 3, 2, 1), mode=torch_mode)
+    want = want[0] if len(shape) == 2 else want
+    got = T.Pad([1, 2, 3, 1], padding_mode=mode)(ember.tensor(a))
+    assert isinstance(got, ember.Tensor)
+    np.testing.assert_array_equal(got.numpy(), want.numpy())
+    # a crop larger than the image pads it with zeros first, as torchvision does
+    c = T.CenterCrop(7)(ember.tensor(a))
+    ph, pw = 7 - shape[-2], 7 - shape[-1]
+    want = torch.nn.functional.pad(torch.tensor(a), (pw // 2, (pw + 1) // 2, ph // 2,
+                                                     (ph + 1) // 2))
+    np.testing.assert_array_equal(c.numpy(), want.numpy())

@@ -12,19 +12,14 @@ __all__ = ["conv1d", "conv2d", "conv3d", "conv_transpose1d", "conv_transpose2d",
            "conv_transpose3d"]
 
 
-def _ntuple(n, name="parse"):
+def _ntuple(n):
+    """A parser of module arguments: an iterable as a tuple, anything else repeated n times."""
     def parse(x):
         if isinstance(x, collections.abc.Iterable) and not isinstance(x, str):
             return tuple(x)
         return tuple(itertools.repeat(x, n))
 
-    parse.__name__ = name
     return parse
-
-
-_single = _ntuple(1, "_single")
-_pair = _ntuple(2, "_pair")
-_triple = _ntuple(3, "_triple")
 
 
 def _tuple_n(v, n):

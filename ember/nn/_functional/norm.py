@@ -66,9 +66,7 @@ def batch_norm(input, running_mean, running_var, weight=None, bias=None, trainin
     for name, t in (("weight", weight), ("bias", bias), ("running_mean", running_mean),
                     ("running_var", running_var)):
         if t is not None and t.numel() != c:
-            raise RuntimeError(f"running_mean should contain {c} elements not {t.numel()}"
-                               if name.startswith("running") else
-                               f"{name} should contain {c} elements not {t.numel()}")
+            raise RuntimeError(f"{name} should contain {c} elements not {t.numel()}")
     if training:
         n = input.numel() // c
         if n <= 1:

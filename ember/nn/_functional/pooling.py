@@ -11,6 +11,7 @@ import numpy as np
 from ...backends import get_array_module
 from ...ops.creation import tensor as _tensor
 from ...ops.pool import MaxPool, PoolGeom, PutPlane, TakePlane, WindowSum
+from .conv import _tuple_n as _tup
 
 __all__ = ["max_pool1d", "max_pool2d", "max_pool3d", "avg_pool1d", "avg_pool2d", "avg_pool3d",
            "adaptive_avg_pool1d", "adaptive_avg_pool2d", "adaptive_avg_pool3d",
@@ -18,13 +19,6 @@ __all__ = ["max_pool1d", "max_pool2d", "max_pool3d", "avg_pool1d", "avg_pool2d",
            "max_unpool3d", "lp_pool1d", "lp_pool2d", "max_pool1d_with_indices",
            "max_pool2d_with_indices", "adaptive_max_pool1d_with_indices",
            "adaptive_max_pool2d_with_indices"]
-
-
-def _tup(v, n):
-    v = tuple(v) if isinstance(v, (tuple, list)) else (v,) * n
-    if len(v) == 1 and n > 1:
-        v = v * n
-    return tuple(int(a) for a in v)
 
 
 def _pool_out(n, k, s, p, d, ceil):
@@ -46,7 +40,7 @@ def _batched(input, nd, name):
     return input, False
 
 
-def _geometry(input, nd, kernel_size, stride, padding, dilation, ceil_mode, what):
+def _geometry(input, nd, kernel_size, stride, padding, dilation, ceil_mode):
     k = _tup(kernel_size, nd)
     s = k if stride is None or (isinstance(stride, (tuple, list)) and len(stride) == 0) \
         else _tup(stride, nd)
@@ -55,9 +49,6 @@ def _geometry(input, nd, kernel_size, stride, padding, dilation, ceil_mode, what
         raise RuntimeError("stride should not be zero")
     for kk, pp, dd in zip(k, p, d):
         if pp > (dd * (kk - 1) + 1) // 2:
-            if what == "max":
-                raise RuntimeError(f"pad should be at most half of effective kernel size, but "
-                                   f"got pad={pp}, kernel_size={kk} and dilation={dd}")
             raise RuntimeError(f"pad should be at most half of effective kernel size, but got "
                                f"pad={pp}, kernel_size={kk} and dilation={dd}")
     size = tuple(input.shape[2:])
@@ -73,7 +64,7 @@ def _geometry(input, nd, kernel_size, stride, padding, dilation, ceil_mode, what
 
 def _max_pool(nd, input, kernel_size, stride, padding, dilation, ceil_mode, return_indices):
     x, unbatched = _batched(input, nd, f"max_pool{nd}d")
-    geom, _ = _geometry(x, nd, kernel_size, stride, padding, dilation, ceil_mode, "max")
+    geom, _ = _geometry(x, nd, kernel_size, stride, padding, dilation, ceil_mode)
     out, local = MaxPool.apply(x, geom)
     if unbatched:
         out = out.squeeze(0)
@@ -144,11 +135,13 @@ def max_pool3d(input, kernel_size, stride=None, padding=0, dilation=1, ceil_mode
 
 def max_pool1d_with_indices(input, kernel_size, stride=None, padding=0, dilation=1,
                             ceil_mode=False, return_indices=True):
+    """:func:`max_pool1d` returning ``(output, indices)``."""
     return _max_pool(1, input, kernel_size, stride, padding, dilation, ceil_mode, True)
 
 
 def max_pool2d_with_indices(input, kernel_size, stride=None, padding=0, dilation=1,
                             ceil_mode=False, return_indices=True):
+    """:func:`max_pool2d` returning ``(output, indices)``."""
     return _max_pool(2, input, kernel_size, stride, padding, dilation, ceil_mode, True)
 
 
@@ -176,10 +169,11 @@ def _avg_pool(nd, input, kernel_size, stride, padding, ceil_mode, count_include_
     x, unbatched = _batched(input, nd, f"avg_pool{nd}d")
     if divisor_override is not None and divisor_override == 0:
         raise RuntimeError("divisor must be not zero")
-    geom, pad = _geometry(x, nd, kernel_size, stride, padding, 1, ceil_mode, "avg")
+    geom, pad = _geometry(x, nd, kernel_size, stride, padding, 1, ceil_mode)
     total = WindowSum.apply(x, geom)
-    div = _divisor(geom, pad, count_include_pad, divisor_override, np, x._data.dtype)
-    out = total / (div if isinstance(div, float) else _tensor(div, dtype=x.dtype))
+    xa = x._data
+    div = _divisor(geom, pad, count_include_pad, divisor_override, get_array_module(xa), xa.dtype)
+    out = total / (div if isinstance(div, float) else _from_array(div))
     return out.squeeze(0) if unbatched else out
 
 
@@ -380,10 +374,12 @@ def adaptive_max_pool2d(input, output_size, return_indices=False):
 
 
 def adaptive_max_pool1d_with_indices(input, output_size, return_indices=True):
+    """:func:`adaptive_max_pool1d` returning ``(output, indices)``."""
     return _adaptive_max(1, input, output_size, True)
 
 
 def adaptive_max_pool2d_with_indices(input, output_size, return_indices=True):
+    """:func:`adaptive_max_pool2d` returning ``(output, indices)``."""
     return _adaptive_max(2, input, output_size, True)
 
 
@@ -450,10 +446,8 @@ def _lp_pool(nd, input, norm_type, kernel_size, stride, ceil_mode):
     k = _tup(kernel_size, nd)
     fn = {1: avg_pool1d, 2: avg_pool2d}[nd]
     out = fn(input ** norm_type, k if nd > 1 else k[0], stride, 0, ceil_mode)
-    # PyTorch: sign(out) * relu(|out|), written with where to stay in ember's core ops
-    from ...ops.selection import where
-
-    out = where(out > 0, out, out * 0)
+    # PyTorch's sign(out) * relu(|out|): the value of out, with a zero gradient at 0
+    out = out.sign() * out.abs().relu()
     return (out * math.prod(k)) ** (1.0 / norm_type)
 
 

@@ -5,7 +5,6 @@ rows (repeated indices accumulate), with the ``padding_idx`` row kept at zero gr
 A bag is a segment sum/mean/max over gathered rows, vectorised with a segment id per index.
 """
 from ..._tensor import Tensor
-from ...autograd import grad_mode
 from ...autograd.function import Function
 from ...backends import get_array_module
 
@@ -273,6 +272,3 @@ class _ScatterPoints(Function):
         # adjoint of a point scatter is the point gather
         r, c = ctx.rc
         return grad[_make(r), _make(c)], None, None, None
-
-
-_ = grad_mode

@@ -11,14 +11,16 @@ import numpy as np
 
 from ..._tensor import Tensor
 from ...backends import get_array_module
-from ...ops.conv import Fold, Unfold
+from ...ops.conv import Fold, Unfold, out_size
 from ...ops.creation import tensor as _tensor
 from ...ops.pad import AxisGather, ConstantPad
 from ...ops.pool import TakePlane
+from .conv import _tuple_n
 
 __all__ = ["pad", "interpolate", "upsample", "upsample_nearest", "upsample_bilinear",
            "pixel_shuffle", "pixel_unshuffle", "unfold", "fold", "grid_sample", "affine_grid"]
 
+_make = Tensor._make
 _MODES = ("constant", "reflect", "replicate", "circular")
 
 
@@ -295,7 +297,7 @@ def pixel_unshuffle(input, downscale_factor):
 
 # ------------------------------------------------------------------------- unfold / fold
 def _t2(v):
-    return tuple(int(a) for a in v) if isinstance(v, (tuple, list)) else (int(v),) * 2
+    return _tuple_n(v, 2)
 
 
 def unfold(input, kernel_size, dilation=1, padding=0, stride=1):
@@ -312,7 +314,7 @@ def unfold(input, kernel_size, dilation=1, padding=0, stride=1):
                                   f"{input.dim()}D)")
     x = input.unsqueeze(0) if input.dim() == 3 else input
     k, d, p, s = _t2(kernel_size), _t2(dilation), _t2(padding), _t2(stride)
-    osize = tuple((n + 2 * pp - dd * (kk - 1) - 1) // ss + 1 for n, kk, dd, pp, ss in
+    osize = tuple(out_size(n, kk, ss, dd, pp, pp) for n, kk, dd, pp, ss in
                   zip(x.shape[2:], k, d, p, s))
     if any(o <= 0 for o in osize):
         raise RuntimeError(f"Given input with spatial size ({x.shape[2]}, {x.shape[3]}), "
@@ -341,7 +343,7 @@ def fold(input, output_size, kernel_size, dilation=1, padding=0, stride=1):
     x = input.unsqueeze(0) if input.dim() == 2 else input
     size, k = _t2(output_size), _t2(kernel_size)
     d, p, s = _t2(dilation), _t2(padding), _t2(stride)
-    osize = tuple((n + 2 * pp - dd * (kk - 1) - 1) // ss + 1 for n, kk, dd, pp, ss in
+    osize = tuple(out_size(n, kk, ss, dd, pp, pp) for n, kk, dd, pp, ss in
                   zip(size, k, d, p, s))
     kk = k[0] * k[1]
     if x.shape[1] % kk:
@@ -369,16 +371,17 @@ def _unnormalize(coord, n, align_corners):
 def _reflect(coord, lo, hi):
     """Reflect coordinates into [lo, hi] (PyTorch's reflect_coordinates) and the slope
     (+1 or -1) of the reflected coordinate in the original one, on arrays."""
+    xp = get_array_module(coord)
     if hi <= lo:
-        return np.zeros_like(coord), np.zeros_like(coord)
+        return xp.zeros_like(coord), xp.zeros_like(coord)
     span = hi - lo
     d = coord - lo
-    c = np.abs(d)
-    flips = np.floor(c / span)
+    c = xp.abs(d)
+    flips = xp.floor(c / span)
     extra = c - flips * span
     even = flips % 2 == 0
-    out = np.where(even, extra + lo, span - extra + lo)
-    slope = np.where(d < 0, -1.0, 1.0) * np.where(even, 1.0, -1.0)
+    out = xp.where(even, extra + lo, span - extra + lo)
+    slope = xp.where(d < 0, -1, 1) * xp.where(even, 1, -1)
     return out, slope
 
 
@@ -395,17 +398,19 @@ def _source_coord(g, n, padding_mode, align_corners):
         r, slope = _reflect(cd, lo, hi)
         slope = slope.astype(cd.dtype)
         # piecewise affine: r = slope * c + offset
-        c = c * _tensor(slope) + _tensor((r - cd * slope).astype(cd.dtype))
-    inside = (c._data >= 0) & (c._data <= n - 1)
-    return where(_tensor(inside), c, _tensor(np.clip(c._data, 0, n - 1).astype(c._data.dtype)))
+        c = c * _make(slope) + _make((r - cd * slope).astype(cd.dtype))
+    cd = c._data
+    xp = get_array_module(cd)
+    inside = (cd >= 0) & (cd <= n - 1)
+    return where(_make(inside), c, _make(xp.clip(cd, 0, n - 1).astype(cd.dtype)))
 
 
 def _corner(plane, x, y, h, w, shape):
     """Values at integer corners (arrays x, y); zero outside the input."""
+    xp = get_array_module(x)
     valid = (x >= 0) & (x < w) & (y >= 0) & (y < h)
-    idx = np.where(valid, y * w + x, 0).reshape(shape[0], 1, -1)
-    xp = get_array_module(plane._data)
-    v = TakePlane.apply(plane, Tensor._make(xp.asarray(idx)))
+    idx = xp.where(valid, y * w + x, 0).reshape(shape[0], 1, -1)
+    v = TakePlane.apply(plane, _make(idx))
     return v, valid.reshape(shape[0], 1, -1)
 
 
@@ -448,24 +453,25 @@ def grid_sample(input, grid, mode="bilinear", padding_mode="zeros", align_corner
     ix = _source_coord(grid[..., 0], w, padding_mode, align)
     iy = _source_coord(grid[..., 1], h, padding_mode, align)
     plane = input.reshape(n, c, h * w)
+    xp = get_array_module(input._data)
     if mode == "nearest":
-        x0 = np.rint(ix._data).astype(np.int64)
-        y0 = np.rint(iy._data).astype(np.int64)
+        x0 = xp.rint(ix._data).astype(xp.int64)
+        y0 = xp.rint(iy._data).astype(xp.int64)
         v, valid = _corner(plane, x0, y0, h, w, (n,))
         # nearest sampling is piecewise constant in the grid: a zero gradient, as PyTorch
         flat = (ix + iy).reshape(n, 1, -1) * 0
-        out = v * (flat + _tensor(valid.astype(input._data.dtype)))
+        out = v * (flat + _make(valid.astype(input._data.dtype)))
         return out.reshape(n, c, ho, wo)
-    x0 = np.floor(ix._data).astype(np.int64)
-    y0 = np.floor(iy._data).astype(np.int64)
-    wx1 = (ix - _tensor(x0.astype(ix._data.dtype))).reshape(n, 1, -1)
-    wy1 = (iy - _tensor(y0.astype(iy._data.dtype))).reshape(n, 1, -1)
+    x0 = xp.floor(ix._data).astype(xp.int64)
+    y0 = xp.floor(iy._data).astype(xp.int64)
+    wx1 = (ix - _make(x0.astype(ix._data.dtype))).reshape(n, 1, -1)
+    wy1 = (iy - _make(y0.astype(iy._data.dtype))).reshape(n, 1, -1)
     wx0, wy0 = 1 - wx1, 1 - wy1
     out = 0
     for dx, dy, wgt in ((0, 0, wx0 * wy0), (1, 0, wx1 * wy0), (0, 1, wx0 * wy1),
                         (1, 1, wx1 * wy1)):
         v, valid = _corner(plane, x0 + dx, y0 + dy, h, w, (n,))
-        out = out + v * (wgt * _tensor(valid.astype(input._data.dtype)))
+        out = out + v * (wgt * _make(valid.astype(input._data.dtype)))
     return out.reshape(n, c, ho, wo)
 
 

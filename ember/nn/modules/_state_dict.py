@@ -6,7 +6,6 @@ import itertools
 from collections import OrderedDict, namedtuple
 
 from ..._tensor import Tensor
-from ...backends import get_array_module, to_device
 from ..parameter import Parameter
 
 
@@ -242,18 +241,7 @@ def _load_one(module, name, param, value, assign):
     from ...autograd.grad_mode import no_grad
 
     with no_grad():
-        if hasattr(param, "copy_"):
-            param.copy_(value)
-        else:  # until Tensor.copy_ lands in the core
-            _copy_into(param, value)
-
-
-def _copy_into(param, value):
-    src = value._data
-    if get_array_module(src) is not get_array_module(param._data):
-        src = to_device(src, param.device)
-    param._data[...] = src
-    param._version[0] += 1
+        param.copy_(value)
 
 
 def _foreign_to_tensor(value):

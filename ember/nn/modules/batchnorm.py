@@ -1,9 +1,9 @@
 """Batch normalisation layers: ``BatchNorm1d``, ``BatchNorm2d``, ``BatchNorm3d``."""
-from ...autograd import no_grad
-from ...ops.creation import empty, ones, tensor, zeros
+from ..._dtype import int64
+from ...ops.creation import ones, tensor, zeros
 from .. import functional as F
-from ..parameter import Parameter
 from .module import Module
+from .normalization import _affine_params, _reset_affine
 
 __all__ = ["BatchNorm1d", "BatchNorm2d", "BatchNorm3d"]
 
@@ -19,20 +19,12 @@ class _NormBase(Module):
         super().__init__()
         self.num_features, self.eps, self.momentum = num_features, eps, momentum
         self.affine, self.track_running_stats = affine, track_running_stats
-        if affine:
-            self.weight = Parameter(empty(num_features, dtype=dtype, device=device))
-            if bias:
-                self.bias = Parameter(empty(num_features, dtype=dtype, device=device))
-            else:
-                self.register_parameter("bias", None)
-        else:
-            self.register_parameter("weight", None)
-            self.register_parameter("bias", None)
+        _affine_params(self, affine, bias, (num_features,), device, dtype)
         if track_running_stats:
             self.register_buffer("running_mean", zeros(num_features, dtype=dtype,
                                                        device=device))
             self.register_buffer("running_var", ones(num_features, dtype=dtype, device=device))
-            self.register_buffer("num_batches_tracked", tensor(0, dtype=_long()))
+            self.register_buffer("num_batches_tracked", tensor(0, dtype=int64))
         else:
             self.register_buffer("running_mean", None)
             self.register_buffer("running_var", None)
@@ -49,11 +41,7 @@ class _NormBase(Module):
 
     def reset_parameters(self):
         self.reset_running_stats()
-        if self.affine:
-            with no_grad():
-                self.weight._data[...] = 1
-                if self.bias is not None:
-                    self.bias._data[...] = 0
+        _reset_affine(self)
 
     def _check_input_dim(self, input):
         raise NotImplementedError
@@ -70,15 +58,9 @@ class _NormBase(Module):
             key = prefix + "num_batches_tracked"
             if key not in state_dict:  # checkpoints from before the buffer existed
                 state_dict[key] = (self.num_batches_tracked if self.num_batches_tracked
-                                   is not None else tensor(0, dtype=_long()))
+                                   is not None else tensor(0, dtype=int64))
         super()._load_from_state_dict(state_dict, prefix, local_metadata, strict, missing_keys,
                                       unexpected_keys, error_msgs)
-
-
-def _long():
-    from ... import int64
-
-    return int64
 
 
 class _BatchNorm(_NormBase):

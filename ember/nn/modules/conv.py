@@ -4,7 +4,7 @@ import math
 from ...autograd import no_grad
 from ...ops.creation import empty
 from .. import functional as F
-from .._functional.conv import _ntuple
+from .._functional.conv import _ntuple, _same_pads
 from ..parameter import Parameter
 from .module import Module
 
@@ -56,15 +56,11 @@ class _ConvNd(Module):
         self.transposed, self.output_padding = transposed, output_padding
         self.groups, self.padding_mode = groups, padding_mode
         if isinstance(padding, str):
-            rev = [0, 0] * len(kernel_size)
-            if padding == "same":
-                for d, k, i in zip(dilation, kernel_size, range(len(kernel_size) - 1, -1, -1)):
-                    total = d * (k - 1)
-                    left = total // 2
-                    rev[2 * i], rev[2 * i + 1] = left, total - left
+            pads = (_same_pads(kernel_size, dilation) if padding == "same"
+                    else ((0, 0),) * len(kernel_size))
         else:
-            rev = [p for p in reversed(padding) for _ in range(2)]
-        self._reversed_padding_repeated_twice = rev
+            pads = tuple((p, p) for p in padding)
+        self._reversed_padding_repeated_twice = [p for pair in reversed(pads) for p in pair]
         shape = ((in_channels, out_channels // groups) if transposed
                  else (out_channels, in_channels // groups)) + tuple(kernel_size)
         self.weight = Parameter(empty(*shape, dtype=dtype, device=device))

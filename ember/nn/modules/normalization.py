@@ -8,6 +8,28 @@ from .module import Module
 __all__ = ["LayerNorm", "GroupNorm", "LocalResponseNorm"]
 
 
+def _affine_params(module, affine, bias, shape, device, dtype):
+    """Register ``weight`` and ``bias`` of ``shape`` on ``module`` (None when not ``affine``,
+    ``bias`` None when not ``bias``); ``_reset_affine`` gives them their initial values."""
+    if affine:
+        module.weight = Parameter(empty(*shape, dtype=dtype, device=device))
+        if bias:
+            module.bias = Parameter(empty(*shape, dtype=dtype, device=device))
+        else:
+            module.register_parameter("bias", None)
+    else:
+        module.register_parameter("weight", None)
+        module.register_parameter("bias", None)
+
+
+def _reset_affine(module):
+    """Weight to ones and bias to zeros (those that exist)."""
+    if module.weight is not None:
+        module.weight._data[...] = 1
+    if module.bias is not None:
+        module.bias._data[...] = 0
+
+
 class LayerNorm(Module):
     r"""Layer normalisation over the trailing ``normalized_shape`` dims.
 
@@ -41,22 +63,11 @@ class LayerNorm(Module):
             normalized_shape = (normalized_shape,)
         self.normalized_shape = tuple(normalized_shape)
         self.eps, self.elementwise_affine = eps, elementwise_affine
-        if elementwise_affine:
-            self.weight = Parameter(empty(*self.normalized_shape, dtype=dtype, device=device))
-            if bias:
-                self.bias = Parameter(empty(*self.normalized_shape, dtype=dtype, device=device))
-            else:
-                self.register_parameter("bias", None)
-        else:
-            self.register_parameter("weight", None)
-            self.register_parameter("bias", None)
+        _affine_params(self, elementwise_affine, bias, self.normalized_shape, device, dtype)
         self.reset_parameters()
 
     def reset_parameters(self):
-        if self.elementwise_affine:
-            self.weight._data[...] = 1
-            if self.bias is not None:
-                self.bias._data[...] = 0
+        _reset_affine(self)
 
     def forward(self, input):
         return F.layer_norm(input, self.normalized_shape, self.weight, self.bias, self.eps)
@@ -94,22 +105,11 @@ class GroupNorm(Module):
             raise ValueError("num_channels must be divisible by num_groups")
         self.num_groups, self.num_channels = num_groups, num_channels
         self.eps, self.affine = eps, affine
-        if affine:
-            self.weight = Parameter(empty(num_channels, dtype=dtype, device=device))
-            if bias:
-                self.bias = Parameter(empty(num_channels, dtype=dtype, device=device))
-            else:
-                self.register_parameter("bias", None)
-        else:
-            self.register_parameter("weight", None)
-            self.register_parameter("bias", None)
+        _affine_params(self, affine, bias, (num_channels,), device, dtype)
         self.reset_parameters()
 
     def reset_parameters(self):
-        if self.affine:
-            self.weight._data[...] = 1
-            if self.bias is not None:
-                self.bias._data[...] = 0
+        _reset_affine(self)
 
     def forward(self, input):
         return F.group_norm(input, self.num_groups, self.weight, self.bias, self.eps)

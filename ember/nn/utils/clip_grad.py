@@ -99,6 +99,7 @@ def clip_grad_norm_(parameters, max_norm, norm_type=2.0, error_if_nonfinite=Fals
 
 def clip_grad_norm(parameters, max_norm, norm_type=2.0, error_if_nonfinite=False,
                    foreach=None):
+    """Deprecated alias of :func:`clip_grad_norm_` (warns)."""
     import warnings
 
     warnings.warn("`torch.nn.utils.clip_grad_norm` is now deprecated in favor of "

@@ -1,5 +1,6 @@
 """Flatten parameters into one vector and back."""
 from ..._tensor import Tensor
+from ...ops.shape import cat
 
 __all__ = ["parameters_to_vector", "vector_to_parameters"]
 
@@ -21,24 +22,12 @@ def parameters_to_vector(parameters):
         >>> ember.nn.utils.parameters_to_vector(m.parameters()).shape
         ember.Size([9])
     """
-    from ...ops.indexing import getitem  # noqa: F401  (ensures Tensor ops are registered)
-
     dev = None
     flat = []
     for p in parameters:
         dev = _check_same_device(p, dev)
         flat.append(p.reshape(-1))
-    return _cat(flat)
-
-
-def _cat(tensors):
-    try:
-        from ...ops import cat
-    except ImportError:
-        cat = None
-    if cat is not None:
-        return cat(tensors)
-    return _Cat.apply(*tensors)
+    return cat(flat)
 
 
 def vector_to_parameters(vec, parameters):
@@ -55,26 +44,3 @@ def vector_to_parameters(vec, parameters):
         p._version[0] += 1
         pointer += n
 
-
-from ...autograd.function import Function  # noqa: E402
-from ...backends import get_array_module  # noqa: E402
-
-
-class _Cat(Function):
-    """Concatenation of 1-d tensors (used until the core's ``cat`` lands)."""
-
-    _array_forward = True
-
-    @staticmethod
-    def forward(ctx, *arrays):
-        ctx.sizes = [a.shape[0] for a in arrays]
-        return get_array_module(arrays[0]).concatenate(arrays)
-
-    @staticmethod
-    def backward(ctx, grad):
-        # d cat = the matching slice of the gradient for each input
-        out, i = [], 0
-        for n in ctx.sizes:
-            out.append(grad[i:i + n])
-            i += n
-        return tuple(out)

@@ -1,29 +1,18 @@
 """Turning a list of samples into a batch (``default_collate``) and samples into tensors
-(``default_convert``). Arrays are stacked by the backend in one call per field."""
+(``default_convert``). Tensors and arrays are stacked in one call per field."""
 import collections.abc
 import re
 
 import numpy as np
 
 from ..._tensor import Tensor
-from ...backends import get_array_module
+from ...ops.shape import stack
 
 __all__ = ["default_collate", "default_convert"]
 
 _NP_STR_OBJ = re.compile(r"[SaUO]")
 _ERR = ("default_collate: batch must contain tensors, numpy arrays, numbers, dicts or lists; "
         "found {}")
-
-
-def _stack(batch):
-    """Stack tensors along a new first dimension with one backend call."""
-    shape = batch[0].shape
-    for i, t in enumerate(batch):
-        if t.shape != shape:
-            raise RuntimeError(f"stack expects each tensor to be equal size, but got "
-                               f"{list(shape)} at entry 0 and {list(t.shape)} at entry {i}")
-    arrays = [t._data for t in batch]
-    return Tensor._make(get_array_module(arrays[0]).stack(arrays))
 
 
 def _is_numpy(elem):
@@ -49,7 +38,7 @@ def default_collate(batch):
     """
     elem = batch[0]
     if isinstance(elem, Tensor):
-        return _stack(batch)
+        return stack(batch)
     if _is_numpy(elem):
         if isinstance(elem, np.ndarray):
             if _NP_STR_OBJ.search(elem.dtype.str) is not None:

@@ -50,6 +50,8 @@ class CIFAR10(VisionDataset):
 
 
 class CIFAR100(CIFAR10):
+    """CIFAR-100: 32x32 colour images in 100 classes (``CIFAR10``'s layout)."""
+
     base_folder = "cifar-100-python"
     train_list = ["train"]
     test_list = ["test"]

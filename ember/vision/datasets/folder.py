@@ -7,6 +7,7 @@ IMG_EXTENSIONS = (".jpg", ".jpeg", ".png", ".ppm", ".bmp", ".pgm", ".tif", ".tif
 
 
 def find_classes(directory):
+    """Sorted class folder names under ``directory`` and their indices."""
     classes = sorted(e.name for e in os.scandir(directory) if e.is_dir())
     if not classes:
         raise FileNotFoundError(f"Couldn't find any class folder in {directory}.")
@@ -14,6 +15,7 @@ def find_classes(directory):
 
 
 def pil_loader(path):
+    """Open an image file as an RGB PIL image."""
     from PIL import Image
 
     with open(path, "rb") as f:

@@ -5,6 +5,7 @@ import numbers
 import numpy as np
 
 from ..._tensor import Tensor
+from ...backends import get_array_module
 
 
 def _is_pil(img):
@@ -47,8 +48,9 @@ def normalize(tensor, mean, std, inplace=False):
     if not tensor.is_floating_point():
         raise TypeError(f"Input tensor should be a float tensor. Got {tensor.dtype}.")
     dt = tensor._data.dtype
-    m = np.asarray(mean, dtype=dt).reshape(-1, 1, 1)
-    s = np.asarray(std, dtype=dt).reshape(-1, 1, 1)
+    xp = get_array_module(tensor._data)
+    m = xp.asarray(mean, dtype=dt).reshape(-1, 1, 1)
+    s = xp.asarray(std, dtype=dt).reshape(-1, 1, 1)
     if (s == 0).any():
         raise ValueError(f"std evaluated to zero after conversion to {dt}, leading to "
                          "division by zero.")
@@ -88,12 +90,14 @@ def resize(img, size, interpolation=None, max_size=None, antialias=True):
 
 
 def crop(img, top, left, height, width):
+    """The ``height`` x ``width`` window at (``top``, ``left``)."""
     if _is_pil(img):
         return img.crop((left, top, left + width, top + height))
     return img[..., top:top + height, left:left + width]
 
 
 def center_crop(img, output_size):
+    """The centred ``output_size`` window, padding with zeros when the image is smaller."""
     if isinstance(output_size, numbers.Number):
         output_size = (int(output_size), int(output_size))
     elif len(output_size) == 1:
@@ -110,7 +114,7 @@ def center_crop(img, output_size):
 
 
 def pad(img, padding, fill=0, padding_mode="constant"):
-    """Pad a PIL image by ``padding`` (int, (lr, tb) or (l, t, r, b))."""
+    """Pad a PIL image or a (..., H, W) tensor by ``padding`` (int, (lr, tb) or (l, t, r, b))."""
     if isinstance(padding, int):
         left = top = right = bottom = padding
     elif len(padding) == 2:
@@ -118,6 +122,8 @@ def pad(img, padding, fill=0, padding_mode="constant"):
         top = bottom = padding[1]
     else:
         left, top, right, bottom = padding
+    if isinstance(img, Tensor):
+        return _pad_tensor(img, (left, right, top, bottom), fill, padding_mode)
     arr = np.asarray(img)
     widths = [(top, bottom), (left, right)] + ([(0, 0)] if arr.ndim == 3 else [])
     if padding_mode == "constant":
@@ -130,7 +136,23 @@ def pad(img, padding, fill=0, padding_mode="constant"):
     return Image.fromarray(out, mode=img.mode) if _is_pil(img) else out
 
 
+def _pad_tensor(img, pads, fill, padding_mode):
+    """Pad the last two dims of a tensor with ``nn.functional.pad``."""
+    from ...nn import functional as NF
+
+    mode = {"constant": "constant", "edge": "replicate", "reflect": "reflect"}.get(padding_mode)
+    if mode is None:
+        raise ValueError(f"Tensor images support padding_mode 'constant', 'edge' or 'reflect', "
+                         f"got {padding_mode!r}")
+    if mode == "constant":
+        return NF.pad(img, pads, value=fill)
+    x = img.unsqueeze(0) if img.dim() == 2 else img  # reflect/replicate want a channel dim
+    out = NF.pad(x, pads, mode=mode)
+    return out.squeeze(0) if img.dim() == 2 else out
+
+
 def hflip(img):
+    """Flip left-right."""
     from PIL import Image
 
     if _is_pil(img):
@@ -139,6 +161,7 @@ def hflip(img):
 
 
 def vflip(img):
+    """Flip top-bottom."""
     from PIL import Image
 
     if _is_pil(img):
@@ -147,6 +170,7 @@ def vflip(img):
 
 
 def rotate(img, angle, interpolation=None, expand=False, center=None, fill=0):
+    """Rotate a PIL image by ``angle`` degrees counter-clockwise."""
     from PIL import Image
 
     resample = Image.BILINEAR if interpolation == "bilinear" else Image.NEAREST
@@ -173,6 +197,7 @@ def _inverse_affine_matrix(center, angle, translate, scale, shear):
 
 
 def affine(img, angle, translate, scale, shear, interpolation=None, fill=0, center=None):
+    """Apply an affine map (rotation, translation, scale, shear) to a PIL image."""
     from PIL import Image
 
     w, h = img.size
@@ -185,6 +210,7 @@ def affine(img, angle, translate, scale, shear, interpolation=None, fill=0, cent
 
 
 def to_grayscale(img, num_output_channels=1):
+    """PIL image -> grayscale PIL image with 1 or 3 channels."""
     g = img.convert("L")
     if num_output_channels == 3:
         from PIL import Image
@@ -194,6 +220,7 @@ def to_grayscale(img, num_output_channels=1):
 
 
 def rgb_to_grayscale(img, num_output_channels=1):
+    """Alias of :func:`to_grayscale`."""
     return to_grayscale(img, num_output_channels)
 
 
@@ -215,6 +242,7 @@ def to_pil_image(pic, mode=None):
 
 
 def convert_image_dtype(image, dtype):
+    """Convert a tensor image to ``dtype``, rescaling between int and float ranges."""
     if image.is_floating_point() and dtype.is_floating_point:
         return image.to(dtype)
     if not image.is_floating_point() and dtype.is_floating_point:

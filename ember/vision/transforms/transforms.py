@@ -50,6 +50,8 @@ class ToTensor:
 
 
 class PILToTensor:
+    """PIL image -> uint8 CxHxW tensor, values unchanged."""
+
     def __call__(self, pic):
         return F.pil_to_tensor(pic)
 
@@ -58,6 +60,8 @@ class PILToTensor:
 
 
 class ConvertImageDtype:
+    """Convert a tensor image to ``dtype``, rescaling between int and float ranges."""
+
     def __init__(self, dtype):
         self.dtype = dtype
 
@@ -79,6 +83,8 @@ class Normalize:
 
 
 class Resize:
+    """Resize to ``size`` (an int matches the smaller edge, keeping the aspect ratio)."""
+
     def __init__(self, size, interpolation="bilinear", max_size=None, antialias=True):
         self.size, self.interpolation, self.max_size = size, interpolation, max_size
 
@@ -91,6 +97,8 @@ class Resize:
 
 
 class CenterCrop:
+    """Crop the centre ``size``, padding with zeros when the image is smaller."""
+
     def __init__(self, size):
         self.size = (size, size) if isinstance(size, numbers.Number) else tuple(size)
 
@@ -102,6 +110,8 @@ class CenterCrop:
 
 
 class Pad:
+    """Pad the borders by ``padding`` with ``fill`` or the ``padding_mode`` rule."""
+
     def __init__(self, padding, fill=0, padding_mode="constant"):
         self.padding, self.fill, self.padding_mode = padding, fill, padding_mode
 
@@ -114,6 +124,8 @@ class Pad:
 
 
 class RandomCrop:
+    """Crop a random ``size`` window, optionally padding first."""
+
     def __init__(self, size, padding=None, pad_if_needed=False, fill=0,
                  padding_mode="constant"):
         self.size = (size, size) if isinstance(size, numbers.Number) else tuple(size)
@@ -142,6 +154,8 @@ class RandomCrop:
 
 
 class RandomHorizontalFlip:
+    """Flip left-right with probability ``p``."""
+
     def __init__(self, p=0.5):
         self.p = p
 
@@ -153,6 +167,8 @@ class RandomHorizontalFlip:
 
 
 class RandomVerticalFlip(RandomHorizontalFlip):
+    """Flip top-bottom with probability ``p``."""
+
     def __call__(self, img):
         return F.vflip(img) if _rand() < self.p else img
 
@@ -161,6 +177,8 @@ class RandomVerticalFlip(RandomHorizontalFlip):
 
 
 class RandomRotation:
+    """Rotate by an angle drawn uniformly from ``degrees``."""
+
     def __init__(self, degrees, interpolation="nearest", expand=False, center=None, fill=0):
         self.degrees = (-degrees, degrees) if isinstance(degrees, numbers.Number) \
             else tuple(degrees)
@@ -177,6 +195,8 @@ class RandomRotation:
 
 
 class RandomAffine:
+    """A random affine map: rotation, translation, scale and shear."""
+
     def __init__(self, degrees, translate=None, scale=None, shear=None,
                  interpolation="nearest", fill=0, center=None):
         self.degrees = (-degrees, degrees) if isinstance(degrees, numbers.Number) \
@@ -206,6 +226,8 @@ class RandomAffine:
 
 
 class Grayscale:
+    """Convert to grayscale with 1 or 3 output channels."""
+
     def __init__(self, num_output_channels=1):
         self.num_output_channels = num_output_channels
 
@@ -217,6 +239,8 @@ class Grayscale:
 
 
 class Lambda:
+    """Apply a user function as a transform."""
+
     def __init__(self, lambd):
         if not callable(lambd):
             raise TypeError(f"Argument lambd should be callable, got {type(lambd).__name__!r}")
@@ -230,6 +254,8 @@ class Lambda:
 
 
 class ToPILImage:
+    """Tensor or array -> PIL image."""
+
     def __init__(self, mode=None):
         self.mode = mode
 
