@@ -55,15 +55,39 @@ class SGD(Optimizer):
         wd, mom = group["weight_decay"], group["momentum"]
         if wd != 0:
             g = g + wd * p
+        buf = decay = None
         if mom != 0:
             buf = state.get("momentum_buffer")
-            if buf is None:
-                buf = g.copy()
-                state["momentum_buffer"] = Tensor._make(buf)
+            if buf is None:  # b_1 = g_1
+                state["momentum_buffer"] = Tensor._make(g.copy())
+                buf = state["momentum_buffer"]._data
             else:
-                buf = buf._data
-                buf *= mom
-                buf += (1.0 - group["dampening"]) * g
-            g = g + mom * buf if group["nesterov"] else buf
-        p += -group["lr"] * g
+                buf, decay = buf._data, mom
+        args = (mom, decay, 1.0 - group["dampening"], group["nesterov"], group["lr"])
+        if p.size <= 2 * _BLOCK or not _all_contiguous(p, g, buf):
+            _sgd_block(p, g, buf, *args)
+            return
+        p, g = p.reshape(-1), g.reshape(-1)
+        buf = buf.reshape(-1) if buf is not None else None
+        for i in range(0, p.size, _BLOCK):
+            sl = slice(i, i + _BLOCK)
+            _sgd_block(p[sl], g[sl], buf[sl] if buf is not None else None, *args)
 
+
+# Large parameters are updated in blocks of this many elements (speed: the passes of the
+# update then run in cache instead of streaming every array through memory each time).
+_BLOCK = 1 << 16
+
+
+def _all_contiguous(*arrays):
+    return all(a is None or a.flags.c_contiguous for a in arrays)
+
+
+def _sgd_block(p, g, buf, mom, decay, damp, nesterov, lr):
+    """``buf = decay buf + damp g`` (decay None: buf was just set to g); ``p += -lr step``."""
+    if buf is not None:
+        if decay is not None:
+            buf *= decay
+            buf += g if damp == 1.0 else damp * g  # (1 - 0) * g is g exactly
+        g = g + mom * buf if nesterov else buf
+    p += -lr * g
