@@ -6,6 +6,7 @@ from .._dtype import _FROM_NP, can_cast, result_type
 from .._tensor import Tensor
 from ..autograd import grad_mode
 from ..autograd.function import Function
+from ..backends import _blas  # noqa: F401  (sets the BLAS thread policy at import)
 from ..backends import get_array_module
 
 _state = grad_mode._state
