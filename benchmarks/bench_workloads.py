@@ -6,6 +6,10 @@ step of each and the ratio ember/torch (< 1 means ember is faster). float32, bat
     python benchmarks/bench_workloads.py            # all workloads, prints a table
     python benchmarks/bench_workloads.py --only W1 --repeat 30
     python benchmarks/bench_workloads.py --markdown benchmarks/RESULTS.md
+    python benchmarks/bench_workloads.py --torch-threads 1   # torch on one core, like ember
+
+ember runs OpenBLAS on one thread by default (ember/backends/_blas.py says why);
+``ember.backends._blas.set_num_threads`` changes that.
 """
 import argparse
 import os
@@ -205,7 +209,11 @@ def main():
     ap.add_argument("--only", default=None, help="run workloads whose name contains this")
     ap.add_argument("--repeat", type=int, default=20)
     ap.add_argument("--markdown", default=None, help="also write the table to this file")
+    ap.add_argument("--torch-threads", type=int, default=None,
+                    help="torch.set_num_threads(N) first (default: torch's own default)")
     args = ap.parse_args()
+    if args.torch_threads:
+        torch.set_num_threads(args.torch_threads)
     rows = []
     for name, (make, inner) in WORKLOADS.items():
         if args.only and args.only not in name:
