@@ -3,6 +3,7 @@
 from ..._tensor import Tensor
 from ...autograd.function import Function
 from ...backends import get_array_module
+from ...backends._blas import gemm_threads
 from ...ops._util import _short, _state, fwd
 from . import _prims
 
@@ -29,7 +30,8 @@ class Linear(Function):
             raise RuntimeError(f"mat1 and mat2 shapes cannot be multiplied "
                                f"({_dims((rows if x.ndim > 1 else 1, x.shape[-1]))} and "
                                f"{_dims(w.T.shape)})")
-        out = xp.matmul(x, w.T)
+        with gemm_threads(2 * x.size * w.shape[0]):  # every core only for a large product
+            out = xp.matmul(x, w.T)
         if b is not None:
             out += b
         ctx.save_for_backward(x, w)
@@ -57,15 +59,16 @@ class Linear(Function):
 def _linear_grads_arrays(g, x, w, need):
     """The backward above on arrays, when no graph is recorded (speed: the same products
     without a Tensor op per product)."""
-    gx = _make(g @ w) if need[0] else None
-    gw = gb = None
-    if need[1] or (len(need) > 2 and need[2]):
-        g2 = g.reshape(-1, g.shape[-1]) if g.ndim != 2 else g
+    gx = gw = gb = None
+    g2 = g.reshape(-1, g.shape[-1]) if g.ndim != 2 else g
+    with gemm_threads(2 * g.size * w.shape[-1]):  # each product has this many flops
+        if need[0]:
+            gx = _make(g @ w)
         if need[1]:
             x2 = x.reshape(-1, x.shape[-1]) if x.ndim != 2 else x
             gw = _make(g2.T @ x2)
-        if len(need) > 2 and need[2]:
-            gb = _make(g2.sum(axis=(0,)))
+    if len(need) > 2 and need[2]:
+        gb = _make(g2.sum(axis=(0,)))
     return gx, gw, gb
 
 
