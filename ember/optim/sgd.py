@@ -1,6 +1,6 @@
 """Stochastic gradient descent, with momentum, Nesterov momentum and weight decay."""
 from .._tensor import Tensor
-from ._functional import check_range
+from ._functional import blocks, check_range
 from .optimizer import Optimizer
 
 __all__ = ["SGD"]
@@ -64,23 +64,8 @@ class SGD(Optimizer):
             else:
                 buf, decay = buf._data, mom
         args = (mom, decay, 1.0 - group["dampening"], group["nesterov"], group["lr"])
-        if p.size <= 2 * _BLOCK or not _all_contiguous(p, g, buf):
-            _sgd_block(p, g, buf, *args)
-            return
-        p, g = p.reshape(-1), g.reshape(-1)
-        buf = buf.reshape(-1) if buf is not None else None
-        for i in range(0, p.size, _BLOCK):
-            sl = slice(i, i + _BLOCK)
-            _sgd_block(p[sl], g[sl], buf[sl] if buf is not None else None, *args)
-
-
-# Large parameters are updated in blocks of this many elements (speed: the passes of the
-# update then run in cache instead of streaming every array through memory each time).
-_BLOCK = 1 << 16
-
-
-def _all_contiguous(*arrays):
-    return all(a is None or a.flags.c_contiguous for a in arrays)
+        for pb, gb, bb in blocks(p, g, buf):
+            _sgd_block(pb, gb, bb, *args)
 
 
 def _sgd_block(p, g, buf, mom, decay, damp, nesterov, lr):
