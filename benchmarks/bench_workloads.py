@@ -14,6 +14,7 @@ ember runs OpenBLAS on one thread by default (ember/backends/_blas.py says why);
 import argparse
 import os
 import platform
+import shlex
 import statistics
 import subprocess
 import sys
@@ -24,6 +25,7 @@ import torch
 
 sys.path.insert(0, os.path.join(os.path.dirname(__file__), ".."))
 import ember  # noqa: E402
+import ember.backends._blas  # noqa: E402,F401
 
 
 def _seed_cnn(nn):
@@ -213,12 +215,15 @@ def main():
     ap.add_argument("--only", default=None, help="run workloads whose name contains this")
     ap.add_argument("--repeat", type=int, default=20)
     ap.add_argument("--markdown", default=None, help="also write the table to this file")
+    ap.add_argument("--append", action="store_true",
+                    help="add the table to the --markdown file as a new section")
     ap.add_argument("--torch-threads", type=int, default=None,
                     help="torch.set_num_threads(N) first (default: torch's own default)")
     args = ap.parse_args()
     if args.torch_threads:
         torch.set_num_threads(args.torch_threads)
-    rows = []
+    rows, extra = [], []
+    load0 = os.getloadavg()[0] if hasattr(os, "getloadavg") else float("nan")
     for name, (make, inner) in WORKLOADS.items():
         if args.only and args.only not in name:
             continue
@@ -235,36 +240,51 @@ def main():
         print(f"{name:26s} ember {te * 1e3:9.3f} ms  torch {tt * 1e3:9.3f} ms  "
               f"ratio {te / tt:6.2f}  {ok}", flush=True)
         if name.startswith("W1a"):
-            peak = _matmul_peak()
-            gf = CNN_TRAIN_FLOPS / te / 1e9
-            print(f"    W1a achieved {gf:.1f} GFLOP/s = {100 * gf / peak:.0f}% of the measured "
-                  f"2048x2048 matmul peak ({peak:.0f} GFLOP/s); torch "
-                  f"{100 * CNN_TRAIN_FLOPS / tt / 1e9 / peak:.0f}%", flush=True)
-    extra = []
+            extra.append(f"W1a GFLOP/s: {_w1a_line(te, tt)}")
+            print("    " + extra[-1], flush=True)
     if not args.only or "W6" in args.only:
         ie, it = _import_time("ember"), _import_time("torch")
         se = _dir_size(os.path.join(os.path.dirname(__file__), "..", "ember"))
         st = _dir_size(os.path.dirname(torch.__file__))
-        extra = [f"W6 import time: ember {ie * 1e3:.0f} ms, torch {it * 1e3:.0f} ms, "
-                 f"ratio {ie / it:.3f} ({'met' if ie / it <= 0.1 else 'NOT met'} <= 0.1)",
-                 f"W6 installed size: ember package {se / 1e6:.2f} MB, torch {st / 1e6:.0f} MB,"
-                 f" ratio {se / st:.4f} (core install also needs numpy)"]
-        for line in extra:
+        w6 = [f"W6 import time: ember {ie * 1e3:.0f} ms, torch {it * 1e3:.0f} ms, "
+              f"ratio {ie / it:.3f} ({'met' if ie / it <= 0.1 else 'NOT met'} <= 0.1)",
+              f"W6 installed size: ember package {se / 1e6:.2f} MB, torch {st / 1e6:.0f} MB,"
+              f" ratio {se / st:.4f} (sources without caches; the core install also needs "
+              "numpy)"]
+        for line in w6:
             print(line)
+        extra += w6
     if args.markdown:
-        with open(args.markdown, "w") as f:
+        _write_markdown(args, rows, extra, load0)
+
+
+def _w1a_line(te, tt):
+    peak = _matmul_peak()
+    gf = CNN_TRAIN_FLOPS / te / 1e9
+    return (f"ember {gf:.1f} GFLOP/s = {100 * gf / peak:.0f}% of the measured 2048x2048 matmul "
+            f"peak ({peak:.0f} GFLOP/s, NumPy with its default threads); torch "
+            f"{100 * CNN_TRAIN_FLOPS / tt / 1e9 / peak:.0f}%")
+
+
+def _write_markdown(args, rows, extra, load0):
+    load1 = os.getloadavg()[0] if hasattr(os, "getloadavg") else float("nan")
+    cmd = "python benchmarks/bench_workloads.py " + shlex.join(sys.argv[1:])
+    with open(args.markdown, "a" if args.append else "w") as f:
+        if not args.append:
             f.write(f"# Benchmark results\n\nMachine: {platform.machine()}, {os.cpu_count()} "
                     f"cores, {platform.processor() or platform.platform()}; torch "
-                    f"{torch.__version__} (threads {torch.get_num_threads()}), numpy "
-                    f"{np.__version__}.\nCommand: `python benchmarks/bench_workloads.py`\n\n"
-                    "| workload | ember ms | torch ms | ratio | target |\n|---|---|---|---|---|\n")
-            for name, te, tt, ok in rows:
-                if te is None:
-                    f.write(f"| {name} | - | - | - | {ok} |\n")
-                else:
-                    f.write(f"| {name} | {te:.3f} | {tt:.3f} | {te / tt:.2f} | {ok} |\n")
-            f.write("\n" + "\n".join(f"- {line}" for line in extra) + "\n")
-
+                    f"{torch.__version__}, numpy {np.__version__}, Python "
+                    f"{platform.python_version()}.\n")
+        f.write(f"\n## `{cmd.strip()}`\n\ntorch threads {torch.get_num_threads()}, ember BLAS "
+                f"threads {ember.backends._blas.get_num_threads()}; load average {load0:.1f} at "
+                f"the start, {load1:.1f} at the end.\n\n"
+                "| workload | ember ms | torch ms | ratio | target |\n|---|---|---|---|---|\n")
+        for name, te, tt, ok in rows:
+            if te is None:
+                f.write(f"| {name} | - | - | - | {ok} |\n")
+            else:
+                f.write(f"| {name} | {te:.3f} | {tt:.3f} | {te / tt:.2f} | {ok} |\n")
+        f.write("\n" + "".join(f"- {line}\n" for line in extra))
 
 if __name__ == "__main__":
     main()
