@@ -31,7 +31,7 @@ def test_set_num_threads_and_gemm_threads(monkeypatch):
     before = _blas._get()
     try:
         with _blas.gemm_threads(_blas.BIG_GEMM_FLOPS):
-            assert _blas._get() == min(os.cpu_count() or 1, 64)
+            assert _blas._get() == min(_blas._cores(), 64)
         assert _blas._get() == _blas._threads[0]
         with _blas.gemm_threads(10):
             assert _blas._get() == _blas._threads[0]

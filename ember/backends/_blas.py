@@ -84,6 +84,14 @@ def _init():
     _set(1)
 
 
+def _cores():
+    """The CPUs this process may run on (its affinity mask, where the OS has one)."""
+    try:
+        return len(os.sched_getaffinity(0))
+    except (AttributeError, OSError):
+        return os.cpu_count() or 1
+
+
 def set_num_threads(n):
     """Use ``n`` threads for BLAS products (all of them, large or small).
 
@@ -100,7 +108,7 @@ def set_num_threads(n):
 
 def get_num_threads():
     """The number of threads BLAS products use (1 unless the user chose more)."""
-    return _threads[0] if _set is not None else (os.cpu_count() or 1)
+    return _threads[0] if _set is not None else _cores()
 
 
 class gemm_threads:
@@ -114,7 +122,7 @@ class gemm_threads:
 
     def __enter__(self):
         if self._on:
-            _set(os.cpu_count() or 1)
+            _set(_cores())
 
     def __exit__(self, *exc):
         if self._on:
