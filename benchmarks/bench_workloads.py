@@ -6,10 +6,15 @@ step of each and the ratio ember/torch (< 1 means ember is faster). float32, bat
     python benchmarks/bench_workloads.py            # all workloads, prints a table
     python benchmarks/bench_workloads.py --only W1 --repeat 30
     python benchmarks/bench_workloads.py --markdown benchmarks/RESULTS.md
+    python benchmarks/bench_workloads.py --torch-threads 1   # torch on one core, like ember
+
+ember runs OpenBLAS on one thread by default (ember/backends/_blas.py says why);
+``ember.backends._blas.set_num_threads`` changes that.
 """
 import argparse
 import os
 import platform
+import shlex
 import statistics
 import subprocess
 import sys
@@ -20,6 +25,7 @@ import torch
 
 sys.path.insert(0, os.path.join(os.path.dirname(__file__), ".."))
 import ember  # noqa: E402
+import ember.backends._blas  # noqa: E402,F401
 
 
 def _seed_cnn(nn):
@@ -153,18 +159,22 @@ def _median_pair(fe, ft, repeat, inner):
 
 
 def _import_time(mod):
+    """Best of five fresh interpreters, after one that writes the bytecode caches (an
+    installed package has them; PYTHONDONTWRITEBYTECODE would compile every import)."""
     code = f"import time; s = time.perf_counter(); import {mod}; print(time.perf_counter() - s)"
+    env = {k: v for k, v in os.environ.items() if k != "PYTHONDONTWRITEBYTECODE"}
     times = []
-    for _ in range(3):
+    for _ in range(6):
         out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
-                             cwd=os.path.join(os.path.dirname(__file__), ".."))
+                             cwd=os.path.join(os.path.dirname(__file__), ".."), env=env)
         times.append(float(out.stdout.strip()))
-    return min(times)
+    return min(times[1:])
 
 
 def _dir_size(path):
     total = 0
-    for root, _, files in os.walk(path):
+    for root, dirs, files in os.walk(path):
+        dirs[:] = [d for d in dirs if d != "__pycache__"]  # caches come and go: sources only
         for f in files:
             fp = os.path.join(root, f)
             if not os.path.islink(fp):
@@ -173,13 +183,16 @@ def _dir_size(path):
 
 
 def _matmul_peak():
+    """Best of five 2048x2048 float32 products in NumPy, on every core (the machine's peak)."""
+    blas = ember.backends._blas
     a = np.random.default_rng(0).standard_normal((2048, 2048)).astype(np.float32)
-    a @ a
     ts = []
-    for _ in range(5):
-        s = time.perf_counter()
+    with blas.gemm_threads(blas.BIG_GEMM_FLOPS):
         a @ a
-        ts.append(time.perf_counter() - s)
+        for _ in range(5):
+            s = time.perf_counter()
+            a @ a
+            ts.append(time.perf_counter() - s)
     return 2 * 2048 ** 3 / min(ts) / 1e9
 
 
@@ -192,7 +205,11 @@ WORKLOADS = {
     "W2 RNN train step": (lambda: w2("RNN"), 1),
     "W2 LSTM train step": (lambda: w2("LSTM"), 1),
     "W2 GRU train step": (lambda: w2("GRU"), 1),
-    "W3 MLP train step": (w3, 1),
+    # several steps per sample: torch's OpenMP workers keep spinning for a while after a
+    # torch step and took a core from an ember step that followed at once (measured: ember's
+    # MLP step 2.7 ms alone, 4.5 ms when alternating every step); consecutive steps measure
+    # each framework's steady state
+    "W3 MLP train step": (w3, 5),
     "W4 add 10 fwd": (lambda: w4(False), 200),
     "W4 add 10 fwd+bwd": (lambda: w4(True), 50),
     "W5 DCGAN G fwd+bwd": (w5, 1),
@@ -205,8 +222,15 @@ def main():
     ap.add_argument("--only", default=None, help="run workloads whose name contains this")
     ap.add_argument("--repeat", type=int, default=20)
     ap.add_argument("--markdown", default=None, help="also write the table to this file")
+    ap.add_argument("--append", action="store_true",
+                    help="add the table to the --markdown file as a new section")
+    ap.add_argument("--torch-threads", type=int, default=None,
+                    help="torch.set_num_threads(N) first (default: torch's own default)")
     args = ap.parse_args()
-    rows = []
+    if args.torch_threads:
+        torch.set_num_threads(args.torch_threads)
+    rows, extra = [], []
+    load0 = os.getloadavg()[0] if hasattr(os, "getloadavg") else float("nan")
     for name, (make, inner) in WORKLOADS.items():
         if args.only and args.only not in name:
             continue
@@ -223,36 +247,58 @@ def main():
         print(f"{name:26s} ember {te * 1e3:9.3f} ms  torch {tt * 1e3:9.3f} ms  "
               f"ratio {te / tt:6.2f}  {ok}", flush=True)
         if name.startswith("W1a"):
-            peak = _matmul_peak()
-            gf = CNN_TRAIN_FLOPS / te / 1e9
-            print(f"    W1a achieved {gf:.1f} GFLOP/s = {100 * gf / peak:.0f}% of the measured "
-                  f"2048x2048 matmul peak ({peak:.0f} GFLOP/s); torch "
-                  f"{100 * CNN_TRAIN_FLOPS / tt / 1e9 / peak:.0f}%", flush=True)
-    extra = []
+            extra.append(f"W1a GFLOP/s: {_w1a_line(te, tt)}")
+            print("    " + extra[-1], flush=True)
     if not args.only or "W6" in args.only:
         ie, it = _import_time("ember"), _import_time("torch")
         se = _dir_size(os.path.join(os.path.dirname(__file__), "..", "ember"))
         st = _dir_size(os.path.dirname(torch.__file__))
-        extra = [f"W6 import time: ember {ie * 1e3:.0f} ms, torch {it * 1e3:.0f} ms, "
-                 f"ratio {ie / it:.3f} ({'met' if ie / it <= 0.1 else 'NOT met'} <= 0.1)",
-                 f"W6 installed size: ember package {se / 1e6:.2f} MB, torch {st / 1e6:.0f} MB,"
-                 f" ratio {se / st:.4f} (core install also needs numpy)"]
-        for line in extra:
+        w6 = [f"W6 import time: ember {ie * 1e3:.0f} ms, torch {it * 1e3:.0f} ms, "
+              f"ratio {ie / it:.3f} ({'met' if ie / it <= 0.1 else 'NOT met'} <= 0.1)",
+              f"W6 installed size: ember package {se / 1e6:.2f} MB, torch {st / 1e6:.0f} MB,"
+              f" ratio {se / st:.4f} (sources without caches; the core install also needs "
+              "numpy)"]
+        for line in w6:
             print(line)
+        extra += w6
     if args.markdown:
-        with open(args.markdown, "w") as f:
+        _write_markdown(args, rows, extra, load0)
+
+
+def _w1a_line(te, tt):
+    peak = _matmul_peak()
+    gf = CNN_TRAIN_FLOPS / te / 1e9
+    return (f"ember {gf:.1f} GFLOP/s = {100 * gf / peak:.0f}% of the measured 2048x2048 matmul "
+            f"peak ({peak:.0f} GFLOP/s, NumPy on every core); torch "
+            f"{100 * CNN_TRAIN_FLOPS / tt / 1e9 / peak:.0f}%")
+
+
+NOTE = ("ember runs OpenBLAS on one thread (ember/backends/_blas.py says why); torch runs its "
+        "default thread pool unless `--torch-threads` says otherwise. On a machine whose cores "
+        "are shared, a thread pool that synchronises on every op stalls whenever one of its "
+        "threads is descheduled, so the default-threads ratios mostly measure that; the "
+        "`--torch-threads 1` section compares one core with one core.")
+
+
+def _write_markdown(args, rows, extra, load0):
+    load1 = os.getloadavg()[0] if hasattr(os, "getloadavg") else float("nan")
+    cmd = "python benchmarks/bench_workloads.py " + shlex.join(sys.argv[1:])
+    with open(args.markdown, "a" if args.append else "w") as f:
+        if not args.append:
             f.write(f"# Benchmark results\n\nMachine: {platform.machine()}, {os.cpu_count()} "
                     f"cores, {platform.processor() or platform.platform()}; torch "
-                    f"{torch.__version__} (threads {torch.get_num_threads()}), numpy "
-                    f"{np.__version__}.\nCommand: `python benchmarks/bench_workloads.py`\n\n"
-                    "| workload | ember ms | torch ms | ratio | target |\n|---|---|---|---|---|\n")
-            for name, te, tt, ok in rows:
-                if te is None:
-                    f.write(f"| {name} | - | - | - | {ok} |\n")
-                else:
-                    f.write(f"| {name} | {te:.3f} | {tt:.3f} | {te / tt:.2f} | {ok} |\n")
-            f.write("\n" + "\n".join(f"- {line}" for line in extra) + "\n")
-
+                    f"{torch.__version__}, numpy {np.__version__}, Python "
+                    f"{platform.python_version()}.\n\n{NOTE}\n")
+        f.write(f"\n## `{cmd.strip()}`\n\ntorch threads {torch.get_num_threads()}, ember BLAS "
+                f"threads {ember.backends._blas.get_num_threads()}; load average {load0:.1f} at "
+                f"the start, {load1:.1f} at the end.\n\n"
+                "| workload | ember ms | torch ms | ratio | target |\n|---|---|---|---|---|\n")
+        for name, te, tt, ok in rows:
+            if te is None:
+                f.write(f"| {name} | - | - | - | {ok} |\n")
+            else:
+                f.write(f"| {name} | {te:.3f} | {tt:.3f} | {te / tt:.2f} | {ok} |\n")
+        f.write("\n" + "".join(f"- {line}\n" for line in extra))
 
 if __name__ == "__main__":
     main()

@@ -6,7 +6,7 @@ from .._dtype import _FROM_NP, can_cast, result_type
 from .._tensor import Tensor
 from ..autograd import grad_mode
 from ..autograd.function import Function
-from ..backends import get_array_module
+from ..backends import _blas, get_array_module  # noqa: F401  (_blas: BLAS thread policy)
 
 _state = grad_mode._state
 _make = Tensor._make

@@ -59,14 +59,16 @@ class Add(Function):
         except ValueError:
             _check_broadcast(x, y)
             raise
-        ctx.shapes = (np.shape(x), np.shape(y))
+        ctx.shapes = (getattr(x, "shape", ()), getattr(y, "shape", ()))
         return out
 
     @staticmethod
     def backward(ctx, grad):
         # d(x + y) = dx + dy
         sx, sy = ctx.shapes
-        return unbroadcast(grad, sx), unbroadcast(grad, sy)
+        need = ctx.needs_input_grad
+        return (unbroadcast(grad, sx) if need[0] else None,
+                unbroadcast(grad, sy) if need[1] else None)
 
 
 class Sub(Function):
@@ -79,15 +81,16 @@ class Sub(Function):
         except ValueError:
             _check_broadcast(x, y)
             raise
-        ctx.shapes = (np.shape(x), np.shape(y))
+        ctx.shapes = (getattr(x, "shape", ()), getattr(y, "shape", ()))
         return out
 
     @staticmethod
     def backward(ctx, grad):
         # d(x - y) = dx - dy
         sx, sy = ctx.shapes
-        gy = -unbroadcast(grad, sy) if ctx.needs_input_grad[1] else None
-        return unbroadcast(grad, sx), gy
+        need = ctx.needs_input_grad
+        gy = -unbroadcast(grad, sy) if need[1] else None
+        return unbroadcast(grad, sx) if need[0] else None, gy
 
 
 class Mul(Function):

@@ -142,7 +142,41 @@ def _sigmoid(xp, x):
 Sigmoid = _unary("Sigmoid", _sigmoid, lambda g, y: g * (y * (-y + 1)), "out", True)
 # d relu = [x > 0] dx: the kink at 0 gets 0 (PyTorch's choice)
 Relu = _unary("Relu", lambda xp, x: xp.maximum(x, 0).astype(x.dtype, copy=False),
-              lambda g, y: _where(y > 0, g, 0.0), "out")
+              lambda g, y: _PositiveMask.apply(g, y), "out")
+
+
+class _PositiveMask(Function):
+    """``grad`` where ``y <= 0`` is false, else 0: relu's backward as one primitive (speed: NumPy's
+    ``where`` branches on every element and runs ~10x slower on a random mask than the bit
+    mask below; like ``where``, a masked-out inf or nan gives 0)."""
+
+    _array_forward = True
+
+    @staticmethod
+    def forward(ctx, grad, y):
+        ctx.save_for_backward(y)
+        return _keep_where_positive(grad, y)
+
+    @staticmethod
+    def backward(ctx, gg):
+        # linear in grad with the same mask; y enters through a piecewise-constant mask only
+        (y,) = ctx.saved_tensors
+        return _PositiveMask.apply(gg, y), None
+
+
+_SAME_SIZE_INT = {np.dtype(np.float16): np.int16, np.dtype(np.float32): np.int32,
+                  np.dtype(np.float64): np.int64}
+
+
+def _keep_where_positive(g, y):
+    # PyTorch's threshold_backward zeroes where y <= 0, so a nan output passes its gradient
+    xp = get_array_module(g, y)
+    drop = y <= 0
+    it = _SAME_SIZE_INT.get(g.dtype)
+    if it is None or g.shape != drop.shape:
+        return xp.where(drop, 0, g).astype(g.dtype, copy=False)
+    bits = xp.subtract(drop.view(xp.int8), 1, dtype=it)  # all ones where kept, else zero
+    return xp.bitwise_and(g.view(it), bits).view(g.dtype)
 
 
 # --- public functions ---------------------------------------------------------------------

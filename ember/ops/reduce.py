@@ -47,6 +47,20 @@ def _expand_back(grad, shape, axes, keepdim):
     return grad.expand(shape)
 
 
+def _broadcast_back(g, shape, axes, keepdim):
+    """``_expand_back`` on arrays, for a backward that records no graph (speed: a reduction's
+    backward is on every loss's path, and ``expand`` costs a few Tensor ops)."""
+    xp = get_array_module(g)
+    if axes is None and g.size == 1 and xp is np:
+        # a read-only view repeating the one value: NumPy's broadcast_to, without its checks
+        out = np.ndarray(shape, g.dtype, np.ascontiguousarray(g), 0, (0,) * len(shape))
+        out.flags.writeable = False
+        return out
+    if not keepdim and axes is not None:
+        g = g.reshape(_kept_shape(shape, axes))
+    return xp.broadcast_to(g, shape)
+
+
 def _kept_shape(shape, axes):
     if axes is None:
         return (1,) * len(shape)
@@ -64,6 +78,8 @@ class Sum(Function):
     @staticmethod
     def backward(ctx, grad):
         # d sum(x) = 1 for every summed element
+        if not _state[0]:
+            return _make(_broadcast_back(grad._data, ctx.shape, ctx.axes, ctx.keepdim))
         return _expand_back(grad, ctx.shape, ctx.axes, ctx.keepdim)
 
 
@@ -83,6 +99,9 @@ class Mean(Function):
     @staticmethod
     def backward(ctx, grad):
         # d mean(x) = 1/n for every averaged element
+        if not _state[0]:
+            g = get_array_module(grad._data).true_divide(grad._data, ctx.n)
+            return _make(_broadcast_back(g, ctx.shape, ctx.axes, ctx.keepdim))
         return _expand_back(grad / ctx.n, ctx.shape, ctx.axes, ctx.keepdim)
 
 

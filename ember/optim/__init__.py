@@ -1,5 +1,4 @@
 """Optimizers (``ember.optim``) and learning-rate schedules (``ember.optim.lr_scheduler``)."""
-from . import lr_scheduler  # noqa: F401
 from .adadelta import Adadelta
 from .adagrad import Adagrad
 from .adam import Adam, AdamW
@@ -13,3 +12,12 @@ from .sgd import SGD
 
 __all__ = ["Optimizer", "SGD", "Adam", "AdamW", "Adamax", "NAdam", "RAdam", "RMSprop",
            "Adagrad", "Adadelta", "LBFGS", "lr_scheduler"]
+
+
+def __getattr__(name):
+    # the schedulers (three modules) load on first use, keeping `import ember` fast
+    if name == "lr_scheduler":
+        import importlib
+
+        return importlib.import_module(".lr_scheduler", __name__)
+    raise AttributeError(f"module 'ember.optim' has no attribute '{name}'")

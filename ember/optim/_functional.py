@@ -2,7 +2,8 @@
 from .._tensor import Tensor
 from ..backends import get_array_module
 
-__all__ = ["lerp_", "ema_sq_", "addcdiv_", "check_range", "zeros_state", "weight_decay"]
+__all__ = ["lerp_", "ema_sq_", "addcdiv_", "check_range", "zeros_state", "weight_decay",
+           "blocks"]
 
 
 def zeros_state(state, p, *names):
@@ -59,3 +60,21 @@ def check_range(name, value, low=0.0, high=None, label=None):
     label = label or f"{name} value"
     if value < low or (high is not None and value >= high):
         raise ValueError(f"Invalid {label}: {value}")
+
+
+# Large parameters are updated in blocks of this many elements (speed: the several passes of
+# an update, and their temporaries, then stay in cache instead of streaming every array
+# through memory once per pass; measured 1.6x faster on a 512x784 SGD momentum update).
+BLOCK = 1 << 16
+
+
+def blocks(*arrays):
+    """The same-shaped ``arrays`` (None entries pass through) as a list of tuples of blocks
+    of their flattened elements; one tuple of the arrays themselves when they are small or
+    not all C-contiguous. Elementwise updates give the same values either way."""
+    n = arrays[0].size
+    if n <= 2 * BLOCK or any(a is not None and not a.flags.c_contiguous for a in arrays):
+        return [arrays]
+    flat = [a.reshape(-1) if a is not None else None for a in arrays]
+    return [tuple(f[i:i + BLOCK] if f is not None else None for f in flat)
+            for i in range(0, n, BLOCK)]

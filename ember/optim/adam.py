@@ -1,6 +1,6 @@
 """Adam and AdamW: adaptive moment estimation, with L2 or decoupled weight decay."""
 from ..backends import get_array_module
-from ._functional import addcdiv_, check_range, ema_sq_, lerp_, weight_decay, zeros_state
+from ._functional import addcdiv_, blocks, check_range, ema_sq_, lerp_, weight_decay, zeros_state
 from .optimizer import Optimizer, _step_tensor
 
 __all__ = ["Adam", "AdamW"]
@@ -51,7 +51,6 @@ class Adam(Optimizer):
         super().__init__(params, defaults)
 
     def _update(self, p, g, state, group):
-        xp = get_array_module(p)
         if not state:
             state["step"] = _step_tensor()
             zeros_state(state, p, "exp_avg", "exp_avg_sq")
@@ -63,18 +62,26 @@ class Adam(Optimizer):
         step = float(step_t)
         g = weight_decay(p, g, group)
         exp_avg, exp_avg_sq = state["exp_avg"]._data, state["exp_avg_sq"]._data
-        lerp_(exp_avg, g, 1 - beta1)
-        ema_sq_(exp_avg_sq, g, beta2)
+        vmax = state["max_exp_avg_sq"]._data if group["amsgrad"] else None
         step_size = lr / (1 - beta1 ** step)
         bias_correction2_sqrt = (1 - beta2 ** step) ** 0.5
-        v = exp_avg_sq
-        if group["amsgrad"]:
-            v = state["max_exp_avg_sq"]._data
-            xp.maximum(v, exp_avg_sq, out=v)
-        denom = xp.sqrt(v)
-        denom /= bias_correction2_sqrt
-        denom += group["eps"]
-        addcdiv_(p, exp_avg, denom, -step_size)
+        for blk in blocks(p, g, exp_avg, exp_avg_sq, vmax):
+            _adam_block(*blk, beta1, beta2, step_size, bias_correction2_sqrt, group["eps"])
+
+
+def _adam_block(p, g, exp_avg, exp_avg_sq, vmax, beta1, beta2, step_size, bc2_sqrt, eps):
+    """The moment updates and the step, in place, for one block of the arrays."""
+    xp = get_array_module(p)
+    lerp_(exp_avg, g, 1 - beta1)
+    ema_sq_(exp_avg_sq, g, beta2)
+    v = exp_avg_sq
+    if vmax is not None:
+        xp.maximum(vmax, exp_avg_sq, out=vmax)
+        v = vmax
+    denom = xp.sqrt(v)
+    denom /= bc2_sqrt
+    denom += eps
+    addcdiv_(p, exp_avg, denom, -step_size)
 
 
 class AdamW(Adam):

@@ -1,6 +1,6 @@
 """Stochastic gradient descent, with momentum, Nesterov momentum and weight decay."""
 from .._tensor import Tensor
-from ._functional import check_range, weight_decay
+from ._functional import blocks, check_range, weight_decay
 from .optimizer import Optimizer
 
 __all__ = ["SGD"]
@@ -54,15 +54,24 @@ class SGD(Optimizer):
     def _update(self, p, g, state, group):
         mom = group["momentum"]
         g = weight_decay(p, g, group)
+        buf = decay = None
         if mom != 0:
             buf = state.get("momentum_buffer")
-            if buf is None:
-                buf = g.copy()
-                state["momentum_buffer"] = Tensor._make(buf)
+            if buf is None:  # b_1 = g_1
+                state["momentum_buffer"] = Tensor._make(g.copy())
+                buf = state["momentum_buffer"]._data
             else:
-                buf = buf._data
-                buf *= mom
-                buf += (1.0 - group["dampening"]) * g
-            g = g + mom * buf if group["nesterov"] else buf
-        p += -group["lr"] * g
+                buf, decay = buf._data, mom
+        args = (mom, decay, 1.0 - group["dampening"], group["nesterov"], group["lr"])
+        for pb, gb, bb in blocks(p, g, buf):
+            _sgd_block(pb, gb, bb, *args)
 
+
+def _sgd_block(p, g, buf, mom, decay, damp, nesterov, lr):
+    """``buf = decay buf + damp g`` (decay None: buf was just set to g); ``p += -lr step``."""
+    if buf is not None:
+        if decay is not None:
+            buf *= decay
+            buf += g if damp == 1.0 else damp * g  # (1 - 0) * g is g exactly
+        g = g + mom * buf if nesterov else buf
+    p += -lr * g

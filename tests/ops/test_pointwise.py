@@ -166,6 +166,19 @@ def test_kinks_exact(name, vals, kw):
         np.testing.assert_array_equal(a.numpy(), b.numpy())
 
 
+
+@pytest.mark.parametrize("dtype", [np.float16, np.float32, np.float64])
+def test_relu_backward_masks_like_torch(dtype):
+    # relu's backward is a bit mask: inf/nan gradients at dropped places give 0, a nan input
+    # passes its gradient (PyTorch zeroes only where y <= 0), and -0.0 keeps its sign
+    x = np.array([-1.0, 0.0, 2.0, -0.0, np.nan, 3.0, -2.0], dtype)
+    g = np.array([np.inf, 5.0, np.nan, 1.0, 2.0, -0.0, np.nan], dtype)
+    e, t = ember.tensor(x, requires_grad=True), torch.tensor(x, requires_grad=True)
+    ember.relu(e).backward(ember.tensor(g))
+    torch.relu(t).backward(torch.tensor(g))
+    assert e.grad.dtype == ember.tensor(x).dtype
+    np.testing.assert_array_equal(e.grad.numpy().view(np.uint8), t.grad.numpy().view(np.uint8))
+
 def test_maximum_tie_splits_in_half():
     a, b = _grads("maximum", [2.0], [2.0])
     assert a.item() == 0.5 and b.item() == 0.5

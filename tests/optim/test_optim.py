@@ -96,6 +96,25 @@ def test_steps_match_torch(name, kwargs):
         _assert_params(ep, tp, i)
 
 
+
+@pytest.mark.parametrize("name,kwargs", [
+    ("SGD", dict(lr=0.05, momentum=0.9, dampening=0.1, weight_decay=0.01)),
+    ("SGD", dict(lr=0.05, momentum=0.9, nesterov=True)),
+    ("SGD", dict(lr=0.05)),
+    ("Adam", dict(lr=0.01, amsgrad=True, weight_decay=0.1)),
+    ("AdamW", dict(lr=0.01, maximize=True))])
+def test_large_params_match_torch(name, kwargs):
+    # large enough for the blocked updates (several blocks and a partial last one), plus a
+    # non-contiguous parameter that takes the single-block path
+    rng = np.random.default_rng(3)
+    arrays = [rng.standard_normal((301, 700)).astype(np.float32),
+              np.asfortranarray(rng.standard_normal((400, 500)).astype(np.float32))]
+    ep, tp, eo, to = _pair(name, kwargs, arrays)
+    for i in range(3):
+        g = [rng.standard_normal(a.shape).astype(np.float32) for a in arrays]
+        _step_both(ep, tp, eo, to, g)
+        _assert_params(ep, tp, i)
+
 def _assert_same_structure(e, t):
     """Same nesting, keys and value types; tensors with the same dtype, shape and values."""
     if isinstance(t, torch.Tensor):
