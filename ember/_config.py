@@ -1,29 +1,23 @@
 """Process-wide settings PyTorch programs call: thread count and float32 matmul precision."""
-import os
 
 __all__ = ["get_num_threads", "set_num_threads", "get_float32_matmul_precision",
            "set_float32_matmul_precision"]
 
-_threads = [None]
 _precision = ["highest"]
 
 
 def get_num_threads():
-    """Threads used for intra-op parallelism (BLAS). Defaults to the CPU count."""
-    return _threads[0] or os.cpu_count() or 1
+    """Threads used for BLAS products (see ``ember/backends/_blas.py``: one by default)."""
+    from .backends import _blas
+
+    return _blas.get_num_threads()
 
 
 def set_num_threads(n):
-    """Set the BLAS thread count (through threadpoolctl when installed)."""
-    n = int(n)
-    if n < 1:
-        raise RuntimeError("set_num_threads expects a positive integer")
-    _threads[0] = n
-    try:
-        from threadpoolctl import threadpool_limits
-    except ImportError:
-        return
-    threadpool_limits(n)
+    """Set the BLAS thread count used for every product."""
+    from .backends import _blas
+
+    _blas.set_num_threads(int(n))
 
 
 def get_float32_matmul_precision():

@@ -23,19 +23,18 @@ These are private: ``ember.nn.functional`` exposes them as ``conv1d/2d/3d`` and
 """
 import itertools
 import math
-import os
 
 from ._util import Function, get_array_module
 
 __all__ = []
 
-# With a multi-threaded BLAS every call is a synchronisation point, and on a busy machine many
-# small calls were measured several times slower than one big one; with one thread the
-# per-offset products of ConvTranspose win. (An environment check: NumPy does not expose
-# BLAS's thread count.)
-_SINGLE_THREADED_BLAS = (os.cpu_count() or 1) == 1 or any(
-    os.environ.get(v) == "1" for v in ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS",
-                                       "MKL_NUM_THREADS"))
+def _single_threaded_blas():
+    """With a multi-threaded BLAS every call is a synchronisation point, and on a busy machine
+    many small calls were measured several times slower than one big one; with one thread
+    (ember's default, see backends/_blas.py) the per-offset products of ConvTranspose win."""
+    from ..backends import _blas
+
+    return _blas.get_num_threads() == 1
 
 
 def out_size(size, k, s, d, lo, hi):
@@ -190,7 +189,7 @@ class ConvTranspose(Function):
         nk = len(ksize)
         # (g, *K, C/g, O/g): the (C, O) matrix of every kernel offset
         wt = xp.moveaxis(w.reshape((g, o // g, w.shape[1]) + ksize), (1, 2), (nk + 2, nk + 1))
-        if _SINGLE_THREADED_BLAS:  # one product per offset: no column matrix (~25% faster)
+        if _single_threaded_blas():  # one product per offset: no column matrix (~25% faster)
             def part(offs):
                 return xp.matmul(wt[(slice(None),) + offs], rows)
         else:  # one product in all: each threaded BLAS call is a sync point
