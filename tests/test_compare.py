@@ -182,8 +182,6 @@ def test_binary_broadcasting_grads_match_torch(shapes, op):
     assert_close(grads[0], grads[1], rtol=1e-5, atol=1e-5)
 
 
-@pytest.mark.xfail(reason="ops-pointwise family: sub with one bool tensor must raise PyTorch's "
-                          "'Subtraction, the `-` operator, with a bool tensor is not supported.'")
 def test_sub_with_a_bool_tensor_raises():
     for m in (ember, torch):
         with pytest.raises(RuntimeError, match="with a bool tensor is not supported"):

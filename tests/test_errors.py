@@ -60,7 +60,6 @@ CASES = {
 
 _OTHER_FAMILY = {
     # ops owned by other families; xfail here until they match (reported to the lead)
-    "mean_int": "ops-pointwise family: mean() on int64 says 'Got: Int64' (torch: 'Got: Long')",
 }
 
 

@@ -291,11 +291,21 @@ def sub(input, other, *, alpha=1, out=None):
     """``input - alpha * other``, with broadcasting."""
     if alpha != 1:
         other = mul(other, alpha)
-    if isinstance(input, Tensor) and input._data.dtype == np.bool_ and \
-            (not isinstance(other, Tensor) or other._data.dtype == np.bool_):
-        raise RuntimeError("Subtraction, the `-` operator, with two bool tensors is not "
-                           "supported. Use the `^` or `logical_xor()` operator instead.")
+    a_bool, b_bool = _is_bool(input), _is_bool(other)
+    if (a_bool and isinstance(input, Tensor)) or (b_bool and isinstance(other, Tensor)):
+        if a_bool and b_bool:
+            raise RuntimeError("Subtraction, the `-` operator, with two bool tensors is not "
+                               "supported. Use the `^` or `logical_xor()` operator instead.")
+        raise RuntimeError("Subtraction, the `-` operator, with a bool tensor is not supported. "
+                           "If you are trying to invert a mask, use the `~` or `logical_not()` "
+                           "operator instead.")
     return _out(_binary(Sub, input, other), out)
+
+
+def _is_bool(x):
+    if isinstance(x, Tensor):
+        return x._data.dtype == np.bool_
+    return isinstance(x, (bool, np.bool_))
 
 
 def mul(input, other, *, out=None):

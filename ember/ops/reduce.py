@@ -126,6 +126,11 @@ def sum(input, dim=None, keepdim=False, *, dtype=None):
     return Sum.apply(input, axes, keepdim, npdt)
 
 
+# PyTorch's scalar-type names, as its error messages print them
+_TORCH_NAMES = {"int64": "Long", "int32": "Int", "int16": "Short", "int8": "Char", "uint8": "Byte",
+                "bool": "Bool", "float16": "Half", "float32": "Float", "float64": "Double"}
+
+
 def mean(input, dim=None, keepdim=False, *, dtype=None):
     """Mean over ``dim``; integer inputs raise, as in PyTorch."""
     if dtype is not None:
@@ -133,7 +138,7 @@ def mean(input, dim=None, keepdim=False, *, dtype=None):
     if input._data.dtype.kind not in "fc":
         raise RuntimeError(
             "mean(): could not infer output dtype. Input dtype must be either a floating point "
-            f"or complex dtype. Got: {input.dtype.name.capitalize()}")
+            f"or complex dtype. Got: {_TORCH_NAMES.get(input.dtype.name, input.dtype.name)}")
     axes = _axes(dim, input._data.ndim)
     return Mean.apply(input, axes, keepdim)
 
