@@ -4,19 +4,17 @@ import math
 
 import numpy as np
 
-from ..nn._functional import _attn_fallback as _attnf
 from ..nn._functional import _prims
 from ._registry import op, ops_module
 from ._trace import TENSOR_METHODS
 from .errors import UnsupportedOperatorError
 
-_el, _la, _red, _sel, _sm, _pw, _ornn = (ops_module(n) for n in (
-    "elementwise", "linalg", "reduce", "selection", "softmax", "pointwise", "rnn"))
+_el, _la, _red, _sel, _sm, _pw = (ops_module(n) for n in (
+    "elementwise", "linalg", "reduce", "selection", "softmax", "pointwise"))
 
 _BINARY = {_el.Add: "Add", _el.Sub: "Sub", _el.Mul: "Mul", _el.Div: "Div", _la.MatMul: "MatMul"}
 _UNARY = {_el.Neg: "Neg", _el.Exp: "Exp", _el.Log: "Log"}
 for _mod, _names in ((_prims, ("Tanh", "Sigmoid", "Relu", "Erf", "Abs")),
-                     (_ornn, ("_Tanh", "_Sigmoid", "_Relu")), (_attnf, ("_Erf",)),
                      (_pw, ("Sqrt", "Sin", "Cos", "Abs", "Tanh", "Sigmoid", "Exp", "Log",
                             "Floor", "Ceil", "Sign", "Reciprocal", "Erf", "Relu"))):
     for _name in _names:
@@ -130,12 +128,6 @@ def _softmax(cx):
 @op(_sm.LogSoftmax, getattr(_prims, "LogSoftmax", None))
 def _log_softmax(cx):
     return cx.op("LogSoftmax", [cx.x(0)], axis=int(cx.param(1)))
-
-
-if hasattr(_attnf, "_Softmax"):
-    @op(getattr(_attnf, "_Softmax", None))
-    def _softmax_fb(cx):
-        return cx.op("Softmax", [cx.x(0)], axis=int(cx.param(1)) if cx.n() > 1 else -1)
 
 
 @op(_sm.Logsumexp)
