@@ -8,7 +8,7 @@ from ._graph import is_dyn
 from ._registry import op, ops_module
 from .errors import UnsupportedOperatorError
 
-_conv, _norm, _pool, _ornn = (ops_module(n) for n in ("conv", "norm", "pool", "rnn"))
+_conv, _norm, _pool = (ops_module(n) for n in ("conv", "norm", "pool"))
 
 
 def _static(values, what):
@@ -78,7 +78,7 @@ def _window_sum(cx):
     return cx.op("Mul", [avg, cx.g.const(np.asarray(k, dtype=cx.dtype(0)))])
 
 
-@op(getattr(_lin, "Linear", None), getattr(_ornn, "_Linear", None))
+@op(getattr(_lin, "Linear", None))
 def _linear(cx):
     x = cx.tensor(0)
     has_b = cx.n() > 2 and cx.rec.args[2] is not None

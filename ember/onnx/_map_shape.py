@@ -10,8 +10,8 @@ from ._graph import INT64_MAX, INT64_MIN, host, is_dyn
 from ._registry import op, ops_module
 from .errors import UnsupportedOperatorError
 
-_mv, _sh, _ix, _ornn, _cr, _pad = (ops_module(n) for n in (
-    "movement", "shape", "indexing", "rnn", "creation", "pad"))
+_mv, _sh, _ix, _cr, _pad = (ops_module(n) for n in (
+    "movement", "shape", "indexing", "creation", "pad"))
 
 
 def _same(a, b):
@@ -98,7 +98,7 @@ def _to_copy(cx):
     return cx.op("Cast", [cx.x(0)], to=helper.np_dtype_to_tensor_dtype(np.dtype(npdt)))
 
 
-@op(_sh.Cat, getattr(_ornn, "_Cat", None))
+@op(_sh.Cat)
 def _cat(cx):
     names = [cx.x(i) for i in range(cx.n())]
     dim = cx.kw("dim", 0)
@@ -111,17 +111,6 @@ def _stack(cx):
     nd = cx.tensor(0).ndim + 1
     names = [cx.op("Unsqueeze", [cx.x(i), cx.g.i64([dim % nd])]) for i in range(cx.n())]
     return cx.op("Concat", names, axis=dim % nd)
-
-
-@op(getattr(_ornn, "_Split", None))
-def _split(cx):
-    sizes = list(cx.param(1)) if cx.n() > 1 else list(cx.kw("sizes"))
-    dim = cx.param(2) if cx.n() > 2 else cx.kw("dim", 0)
-    if any(is_dyn(s) for s in sizes):
-        raise UnsupportedOperatorError("split sizes depend on a dynamic axis")
-    outs = cx.op("Split", [cx.x(0), cx.g.i64([int(s) for s in sizes])], n_out=len(sizes),
-                 axis=int(dim) % cx.tensor(0).ndim)
-    return outs if isinstance(outs, list) else [outs]
 
 
 @op(*[c for c in vars(_sh).values() if isinstance(c, type) and issubclass(c, _sh.SplitViews)])
