@@ -50,7 +50,8 @@ def train_gan(run_dir, cfg, images, args):
             z = ember.randn(k, G.nz).to(dev)
             fake = G(z)
             ones, zeros = ember.ones(k, device=dev), ember.zeros(k, device=dev)
-            loss_d = bce(D(real), ones) + bce(D(fake.detach()), zeros)
+            real_t = ones * cfg.get("real_label", 1.0)  # < 1: one-sided label smoothing
+            loss_d = bce(D(real), real_t) + bce(D(fake.detach()), zeros)
             opt_d.zero_grad()
             loss_d.backward()
             opt_d.step()
