@@ -176,3 +176,47 @@ def test_loss_modules_match_functional():
     assert_close(e, tt)
     assert repr(ember.nn.MSELoss()) == "MSELoss()"
     assert type(ember.nn.CrossEntropyLoss()).__module__ == "ember.nn.modules.loss"
+
+
+def _ctc_case():
+    x = f32(7, 3, 5)
+    targets = np.array([[1, 2, 2], [3, 1, 0], [4, 0, 0]])
+    return x, targets, np.array([7, 6, 5]), np.array([3, 2, 1])
+
+
+@pytest.mark.parametrize("reduction", RED)
+def test_ctc_loss_matches_torch(reduction):
+    x, targets, il, tl = _ctc_case()
+    xe, xt = ember.tensor(x, requires_grad=True), torch.tensor(x, requires_grad=True)
+    le = ember.nn.CTCLoss(reduction=reduction)(ember.log_softmax(xe, 2), ember.tensor(targets),
+                                               ember.tensor(il), ember.tensor(tl))
+    lt = torch.nn.CTCLoss(reduction=reduction)(torch.log_softmax(xt, 2), torch.tensor(targets),
+                                               torch.tensor(il), torch.tensor(tl))
+    assert_close(le, lt, rtol=1e-5, atol=1e-5)
+    le.sum().backward()
+    lt.sum().backward()
+    assert_close(xe.grad, xt.grad, rtol=1e-4, atol=1e-5)
+
+
+def test_ctc_concatenated_targets_impossible_and_zero_infinity():
+    x, targets, il, tl = _ctc_case()
+    flat = np.array([1, 2, 2, 3, 1, 4])
+    e = ember.nn.functional.ctc_loss(ember.log_softmax(ember.tensor(x), 2), ember.tensor(flat),
+                                     il.tolist(), tl.tolist(), reduction="none")
+    t = torch.nn.functional.ctc_loss(torch.log_softmax(torch.tensor(x), 2), torch.tensor(flat),
+                                     il.tolist(), tl.tolist(), reduction="none")
+    assert_close(e, t, rtol=1e-5, atol=1e-5)
+    short = np.array([2, 6, 5])  # 2 frames cannot emit 3 labels with a repeat
+    for zi in (False, True):
+        xe, xt = ember.tensor(x, requires_grad=True), torch.tensor(x, requires_grad=True)
+        e = ember.nn.functional.ctc_loss(ember.log_softmax(xe, 2), ember.tensor(targets),
+                                         ember.tensor(short), ember.tensor(tl),
+                                         reduction="none", zero_infinity=zi)
+        t = torch.nn.functional.ctc_loss(torch.log_softmax(xt, 2), torch.tensor(targets),
+                                         torch.tensor(short), torch.tensor(tl),
+                                         reduction="none", zero_infinity=zi)
+        assert_close(e, t, rtol=1e-5, atol=1e-5)
+        if zi:
+            e.sum().backward()
+            t.sum().backward()
+            assert_close(xe.grad, xt.grad, rtol=1e-4, atol=1e-5)
