@@ -101,15 +101,14 @@ def create_app(models, batching=True, window_ms=5.0, max_batch=64, max_body_byte
 
     @app.middleware("http")
     async def _limits_and_metrics(request, call_next):
-        path = request.scope.get("route").path if request.scope.get("route") else None
         length = request.headers.get("content-length")
         if length is not None:
             try:
                 too_big = int(length) > max_body_bytes
             except ValueError:
                 return error(400, "invalid Content-Length header")
-            if too_big:
-                metrics.request("predict", request.method, 413)
+            if too_big:  # refused before routing: counted under the raw path
+                metrics.request(request.url.path, request.method, 413)
                 return error(413, f"request body of {length} bytes is over the limit of "
                                   f"{max_body_bytes} bytes")
         response = await call_next(request)
