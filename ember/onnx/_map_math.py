@@ -120,12 +120,12 @@ def _var(cx):
 
 
 # --- softmax ---------------------------------------------------------------------------------
-@op(_sm.Softmax, getattr(_prims, "Softmax", None))
+@op(_sm.Softmax)
 def _softmax(cx):
     return cx.op("Softmax", [cx.x(0)], axis=int(cx.param(1)))
 
 
-@op(_sm.LogSoftmax, getattr(_prims, "LogSoftmax", None))
+@op(_sm.LogSoftmax)
 def _log_softmax(cx):
     return cx.op("LogSoftmax", [cx.x(0)], axis=int(cx.param(1)))
 

@@ -120,56 +120,6 @@ class Abs(Function):
         return grad * _make(get_array_module(x._data).sign(x._data))
 
 
-class Softmax(Function):
-    _array_forward = True
-
-    @staticmethod
-    def forward(ctx, x, dim):
-        xp = get_array_module(x)
-        ctx.dim = dim
-        if x.size == 0:  # max over an empty axis has no identity
-            out = x.copy()
-            ctx.save_for_backward(out)
-            return out
-        e = xp.exp(x - x.max(axis=dim, keepdims=True))
-        out = e / e.sum(axis=dim, keepdims=True)
-        ctx.dim = dim
-        ctx.save_for_backward(out)
-        return out
-
-    @staticmethod
-    def backward(ctx, grad):
-        # d softmax = y * (g - sum(g * y))
-        (y,) = ctx.saved_tensors
-        return y * (grad - (grad * y).sum(ctx.dim, keepdim=True)), None
-
-
-class LogSoftmax(Function):
-    """Primitive for stability: ``x - max - log(sum(exp(x - max)))``."""
-
-    _array_forward = True
-
-    @staticmethod
-    def forward(ctx, x, dim):
-        xp = get_array_module(x)
-        ctx.dim = dim
-        if x.size == 0:  # max over an empty axis has no identity
-            out = x.copy()
-            ctx.save_for_backward(out)
-            return out
-        s = x - x.max(axis=dim, keepdims=True)
-        out = s - xp.log(xp.exp(s).sum(axis=dim, keepdims=True))
-        ctx.dim = dim
-        ctx.save_for_backward(out)
-        return out
-
-    @staticmethod
-    def backward(ctx, grad):
-        # d log_softmax = g - softmax * sum(g)
-        (y,) = ctx.saved_tensors
-        return grad - y.exp() * grad.sum(ctx.dim, keepdim=True), None
-
-
 class PNorm(Function):
     """``(sum |x|^p)^(1/p)`` over ``dim`` (p > 0, finite); zero vectors get a zero gradient."""
 

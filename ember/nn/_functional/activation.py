@@ -254,7 +254,11 @@ def glu(input, dim=-1):
     return a * _sigmoid(b)
 
 
-# --- softmax family ---------------------------------------------------------------------------
+# --- softmax family (the primitives live in ember/ops/softmax.py) ------------------------------
+from ...ops.softmax import log_softmax as _ops_log_softmax  # noqa: E402
+from ...ops.softmax import softmax as _ops_softmax  # noqa: E402
+
+
 def _softmax_dim(name, ndim):
     warnings.warn(f"Implicit dimension choice for {name} has been deprecated. Change the call "
                   "to include dim=X as an argument.", stacklevel=4)
@@ -281,17 +285,13 @@ def softmax(input, dim=None, _stacklevel=3, dtype=None):
         tensor([0.5000, 0.5000])
     """
     input, dim = _softmax_prep("softmax", input, dim, dtype)
-    if input.ndim == 0:
-        return _prims.Softmax.apply(input.reshape(1), 0).reshape(())
-    return _prims.Softmax.apply(input, dim)
+    return _ops_softmax(input, dim)
 
 
 def log_softmax(input, dim=None, _stacklevel=3, dtype=None):
     r""":math:`\log \text{softmax}(x)` along ``dim``, computed stably."""
     input, dim = _softmax_prep("log_softmax", input, dim, dtype)
-    if input.ndim == 0:
-        return _prims.LogSoftmax.apply(input.reshape(1), 0).reshape(())
-    return _prims.LogSoftmax.apply(input, dim)
+    return _ops_log_softmax(input, dim)
 
 
 def softmin(input, dim=None, _stacklevel=3, dtype=None):
