@@ -17,6 +17,24 @@ def _inplace_str(inplace):
     return "inplace=True" if inplace else ""
 
 
+class _InplaceActivation(Module):
+    """An activation whose only argument is ``inplace``: ``forward`` calls ``F.<_fn>``."""
+
+    __constants__ = ["inplace"]
+    _fn = None            # name of the ember.nn.functional function
+    _show_inplace = True  # PyTorch's Hardsigmoid/Hardswish print no extra_repr
+
+    def __init__(self, inplace=False):
+        super().__init__()
+        self.inplace = inplace
+
+    def forward(self, input):
+        return getattr(F, self._fn)(input, inplace=self.inplace)
+
+    def extra_repr(self):
+        return _inplace_str(self.inplace) if self._show_inplace else ""
+
+
 class Threshold(Module):
     r""":math:`y = x` if :math:`x > \text{threshold}`, else ``value``.
 
@@ -42,7 +60,7 @@ class Threshold(Module):
         return s + (", inplace=True" if self.inplace else "")
 
 
-class ReLU(Module):
+class ReLU(_InplaceActivation):
     r""":math:`\text{ReLU}(x) = \max(0, x)`.
 
     Args:
@@ -54,17 +72,7 @@ class ReLU(Module):
         tensor([0., 1.])
     """
 
-    __constants__ = ["inplace"]
-
-    def __init__(self, inplace=False):
-        super().__init__()
-        self.inplace = inplace
-
-    def forward(self, input):
-        return F.relu(input, inplace=self.inplace)
-
-    def extra_repr(self):
-        return _inplace_str(self.inplace)
+    _fn = "relu"
 
 
 class RReLU(Module):
@@ -129,17 +137,11 @@ class Sigmoid(Module):
         return F.sigmoid(input)
 
 
-class Hardsigmoid(Module):
+class Hardsigmoid(_InplaceActivation):
     r""":math:`\text{relu6}(x + 3) / 6`."""
 
-    __constants__ = ["inplace"]
-
-    def __init__(self, inplace=False):
-        super().__init__()
-        self.inplace = inplace
-
-    def forward(self, input):
-        return F.hardsigmoid(input, self.inplace)
+    _fn = "hardsigmoid"
+    _show_inplace = False
 
 
 class Tanh(Module):
@@ -149,49 +151,23 @@ class Tanh(Module):
         return F.tanh(input)
 
 
-class SiLU(Module):
+class SiLU(_InplaceActivation):
     r""":math:`x \sigma(x)` (swish)."""
 
-    __constants__ = ["inplace"]
-
-    def __init__(self, inplace=False):
-        super().__init__()
-        self.inplace = inplace
-
-    def forward(self, input):
-        return F.silu(input, inplace=self.inplace)
-
-    def extra_repr(self):
-        return _inplace_str(self.inplace)
+    _fn = "silu"
 
 
-class Mish(Module):
+class Mish(_InplaceActivation):
     r""":math:`x \tanh(\text{softplus}(x))`."""
 
-    __constants__ = ["inplace"]
-
-    def __init__(self, inplace=False):
-        super().__init__()
-        self.inplace = inplace
-
-    def forward(self, input):
-        return F.mish(input, inplace=self.inplace)
-
-    def extra_repr(self):
-        return _inplace_str(self.inplace)
+    _fn = "mish"
 
 
-class Hardswish(Module):
+class Hardswish(_InplaceActivation):
     r""":math:`x \cdot \text{relu6}(x + 3) / 6`."""
 
-    __constants__ = ["inplace"]
-
-    def __init__(self, inplace=False):
-        super().__init__()
-        self.inplace = inplace
-
-    def forward(self, input):
-        return F.hardswish(input, self.inplace)
+    _fn = "hardswish"
+    _show_inplace = False
 
 
 class ELU(Module):
@@ -228,20 +204,10 @@ class CELU(Module):
         return f"alpha={self.alpha}" + (", inplace=True" if self.inplace else "")
 
 
-class SELU(Module):
+class SELU(_InplaceActivation):
     r""":math:`\text{scale} (\max(0, x) + \min(0, \alpha (e^x - 1)))`."""
 
-    __constants__ = ["inplace"]
-
-    def __init__(self, inplace=False):
-        super().__init__()
-        self.inplace = inplace
-
-    def forward(self, input):
-        return F.selu(input, self.inplace)
-
-    def extra_repr(self):
-        return _inplace_str(self.inplace)
+    _fn = "selu"
 
 
 class GLU(Module):
