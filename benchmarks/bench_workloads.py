@@ -7,6 +7,7 @@ step of each and the ratio ember/torch (< 1 means ember is faster). float32, bat
     python benchmarks/bench_workloads.py --only W1 --repeat 30
     python benchmarks/bench_workloads.py --markdown benchmarks/RESULTS.md
     python benchmarks/bench_workloads.py --torch-threads 1   # torch on one core, like ember
+    python benchmarks/bench_workloads.py --torch-threads 1 --cpu-time  # on a busy machine
 
 ember runs OpenBLAS on one thread by default (ember/backends/_blas.py says why);
 ``ember.backends._blas.set_num_threads`` changes that.
@@ -141,20 +142,23 @@ def w5():
     return fe, ft
 
 
+_clock = time.perf_counter
+
+
 def _median_pair(fe, ft, repeat, inner):
     for _ in range(max(2, repeat // 5)):  # warm-up
         fe()
         ft()
     te, tt = [], []
     for _ in range(repeat):
-        s = time.perf_counter()
+        s = _clock()
         for _ in range(inner):
             fe()
-        te.append((time.perf_counter() - s) / inner)
-        s = time.perf_counter()
+        te.append((_clock() - s) / inner)
+        s = _clock()
         for _ in range(inner):
             ft()
-        tt.append((time.perf_counter() - s) / inner)
+        tt.append((_clock() - s) / inner)
     return statistics.median(te), statistics.median(tt)
 
 
@@ -226,7 +230,15 @@ def main():
                     help="add the table to the --markdown file as a new section")
     ap.add_argument("--torch-threads", type=int, default=None,
                     help="torch.set_num_threads(N) first (default: torch's own default)")
+    ap.add_argument("--cpu-time", action="store_true",
+                    help="time with this thread's CPU time (needs --torch-threads 1): steady "
+                         "figures while other processes share the cores")
     args = ap.parse_args()
+    if args.cpu_time:
+        if args.torch_threads != 1:
+            ap.error("--cpu-time measures one thread: pass --torch-threads 1 too")
+        global _clock
+        _clock = time.thread_time
     if args.torch_threads:
         torch.set_num_threads(args.torch_threads)
     rows, extra = [], []
