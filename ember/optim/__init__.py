@@ -11,13 +11,13 @@ from .rmsprop import RMSprop
 from .sgd import SGD
 
 __all__ = ["Optimizer", "SGD", "Adam", "AdamW", "Adamax", "NAdam", "RAdam", "RMSprop",
-           "Adagrad", "Adadelta", "LBFGS", "lr_scheduler"]
+           "Adagrad", "Adadelta", "LBFGS", "lr_scheduler", "swa_utils"]
 
 
 def __getattr__(name):
-    # the schedulers (three modules) load on first use, keeping `import ember` fast
-    if name == "lr_scheduler":
+    # the schedulers (three modules) and weight averaging load on first use (fast import)
+    if name in ("lr_scheduler", "swa_utils"):
         import importlib
 
-        return importlib.import_module(".lr_scheduler", __name__)
+        return importlib.import_module("." + name, __name__)
     raise AttributeError(f"module 'ember.optim' has no attribute '{name}'")
