@@ -8,7 +8,7 @@ import numpy as np
 import ember
 
 from . import models
-from .train import _load, _progress, epoch_batches, make_optimizer
+from .train import _load, _maybe_crash, _progress, epoch_batches, make_optimizer
 
 
 def train_gan(run_dir, cfg, images, args):
@@ -25,6 +25,7 @@ def train_gan(run_dir, cfg, images, args):
     opt_d = make_optimizer(cfg["optimizer"], D.parameters(), cfg["lr"], gan=True)
     fixed = ember.randn(64, G.nz, generator=ember.Generator().manual_seed(cfg["seed"] + 7)) \
         .to(dev)
+    ema = _ema_generator(G, cfg.get("ema", 0.0))
     start = 0
     if args.resume:
         st = run_dir.load_checkpoint()
@@ -32,6 +33,8 @@ def train_gan(run_dir, cfg, images, args):
         _load(D, st["D"], run_dir)
         opt_g.load_state_dict(st["opt_G"])
         opt_d.load_state_dict(st["opt_D"])
+        if ema is not None:
+            ema.load_state_dict(st["G_ema"])
         start = int(st["epoch"])
         run_dir.truncate_metrics(start)
     run_dir.write_config(cfg)
@@ -59,9 +62,12 @@ def train_gan(run_dir, cfg, images, args):
             opt_g.zero_grad()
             loss_g.backward()
             opt_g.step()
+            if ema is not None:
+                ema.update_parameters(G)
             sum_d += loss_d.item()
             sum_g += loss_g.item()
             steps += 1
+            _maybe_crash(epoch, steps)
             if bar is not None:
                 bar.update(k)
                 bar.set_postfix(D=f"{sum_d / steps:.3f}", G=f"{sum_g / steps:.3f}")
@@ -72,20 +78,47 @@ def train_gan(run_dir, cfg, images, args):
                    epoch_time=dt, items_per_s=n / dt)
         print(f"epoch {epoch + 1}/{cfg['epochs']}  loss D {rec['loss_D']:.4f}  "
               f"G {rec['loss_G']:.4f}  |  {dt:.1f}s", flush=True)
-        G.eval()
+        shown = G if ema is None else _refresh_bn(ema.module, cfg["seed"])
+        shown.eval()
         with ember.no_grad():
-            samples = G(fixed)
+            samples = shown(fixed)
         if not args.no_plots:
             from ..vision.utils import save_image
 
             save_image(samples * 0.5 + 0.5,
                        os.path.join(run_dir.path, f"samples_epoch{epoch + 1:03d}.png"), nrow=8)
-        run_dir.save_checkpoint({"G": G.state_dict(), "D": D.state_dict(),
-                                 "opt_G": opt_g.state_dict(), "opt_D": opt_d.state_dict(),
-                                 "epoch": epoch + 1})
+        state = {"G": G.state_dict(), "D": D.state_dict(), "opt_G": opt_g.state_dict(),
+                 "opt_D": opt_d.state_dict(), "epoch": epoch + 1}
+        if ema is not None:
+            state["G_ema"] = ema.state_dict()
+        run_dir.save_checkpoint(state)
         run_dir.append_metrics(rec)
         if not args.no_plots:
             from .plots import plot_gan
 
             plot_gan(run_dir)
     return 0
+
+
+def _ema_generator(G, decay):
+    """An exponential moving average of G's weights (``--ema DECAY``), or None.
+
+    Averaged weights are a known remedy for the oscillation of GAN training: the generator
+    at any one step is a noisy point on its trajectory, the average is a smoother one."""
+    if not decay:
+        return None
+    from ..optim.swa_utils import AveragedModel, get_ema_multi_avg_fn
+
+    return AveragedModel(G, multi_avg_fn=get_ema_multi_avg_fn(decay))
+
+
+def _refresh_bn(G, seed, batches=20, batch=256):
+    """Batch-norm statistics measured for the averaged weights (the running averages belong
+    to the trained G's weights): one pass of fixed noise batches, own generator, so the
+    global random stream, and with it an exact resume, is untouched."""
+    from ..optim.swa_utils import update_bn
+
+    g = ember.Generator().manual_seed(seed + 11)
+    dev = next(G.parameters()).device
+    update_bn([ember.randn(batch, G.nz, generator=g).to(dev) for _ in range(batches)], G)
+    return G

@@ -39,6 +39,9 @@ def add_parser(sub):
     p.add_argument("--seed", type=int, default=0)
     p.add_argument("--real-label", type=float, default=1.0,
                    help="(GANs) target for real images: < 1 is one-sided label smoothing")
+    p.add_argument("--ema", type=float, default=0.0, metavar="DECAY",
+                   help="(GANs) also keep an exponential moving average of the generator's "
+                        "weights with this decay (e.g. 0.999); samples and scores use it")
     p.add_argument("--workers", type=int, default=0, help="DataLoader worker processes")
     p.add_argument("--device", default="cpu")
     p.add_argument("--out", default=None, help="run directory (default runs/MODEL-DATASET)")
@@ -65,7 +68,7 @@ def _config(args):
     cfg = dict(model=args.model, dataset=args.dataset, data_dir=args.data_dir,
                epochs=args.epochs or epochs, batch_size=args.batch_size, lr=args.lr or lr,
                optimizer=args.optimizer or opt, seed=args.seed, workers=args.workers,
-               real_label=args.real_label,
+               real_label=args.real_label, ema=args.ema,
                scheduler=args.scheduler or ("none" if args.model in models.GANS else "cosine"),
                device=args.device, limit=args.limit)
     out = args.out or os.path.join("runs", f"{args.model}-{args.dataset}")
