@@ -163,3 +163,40 @@ def test_dcgan_ema_batchnorm_statistics(tmp_path):
     assert not np.allclose(ema_mean, st["G"]["main.1.running_mean"].numpy())
     assert (out / "samples_epoch001.png").exists()
     ember_cli("sample", str(out), "-n", "8", "-o", str(tmp_path / "g.png"))
+
+
+@pytest.mark.skipif(not os.path.isdir(MNIST), reason="MNIST files not in ../shared/data")
+def test_dcgan_spectral_norm_hinge_options_survive_resume(tmp_path):
+    out = tmp_path / "sn"
+    ember_cli("train", "dcgan", "--dataset", "mnist", "--data-dir", MNIST, "--epochs", "1",
+              "--limit", "128", "--quiet", "--no-plots", "--spectral-norm", "--gan-loss",
+              "hinge", "--g-head", "32", "--out", str(out))
+    cfg = json.load(open(out / "config.json"))
+    assert cfg["model_config"]["D"]["spectral_norm"] is True
+    assert cfg["model_config"]["G"]["head"] == 32 and cfg["gan_loss"] == "hinge"
+    ember_cli("train", "--resume", str(out), "--epochs", "2", "--quiet", "--no-plots")
+    st = ember.load(str(out / "checkpoint.pt"))
+    assert st["epoch"] == 2 and "main.0.weight_orig" in st["D"]
+    assert tuple(st["G"]["main.0.weight"].shape) == (100, 32, 7, 7)
+    ember_cli("sample", str(out), "-n", "4", "-o", str(tmp_path / "g.png"))
+
+
+def test_gan_losses_match_their_definitions():
+    from ember.cli.gan import _losses
+
+    real, fake = ember.tensor([2.0, 0.5, -1.0]), ember.tensor([-2.0, 0.3, 1.5])
+    d, g = _losses("hinge")
+    assert d(real, fake).item() == pytest.approx((0 + 0.5 + 2) / 3 + (0 + 1.3 + 2.5) / 3)
+    assert g(fake).item() == pytest.approx(-(-2.0 + 0.3 + 1.5) / 3)
+    d, g = _losses("bce", real_label=0.9)
+    tr, tf = torch_bce(real.numpy(), 0.9), torch_bce(fake.numpy(), 0.0)
+    assert d(real, fake).item() == pytest.approx(tr + tf, rel=1e-6)
+    assert g(fake).item() == pytest.approx(torch_bce(fake.numpy(), 1.0), rel=1e-6)
+
+
+def torch_bce(logits, target):
+    import torch
+
+    t = torch.tensor(logits)
+    return torch.nn.functional.binary_cross_entropy_with_logits(
+        t, torch.full_like(t, target)).item()

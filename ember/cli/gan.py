@@ -1,5 +1,6 @@
 """GAN training for ``ember train gan|dcgan``: the standard non-saturating objective with
-BCE-with-logits, Adam(0.5, 0.999), a fixed noise batch rendered every epoch."""
+BCE-with-logits (or the hinge loss), Adam(0.5, 0.999), a fixed noise batch rendered every
+epoch, optionally an averaged generator (``--ema``)."""
 import os
 import time
 
@@ -15,11 +16,13 @@ def train_gan(run_dir, cfg, images, args):
     dev = cfg.get("device", "cpu")
     x = ember.from_numpy((images.astype(np.float32)[:, None] / np.float32(127.5)) - 1).to(dev)
     ember.manual_seed(cfg["seed"])
-    G, D = models.build(cfg["model"], cfg["input_size"])
+    sn = bool(cfg.get("spectral_norm"))
+    G, D = models.build(cfg["model"], cfg["input_size"], **_dcgan_options(cfg))
     G, D = G.to(dev), D.to(dev)
     if cfg["model"] == "dcgan":
         G.apply(ember.models.weights_init)
-        D.apply(ember.models.weights_init)
+        if not sn:  # a spectral-normalised D keeps the default init (SN-GAN's)
+            D.apply(ember.models.weights_init)
     cfg["model_config"] = {"G": G.config, "D": D.config}
     opt_g = make_optimizer(cfg["optimizer"], G.parameters(), cfg["lr"], gan=True)
     opt_d = make_optimizer(cfg["optimizer"], D.parameters(), cfg["lr"], gan=True)
@@ -38,7 +41,7 @@ def train_gan(run_dir, cfg, images, args):
         start = int(st["epoch"])
         run_dir.truncate_metrics(start)
     run_dir.write_config(cfg)
-    bce = ember.nn.BCEWithLogitsLoss()
+    d_loss, g_loss = _losses(cfg.get("gan_loss", "bce"), cfg.get("real_label", 1.0))
     n, bs = len(x), cfg["batch_size"]
     for epoch in range(start, cfg["epochs"]):
         G.train()
@@ -52,13 +55,11 @@ def train_gan(run_dir, cfg, images, args):
             k = len(real)
             z = ember.randn(k, G.nz).to(dev)
             fake = G(z)
-            ones, zeros = ember.ones(k, device=dev), ember.zeros(k, device=dev)
-            real_t = ones * cfg.get("real_label", 1.0)  # < 1: one-sided label smoothing
-            loss_d = bce(D(real), real_t) + bce(D(fake.detach()), zeros)
+            loss_d = d_loss(D(real), D(fake.detach()))
             opt_d.zero_grad()
             loss_d.backward()
             opt_d.step()
-            loss_g = bce(D(fake), ones)
+            loss_g = g_loss(D(fake))
             opt_g.zero_grad()
             loss_g.backward()
             opt_g.step()
@@ -122,3 +123,26 @@ def _refresh_bn(G, seed, batches=20, batch=256):
     dev = next(G.parameters()).device
     update_bn([ember.randn(batch, G.nz, generator=g).to(dev) for _ in range(batches)], G)
     return G
+
+
+def _dcgan_options(cfg):
+    """The architecture options of a dcgan run (they are in config.json, so resume rebuilds
+    the same networks)."""
+    if cfg["model"] != "dcgan":
+        return {}
+    g = {"head": cfg["g_head"]} if cfg.get("g_head") else {}
+    return {"G": g, "D": {"spectral_norm": bool(cfg.get("spectral_norm"))}}
+
+
+def _losses(kind, real_label=1.0):
+    """(discriminator loss of real and fake logits, generator loss of fake logits)."""
+    F = ember.nn.functional
+    if kind == "hinge":  # SN-GAN: margins for D, the raw critic value for G
+        return (lambda real, fake: F.relu(1 - real).mean() + F.relu(1 + fake).mean(),
+                lambda fake: -fake.mean())
+
+    def d_loss(real, fake):  # real_label < 1: one-sided label smoothing
+        target = ember.full_like(real, real_label)
+        return (F.binary_cross_entropy_with_logits(real, target)
+                + F.binary_cross_entropy_with_logits(fake, ember.zeros_like(fake)))
+    return d_loss, lambda fake: F.binary_cross_entropy_with_logits(fake, ember.ones_like(fake))

@@ -25,7 +25,8 @@ def build(name, input_size, num_classes=10, **overrides):
     if name == "dcgan":
         if input_size != 28:
             raise CLIError("dcgan needs 28x28 images (mnist or fashion-mnist)")
-        return zoo.DCGANGenerator(), zoo.DCGANDiscriminator()
+        return (zoo.DCGANGenerator(**overrides.get("G", {})),
+                zoo.DCGANDiscriminator(**overrides.get("D", {})))
     if name == "gan":
         return zoo.FCGenerator(img_size=input_size), zoo.FCDiscriminator(img_size=input_size)
     raise CLIError(f"unknown model '{name}' (choose from {', '.join(ALL)})")

@@ -39,6 +39,12 @@ def add_parser(sub):
     p.add_argument("--seed", type=int, default=0)
     p.add_argument("--real-label", type=float, default=1.0,
                    help="(GANs) target for real images: < 1 is one-sided label smoothing")
+    p.add_argument("--gan-loss", choices=["bce", "hinge"], default="bce",
+                   help="(GANs) non-saturating BCE (DCGAN's) or the hinge loss (SN-GAN's)")
+    p.add_argument("--spectral-norm", action="store_true",
+                   help="(dcgan) spectral-normalised discriminator without batch norm")
+    p.add_argument("--g-head", type=int, default=None, metavar="C",
+                   help="(dcgan) channels of the generator's first 7x7 map (default 128)")
     p.add_argument("--ema", type=float, default=0.0, metavar="DECAY",
                    help="(GANs) also keep an exponential moving average of the generator's "
                         "weights with this decay (e.g. 0.999); samples and scores use it")
@@ -68,7 +74,8 @@ def _config(args):
     cfg = dict(model=args.model, dataset=args.dataset, data_dir=args.data_dir,
                epochs=args.epochs or epochs, batch_size=args.batch_size, lr=args.lr or lr,
                optimizer=args.optimizer or opt, seed=args.seed, workers=args.workers,
-               real_label=args.real_label, ema=args.ema,
+               real_label=args.real_label, ema=args.ema, gan_loss=args.gan_loss,
+               spectral_norm=args.spectral_norm, g_head=args.g_head,
                scheduler=args.scheduler or ("none" if args.model in models.GANS else "cosine"),
                device=args.device, limit=args.limit)
     out = args.out or os.path.join("runs", f"{args.model}-{args.dataset}")

@@ -14,36 +14,46 @@ def weights_init(m):
 
 class DCGANGenerator(nn.Module):
     """Noise (N, nz) -> image (N, 1, 28, 28) in [-1, 1]: 7x7 -> 14x14 -> 28x28 by transposed
-    convolutions with batch norm and ReLU."""
+    convolutions with batch norm and ReLU. ``head`` (default ``2 * ngf``) is the width of the
+    first 7x7 map, where the noise becomes the digit's layout."""
 
-    def __init__(self, nz=100, ngf=64, channels=1):
+    def __init__(self, nz=100, ngf=64, channels=1, head=None):
         super().__init__()
         self.nz = nz
+        head = head or ngf * 2  # channels of the 7x7 map the noise is projected to
         self.main = nn.Sequential(
-            nn.ConvTranspose2d(nz, ngf * 2, 7, 1, 0, bias=False), nn.BatchNorm2d(ngf * 2),
+            nn.ConvTranspose2d(nz, head, 7, 1, 0, bias=False), nn.BatchNorm2d(head),
             nn.ReLU(True),
-            nn.ConvTranspose2d(ngf * 2, ngf, 4, 2, 1, bias=False), nn.BatchNorm2d(ngf),
+            nn.ConvTranspose2d(head, ngf, 4, 2, 1, bias=False), nn.BatchNorm2d(ngf),
             nn.ReLU(True),
             nn.ConvTranspose2d(ngf, channels, 4, 2, 1, bias=False), nn.Tanh(),
         )
-        self.config = dict(nz=nz, ngf=ngf, channels=channels)
+        self.config = dict(nz=nz, ngf=ngf, channels=channels, head=head)
 
     def forward(self, z):
         return self.main(z.reshape(z.shape[0], self.nz, 1, 1))
 
 
 class DCGANDiscriminator(nn.Module):
-    """Image (N, 1, 28, 28) -> one logit per image (real vs generated)."""
+    """Image (N, 1, 28, 28) -> one logit per image (real vs generated). With
+    ``spectral_norm=True`` each layer's weight is divided by its spectral norm (Miyato et al.
+    2018) instead of batch-normalising, the discriminator of SN-GAN's DCGAN-style baseline."""
 
-    def __init__(self, ndf=64, channels=1):
+    def __init__(self, ndf=64, channels=1, spectral_norm=False):
         super().__init__()
-        self.main = nn.Sequential(
-            nn.Conv2d(channels, ndf, 4, 2, 1, bias=False), nn.LeakyReLU(0.2, inplace=True),
-            nn.Conv2d(ndf, ndf * 2, 4, 2, 1, bias=False), nn.BatchNorm2d(ndf * 2),
-            nn.LeakyReLU(0.2, inplace=True),
-            nn.Flatten(), nn.Linear(ndf * 2 * 7 * 7, 1),
-        )
-        self.config = dict(ndf=ndf, channels=channels)
+        if spectral_norm:  # SN-GAN's form: every layer 1-Lipschitz, no batch norm
+            sn = nn.utils.spectral_norm
+            layers = [sn(nn.Conv2d(channels, ndf, 4, 2, 1)), nn.LeakyReLU(0.1, inplace=True),
+                      sn(nn.Conv2d(ndf, ndf * 2, 4, 2, 1)), nn.LeakyReLU(0.1, inplace=True),
+                      nn.Flatten(), sn(nn.Linear(ndf * 2 * 7 * 7, 1))]
+        else:
+            layers = [nn.Conv2d(channels, ndf, 4, 2, 1, bias=False),
+                      nn.LeakyReLU(0.2, inplace=True),
+                      nn.Conv2d(ndf, ndf * 2, 4, 2, 1, bias=False), nn.BatchNorm2d(ndf * 2),
+                      nn.LeakyReLU(0.2, inplace=True),
+                      nn.Flatten(), nn.Linear(ndf * 2 * 7 * 7, 1)]
+        self.main = nn.Sequential(*layers)
+        self.config = dict(ndf=ndf, channels=channels, spectral_norm=spectral_norm)
 
     def forward(self, x):
         return self.main(x).reshape(-1)
