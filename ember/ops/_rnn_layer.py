@@ -1,0 +1,373 @@
+"""One recurrent layer direction over a whole full-batch sequence, as ONE primitive (speed;
+``_rnn_seq.Step`` covers single steps and sequences whose batch shrinks).
+
+How it is laid out, and why:
+
+* Each step does ONE matrix product for everything linear: ``[h | x_t | 1] @ W_cat`` with
+  ``W_cat = [W_hh^T; W_ih^T; b]``, so the input projection, the recurrence and the biases
+  arrive together, straight into the step's gate tile. The rows ``[h | x_t | 1]`` live in one
+  buffer ``xh (T + 1, B, H + I + 1)`` (the step writes its ``h`` into the next slot). Doing the
+  projection of all steps at once instead costs more here: the multi-megabyte gate array it
+  writes has left the cache by the time a step reads it back, and the sums and bias passes
+  stream it once more.
+* The backward's ``[dh_prev | dx_t] = dG_t @ W_cat^T`` is also one product per step, and all
+  weight and bias gradients come from ONE product over all steps, ``dG^T [H_prev | X | 1]``.
+* Per step, all elementwise work runs on the step's own tiles while they are in cache, into
+  preallocated buffers.
+* The gates' sigmoids are ``0.5 + 0.5 tanh(x / 2)``: one tanh over all gates is ~3x faster
+  than exp/add/reciprocal (absolute error ~6e-8, float32 rounding). The ``x / 2`` is folded
+  into ``W_cat``'s columns (exact: a power of two). LSTM's gates are kept in the order
+  (i, f, o, g) inside, so that the three sigmoids are one contiguous block.
+
+With ``create_graph=True`` the backward replays the steps with differentiable ops
+(``_rnn_seq.replay_steps``), so double backward works.
+"""
+from ..backends._blas import gemm_threads
+from . import _rnn_seq as _s
+from ._util import Function, _make, _state, get_array_module
+
+_take, _give = _s._take, _s._give
+
+
+def _lstm_perm(xp, n):
+    """Internal gate order (i, f, o, g) from PyTorch's (i, f, g, o), as column indices."""
+    idx = xp.arange(4 * n)
+    return xp.concatenate([idx[:2 * n], idx[3 * n:], idx[2 * n:3 * n]])
+
+
+def _cat_weights(xp, mode, w_ih, w_hh, b_ih, b_hh, dtype):
+    """``W_cat (H + I + 1, G')``: the rows multiply ``[h | x | 1]``; columns in the internal
+    gate order, sigmoid gates' columns halved. Returns ``(W_cat, perm or None)``."""
+    h, i = w_hh.shape[1], w_ih.shape[1]
+    g = w_ih.shape[0]
+    n = g // {"LSTM": 4, "GRU": 3}.get(mode, 1)
+    cols = g + n if mode == "GRU" else g  # GRU: [r z | n from x | n from h]
+    w = xp.zeros((h + i + 1, cols), dtype=dtype)
+    if mode == "GRU":
+        w[:h, :2 * n] = w_hh[:2 * n].T
+        w[:h, 3 * n:] = w_hh[2 * n:].T
+        w[h:h + i, :3 * n] = w_ih.T
+        if b_ih is not None:
+            w[-1, :2 * n] = b_ih[:2 * n] + b_hh[:2 * n]
+            w[-1, 2 * n:3 * n] = b_ih[2 * n:]
+            w[-1, 3 * n:] = b_hh[2 * n:]
+        w[:, :2 * n] *= 0.5
+        return w, None
+    perm = _lstm_perm(xp, n) if mode == "LSTM" else None
+    w[:h] = w_hh.T if perm is None else w_hh.T[:, perm]
+    w[h:h + i] = w_ih.T if perm is None else w_ih.T[:, perm]
+    if b_ih is not None:
+        b = b_ih + b_hh
+        w[-1] = b if perm is None else b[perm]
+    if mode == "LSTM":
+        w[:, :3 * n] *= 0.5
+    return w, perm
+
+
+def _split_grads(xp, mode, dw, perm, h, i, need):
+    """``(dW_ih, dW_hh, db_ih, db_hh)`` (None where not needed) from ``dW_cat^T (G', H+I+1)``."""
+    if perm is not None:
+        inv = xp.empty_like(perm)
+        inv[perm] = xp.arange(perm.size)
+        dw = dw[inv]
+    if mode == "GRU":
+        n = dw.shape[0] // 4
+        rz, nx, nh = dw[:2 * n], dw[2 * n:3 * n], dw[3 * n:]
+        dw_ih = xp.concatenate([rz[:, h:h + i], nx[:, h:h + i]]) if need[1] else None
+        dw_hh = xp.concatenate([rz[:, :h], nh[:, :h]]) if need[2] else None
+        db_ih = xp.concatenate([rz[:, -1], nx[:, -1]]) if need[3] else None
+        db_hh = xp.concatenate([rz[:, -1], nh[:, -1]]) if need[4] else None
+        return dw_ih, dw_hh, db_ih, db_hh
+    dw_ih = dw[:, h:h + i].copy() if need[1] else None
+    dw_hh = dw[:, :h].copy() if need[2] else None
+    db_ih = dw[:, -1].copy() if need[3] or need[4] else None
+    return dw_ih, dw_hh, db_ih if need[3] else None, db_ih if need[4] else None
+
+
+class Layer(Function):
+    """``out (T, B, H)`` [and ``c_T`` for LSTM] of one layer direction.
+
+    Inputs: ``x (T, B, I)``, ``w_ih``, ``w_hh``, ``b_ih`` and ``b_hh`` (or None), ``h0``,
+    ``c0`` (LSTM) or None.
+    """
+
+    _array_forward = True
+
+    @staticmethod
+    def forward(ctx, x, w_ih, w_hh, b_ih, b_hh, h0, c0, mode, reverse):
+        xp = get_array_module(x)
+        steps, batch, dt = x.shape[0], x.shape[1], x.dtype
+        h, i = w_hh.shape[1], x.shape[2]
+        wcat, perm = _cat_weights(xp, mode, w_ih, w_hh, b_ih, b_hh, dt)
+        xh = _take(xp, (steps + 1, batch, h + i + 1), dt)
+        off = 1 if reverse else 0  # step t reads slot t + off, writes the other neighbour
+        xh[off:off + steps, :, h:h + i] = x
+        xh[:, :, -1] = 1
+        xh[steps if reverse else 0, :, :h] = h0
+        out = xp.empty((steps, batch, h), dtype=dt)  # escapes: never pooled
+        st = {"xh": xh, "perm": perm}
+        if mode == "LSTM":
+            st["cs"] = cs = _take(xp, (steps + 1, batch, h), dt)
+            cs[steps if reverse else 0] = c0
+            st["tcs"] = _take(xp, (steps, batch, h), dt)
+        if mode != "RNN_TANH" and mode != "RNN_RELU":
+            st["acts"] = _take(xp, (steps, batch, wcat.shape[1]), dt)
+        _FWD[mode](xp, st, wcat, out, reverse, mode == "RNN_RELU")
+        ctx.st, ctx.mode, ctx.reverse = st, mode, reverse
+        ctx.save_for_backward(x, w_ih, w_hh, b_ih, b_hh, h0, c0, out)  # out: version-checked
+        c_n = st["cs"][0 if reverse else steps].copy() if mode == "LSTM" else None
+        if not ctx._edges:  # nothing will run backward: recycle the workspaces now
+            ctx._release()
+        return (out, c_n) if mode == "LSTM" else out
+
+    def _release(self):
+        # the engine frees saved state after a backward without retain_graph: recycle it
+        super()._release()
+        st, self.st = getattr(self, "st", None), None
+        if st is not None:
+            _give(st["xh"], st.get("acts"), st.get("cs"), st.get("tcs"))
+
+    @staticmethod
+    def backward(ctx, dout, dc_n=None):
+        if _state[0]:
+            return _replay(ctx, dout, dc_n)
+        x, w_ih, w_hh, _, _, _, _, out = ctx.saved_tensors
+        x, w_ih, w_hh, out = x._data, w_ih._data, w_hh._data, out._data
+        xp = get_array_module(x)
+        st, mode, reverse = ctx.st, ctx.mode, ctx.reverse
+        need = ctx.needs_input_grad
+        steps, batch, i = x.shape
+        h = w_hh.shape[1]
+        # the per-step product's weight: [dh_prev | dx_t] = dG_t @ [W_hh | W_ih] (internal order)
+        wb = xp.concatenate([w_hh, w_ih], 1) if need[0] else w_hh
+        if mode == "GRU":  # rows [r z | n from x | n from h]; n from x reaches only x
+            n = h
+            wb = xp.concatenate([wb[:2 * n], wb[2 * n:], wb[2 * n:]])
+            wb[2 * n:3 * n, :h] = 0
+            if need[0]:
+                wb[3 * n:, h:] = 0
+        elif st["perm"] is not None:
+            wb = wb[st["perm"]]
+        wb = xp.ascontiguousarray(wb)
+        dx = xp.empty(x.shape, dtype=x.dtype) if need[0] else None  # returned: never pooled
+        dg, dh0, dc0 = _BWD[mode](xp, st, out, dout._data,
+                                  None if dc_n is None else dc_n._data, wb, dx, reverse)
+        off = 1 if reverse else 0
+        rows = st["xh"][off:off + steps].reshape(steps * batch, -1)
+        g2 = dg.reshape(steps * batch, -1)
+        with gemm_threads(2 * g2.size * rows.shape[1]):
+            dw = g2.T @ rows  # every weight's and bias's gradient in one product
+        _give(dg)
+        grads = _split_grads(xp, mode, dw, st["perm"], h, i, need)
+        return _tensors(dx, grads[0], grads[1], grads[2], grads[3], dh0, dc0)
+
+
+def _tensors(*xs):
+    return tuple(None if x is None else _make(x) for x in xs)
+
+
+def _order(steps, reverse):
+    """``(t, read, write)`` per step: the state slot step ``t`` reads and the one it writes."""
+    if reverse:
+        return [(t, t + 1, t) for t in range(steps - 1, -1, -1)]
+    return [(t, t, t + 1) for t in range(steps)]
+
+
+# --- forward loops: one per mode, in place into the workspaces of ``st`` --------------------
+def _lstm_fwd(xp, st, wcat, out, reverse, relu):
+    xh, acts, cs, tcs = st["xh"], st["acts"], st["cs"], st["tcs"]
+    n = out.shape[2]
+    mul, tanh, matmul = xp.multiply, xp.tanh, xp.matmul
+    tmp = _take(xp, out.shape[1:], out.dtype)
+    for t, r, w in _order(out.shape[0], reverse):
+        a = acts[t]
+        matmul(xh[r], wcat, out=a)
+        tanh(a, out=a)  # i, f, o: tanh(x / 2) here, the sigmoid after the next two lines
+        s = a[:, :3 * n]
+        s *= 0.5
+        s += 0.5
+        c2 = cs[w]
+        mul(a[:, n:2 * n], cs[r], out=c2)  # c2 = f c + i g
+        c2 += mul(a[:, :n], a[:, 3 * n:], out=tmp)
+        h2 = mul(a[:, 2 * n:3 * n], tanh(c2, out=tcs[t]), out=out[t])  # h2 = o tanh(c2)
+        xh[w, :, :n] = h2
+    _give(tmp)
+
+
+def _gru_fwd(xp, st, wcat, out, reverse, relu):
+    xh, acts = st["xh"], st["acts"]
+    k = out.shape[2]
+    mul, tanh, matmul = xp.multiply, xp.tanh, xp.matmul
+    tmp = _take(xp, out.shape[1:], out.dtype)
+    for t, r, w in _order(out.shape[0], reverse):
+        a = acts[t]  # [r z | n from x | n from h]
+        matmul(xh[r], wcat, out=a)
+        rz = a[:, :2 * k]
+        tanh(rz, out=rz)  # r, z = sigmoid(x) = 0.5 + 0.5 tanh(x / 2)
+        rz *= 0.5
+        rz += 0.5
+        n_ = a[:, 2 * k:3 * k]
+        n_ += mul(rz[:, :k], a[:, 3 * k:], out=tmp)
+        tanh(n_, out=n_)  # n = tanh(W_in x + b_in + r (W_hn h + b_hn))
+        h2 = out[t]
+        xp.subtract(xh[r, :, :k], n_, out=h2)  # h2 = (1 - z) n + z h = n + z (h - n)
+        h2 *= rz[:, k:]
+        h2 += n_
+        xh[w, :, :k] = h2
+    _give(tmp)
+
+
+def _rnn_fwd(xp, st, wcat, out, reverse, relu):
+    xh = st["xh"]
+    k = out.shape[2]
+    for t, r, w in _order(out.shape[0], reverse):
+        h2 = out[t]
+        xp.matmul(xh[r], wcat, out=h2)
+        if relu:
+            xp.maximum(h2, 0, out=h2)
+        else:
+            xp.tanh(h2, out=h2)
+        xh[w, :, :k] = h2
+
+
+_FWD = {"LSTM": _lstm_fwd, "GRU": _gru_fwd, "RNN_TANH": _rnn_fwd, "RNN_RELU": _rnn_fwd}
+
+
+# --- backward loops: ``(dG, dh0, dc0 or None)``; dG (pooled) is the gradient of the per-step
+# product's output; each step's ``[dh_prev | dx_t] = dG_t @ wb`` (dx_t only when ``dx``).
+def _steps_back(xp, steps, reverse, dout, dxh, dx, h):
+    """Yield ``(t, dh)``: the gradient reaching step t's output (from ``dout`` and the step
+    after it), and after the caller has filled ``dxh`` from ``dG_t``, copy ``dx_t`` out."""
+    dh = _take(xp, (dout.shape[1], h), dout.dtype)
+    for j, (t, _, _) in enumerate(reversed(_order(steps, reverse))):
+        if j:
+            xp.add(dout[t], dxh[:, :h], out=dh)
+        else:
+            dh[...] = dout[t]
+        yield t, dh
+        if dx is not None:
+            dx[t] = dxh[:, h:]
+    _give(dh)
+
+
+def _lstm_bwd(xp, st, out, dout, dc_n, wb, dx, reverse):
+    acts, cs, tcs = st["acts"], st["cs"], st["tcs"]
+    steps, batch, g = acts.shape
+    n, dt = g // 4, acts.dtype
+    mul, sub = xp.multiply, xp.subtract
+    dg = _take(xp, acts.shape, dt)
+    d, p = _take(xp, (batch, g), dt), _take(xp, (batch, n), dt)
+    dxh = _take(xp, (batch, wb.shape[1]), dt)
+    dc, dcn = xp.empty((batch, n), dtype=dt), xp.empty((batch, n), dtype=dt)
+    carry = dc_n is not None
+    if carry:
+        dcn[...] = dc_n
+    for t, dh in _steps_back(xp, steps, reverse, dout, dxh, dx, n):
+        a, tc, gt = acts[t], tcs[t], dg[t]
+        i, f, o, gg = a[:, :n], a[:, n:2 * n], a[:, 2 * n:3 * n], a[:, 3 * n:]
+        mul(tc, tc, out=p)  # dc = dc_next f_next + dh o (1 - tanh(c2)^2)
+        sub(1, p, out=p)
+        p *= o
+        mul(p, dh, out=dc)
+        if carry:
+            dc += dcn
+        carry = True
+        sub(1, a, out=d)
+        d *= a  # sigmoid' = s (1 - s) for i, f, o ...
+        dgg = d[:, 3 * n:]
+        mul(gg, gg, out=dgg)
+        sub(1, dgg, out=dgg)  # ... and tanh' = 1 - g^2 for g
+        mul(dc, gg, out=gt[:, :n])
+        mul(dc, cs[t + 1] if reverse else cs[t], out=gt[:, n:2 * n])
+        mul(dh, tc, out=gt[:, 2 * n:3 * n])
+        mul(dc, i, out=gt[:, 3 * n:])
+        gt *= d
+        xp.matmul(gt, wb, out=dxh)
+        mul(dc, f, out=dcn)
+    dh0 = dxh[:, :n].copy()
+    _give(d, p, dxh)
+    return dg, dh0, dcn
+
+
+def _gru_bwd(xp, st, out, dout, dc_n, wb, dx, reverse):
+    acts, xh = st["acts"], st["xh"]
+    steps, batch, g = acts.shape
+    k, dt = g // 4, acts.dtype
+    mul, sub = xp.multiply, xp.subtract
+    dg = _take(xp, acts.shape, dt)
+    u, v = _take(xp, (batch, k), dt), _take(xp, (batch, k), dt)
+    dxh = _take(xp, (batch, wb.shape[1]), dt)
+    for t, dh in _steps_back(xp, steps, reverse, dout, dxh, dx, k):
+        a, gt, hp = acts[t], dg[t], xh[t + 1 if reverse else t, :, :k]
+        r, z, n_, ghn = a[:, :k], a[:, k:2 * k], a[:, 2 * k:3 * k], a[:, 3 * k:]
+        dn = gt[:, 2 * k:3 * k]
+        mul(n_, n_, out=u)  # dn = dh (1 - z)(1 - n^2)
+        sub(1, u, out=u)
+        sub(1, z, out=v)
+        mul(u, v, out=dn)
+        dn *= dh
+        v *= z  # dz = dh (h - n) z (1 - z)
+        sub(hp, n_, out=u)
+        u *= dh
+        mul(u, v, out=gt[:, k:2 * k])
+        sub(1, r, out=v)  # dr = dn (W_hn h + b_hn) r (1 - r)
+        v *= r
+        mul(dn, ghn, out=u)
+        mul(u, v, out=gt[:, :k])
+        mul(dn, r, out=gt[:, 3 * k:])  # the n gate's part from h: dn r
+        xp.matmul(gt, wb, out=dxh)
+        dxh[:, :k] += mul(dh, z, out=u)  # dh_prev = dh z + ...
+    dh0 = dxh[:, :k].copy()
+    _give(u, v, dxh)
+    return dg, dh0, None
+
+
+def _rnn_bwd(xp, st, out, dout, dc_n, wb, dx, reverse, relu=False):
+    steps, batch, k = out.shape
+    dg = _take(xp, out.shape, out.dtype)
+    dxh = _take(xp, (batch, wb.shape[1]), out.dtype)
+    for t, dh in _steps_back(xp, steps, reverse, dout, dxh, dx, k):
+        gt, h2 = dg[t], out[t]
+        if relu:
+            xp.greater(h2, 0, out=gt)
+        else:
+            xp.multiply(h2, h2, out=gt)
+            xp.subtract(1, gt, out=gt)
+        gt *= dh  # d pre = dh act'(pre)
+        xp.matmul(gt, wb, out=dxh)
+    dh0 = dxh[:, :k].copy()
+    _give(dxh)
+    return dg, dh0, None
+
+
+def _relu_bwd(xp, st, out, dout, dc_n, wb, dx, reverse):
+    return _rnn_bwd(xp, st, out, dout, dc_n, wb, dx, reverse, relu=True)
+
+
+_BWD = {"LSTM": _lstm_bwd, "GRU": _gru_bwd, "RNN_TANH": _rnn_bwd, "RNN_RELU": _relu_bwd}
+
+
+def _replay(ctx, dout, dc_n):
+    """create_graph: the input projection and the steps in differentiable ops."""
+    x, w_ih, w_hh, b_ih, b_hh, h0, c0, _ = ctx.saved_tensors
+    mode = ctx.mode
+    g = w_ih.shape[0]
+    gx = x @ w_ih.mT
+    if b_ih is not None:
+        gx = gx + (b_ih if mode == "GRU" else b_ih + b_hh)
+    dgx, dh0, dc0, dw_hh, db_gru = _s.replay_steps(
+        mode, ctx.reverse, gx, h0, c0, w_hh, b_hh if mode == "GRU" else None, dout, dc_n)
+    g2 = dgx.reshape(-1, g)
+    dx = dgx @ w_ih
+    dw_ih = g2.mT @ x.reshape(-1, x.shape[2])
+    db_ih = g2.sum(0) if b_ih is not None else None
+    db_hh = (db_gru if mode == "GRU" else db_ih) if b_hh is not None else None
+    return dx, dw_ih, dw_hh, db_ih, db_hh, dh0, dc0
+
+
+def layer(x, w_ih, w_hh, b_ih, b_hh, h0, c0, mode, reverse):
+    """Run one direction over ``x (T, B, I)``; returns ``(out (T, B, H), h_n, c_n or None)``."""
+    res = Layer.apply(x, w_ih, w_hh, b_ih, b_hh, h0, c0, mode, reverse)
+    out, c_n = res if mode == "LSTM" else (res, None)
+    h_n = out[0] if reverse else out[-1]
+    return out, h_n, c_n
