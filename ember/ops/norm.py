@@ -1,8 +1,9 @@
 """Fused normalisation primitive: ``(x - mean) / sqrt(var + eps) * w + b`` over some axes.
 
 One primitive serves batch, layer, group and instance normalisation (they differ only in the
-reduced axes and the shape of ``w``/``b``). It is fused for speed (two passes over ``x`` instead
-of eight composite ops) and numerics (the variance of the centred values).
+reduced axes and the shape of ``w``/``b``). It is fused for speed (the centred input, its
+variance and one scale-and-shift, instead of eight composite ops) and numerics (the variance of
+the centred values).
 
 Backward, with ``xhat`` the normalised input, ``gh = g * w`` and ``R`` the reduced axes:
 
@@ -51,19 +52,18 @@ class Normalize(Function):
             count *= x.shape[i]
         inv_n = x.dtype.type(1.0 / count)
         mean = _rsum(x, axes) * inv_n
-        xhat = x - mean
-        var = _rsum(xhat, axes, xhat) * inv_n
+        xc = x - mean
+        var = _rsum(xc, axes, xc) * inv_n
         invstd = 1.0 / xp.sqrt(var + x.dtype.type(eps))
-        xhat *= invstd
-        if w is not None:
-            out = xhat * w
-            if b is not None:
-                out += b
-        elif b is not None:
-            out = xhat + b
-        else:
-            out = xhat.copy()
-        ctx.axes, ctx.eps, ctx.xhat, ctx.invstd, ctx.inv_n = axes, eps, xhat, invstd, inv_n
+        # out = xc * (invstd * w) + b: the scale is per group, so the normalised input itself
+        # is never formed (one pass fewer); the backward works from xc and invstd as well
+        out = xc * (invstd * w if w is not None and _reduces_to(invstd.shape, w.shape)
+                    else invstd)
+        if w is not None and not _reduces_to(invstd.shape, w.shape):
+            out *= w
+        if b is not None:
+            out += b
+        ctx.axes, ctx.eps, ctx.xc, ctx.invstd, ctx.inv_n = axes, eps, xc, invstd, inv_n
         ctx.wshape = None if w is None else w.shape
         ctx.bshape = None if b is None else b.shape
         ctx.save_for_backward(x, w)
@@ -77,29 +77,29 @@ class Normalize(Function):
         need = ctx.needs_input_grad
         x, w = ctx.saved_tensors
         g = grad._data
-        xhat, invstd, axes = ctx.xhat, ctx.invstd, ctx.axes
+        xc, invstd, axes = ctx.xc, ctx.invstd, ctx.axes
         kept = tuple(1 if i in axes else n for i, n in enumerate(g.shape))
         per_group_w = w is None or _reduces_to(kept, ctx.wshape)
         sg = _rsum(g, axes)  # per-group sum(g) and sum(g * xhat): all that dx needs
-        sgx = _rsum(g, axes, xhat)
+        sgx = _rsum(g, axes, xc) * invstd
         gx = gw = gb = None
         if need[0]:
             inv_n = ctx.inv_n
             if per_group_w:
-                # dx = k * (g - mean(g) - xhat * mean(g * xhat)), k = invstd * w
+                # dx = k (g - mean(g) - xhat mean(g xhat)), k = invstd w, xhat = xc invstd
                 k = invstd * w._data if w is not None else invstd
                 gx = g * k
-                gx -= xhat * (k * (sgx * inv_n))
+                gx -= xc * (k * invstd * (sgx * inv_n))
                 gx -= k * (sg * inv_n)
             else:  # w varies inside a group (layer norm): work with gh = g * w
                 gh = g * w._data
-                gx = gh - xhat * (_rsum(gh, axes, xhat) * inv_n)
+                gx = gh - xc * (invstd * invstd * _rsum(gh, axes, xc) * inv_n)
                 gx -= _rsum(gh, axes) * inv_n
                 gx *= invstd
             gx = _make(gx)
         if need[1]:
             gw = _make(_sum_to(sgx, ctx.wshape) if per_group_w
-                       else _sum_to(g * xhat, ctx.wshape))
+                       else _sum_to(g * xc * invstd, ctx.wshape))
         if need[2]:
             gb = _make(_sum_to(sg, ctx.bshape) if _reduces_to(kept, ctx.bshape)
                        else _sum_to(g, ctx.bshape))
