@@ -22,7 +22,6 @@ How it is laid out, and why:
 With ``create_graph=True`` the backward replays the steps with differentiable ops
 (``_rnn_seq.replay_steps``), so double backward works.
 """
-from ..backends._blas import gemm_threads
 from . import _rnn_seq as _s
 from ._util import Function, _make, _state, get_array_module
 
@@ -110,8 +109,11 @@ class Layer(Function):
             st["cs"] = cs = _take(xp, (steps + 1, batch, h), dt)
             cs[steps if reverse else 0] = c0
             st["tcs"] = _take(xp, (steps, batch, h), dt)
-        if mode != "RNN_TANH" and mode != "RNN_RELU":
-            st["acts"] = _take(xp, (steps, batch, wcat.shape[1]), dt)
+        if mode == "LSTM" or mode == "GRU":
+            # gate-major tiles (T, 4, B, H): every gate's block contiguous (LSTM i, f, o, g;
+            # GRU r, z, n from x, n from h)
+            st["acts"] = _take(xp, (steps, 4, batch, h), dt)
+            wcat = xp.ascontiguousarray(wcat.reshape(-1, 4, h).transpose(1, 0, 2))
         _FWD[mode](xp, st, wcat, out, reverse, mode == "RNN_RELU")
         ctx.st, ctx.mode, ctx.reverse = st, mode, reverse
         ctx.save_for_backward(x, w_ih, w_hh, b_ih, b_hh, h0, c0, out)  # out: version-checked
@@ -155,8 +157,7 @@ class Layer(Function):
         off = 1 if reverse else 0
         rows = st["xh"][off:off + steps].reshape(steps * batch, -1)
         g2 = dg.reshape(steps * batch, -1)
-        with gemm_threads(2 * g2.size * rows.shape[1]):
-            dw = g2.T @ rows  # every weight's and bias's gradient in one product
+        dw = g2.T @ rows  # every weight's and bias's gradient in one product
         _give(dg)
         grads = _split_grads(xp, mode, dw, st["perm"], h, i, need)
         return _tensors(dx, grads[0], grads[1], grads[2], grads[3], dh0, dc0)
@@ -175,21 +176,24 @@ def _order(steps, reverse):
 
 # --- forward loops: one per mode, in place into the workspaces of ``st`` --------------------
 def _lstm_fwd(xp, st, wcat, out, reverse, relu):
+    # ``wcat (4, K, H)``: one product per gate in a single call, each into its own contiguous
+    # block of the tile, so that every elementwise op below runs on contiguous memory (~3x
+    # faster than on column slices of a (B, 4H) tile, which costs the product ~10%)
     xh, acts, cs, tcs = st["xh"], st["acts"], st["cs"], st["tcs"]
     n = out.shape[2]
     mul, tanh, matmul = xp.multiply, xp.tanh, xp.matmul
     tmp = _take(xp, out.shape[1:], out.dtype)
     for t, r, w in _order(out.shape[0], reverse):
-        a = acts[t]
+        a = acts[t]  # (i, f, o, g)
         matmul(xh[r], wcat, out=a)
         tanh(a, out=a)  # i, f, o: tanh(x / 2) here, the sigmoid after the next two lines
-        s = a[:, :3 * n]
+        s = a[:3]
         s *= 0.5
         s += 0.5
         c2 = cs[w]
-        mul(a[:, n:2 * n], cs[r], out=c2)  # c2 = f c + i g
-        c2 += mul(a[:, :n], a[:, 3 * n:], out=tmp)
-        h2 = mul(a[:, 2 * n:3 * n], tanh(c2, out=tcs[t]), out=out[t])  # h2 = o tanh(c2)
+        mul(a[1], cs[r], out=c2)  # c2 = f c + i g
+        c2 += mul(a[0], a[3], out=tmp)
+        h2 = mul(a[2], tanh(c2, out=tcs[t]), out=out[t])  # h2 = o tanh(c2)
         xh[w, :, :n] = h2
     _give(tmp)
 
@@ -200,18 +204,18 @@ def _gru_fwd(xp, st, wcat, out, reverse, relu):
     mul, tanh, matmul = xp.multiply, xp.tanh, xp.matmul
     tmp = _take(xp, out.shape[1:], out.dtype)
     for t, r, w in _order(out.shape[0], reverse):
-        a = acts[t]  # [r z | n from x | n from h]
+        a = acts[t]  # (r, z, n from x, n from h), as the LSTM's tile
         matmul(xh[r], wcat, out=a)
-        rz = a[:, :2 * k]
+        rz = a[:2]
         tanh(rz, out=rz)  # r, z = sigmoid(x) = 0.5 + 0.5 tanh(x / 2)
         rz *= 0.5
         rz += 0.5
-        n_ = a[:, 2 * k:3 * k]
-        n_ += mul(rz[:, :k], a[:, 3 * k:], out=tmp)
+        n_ = a[2]
+        n_ += mul(a[0], a[3], out=tmp)
         tanh(n_, out=n_)  # n = tanh(W_in x + b_in + r (W_hn h + b_hn))
         h2 = out[t]
         xp.subtract(xh[r, :, :k], n_, out=h2)  # h2 = (1 - z) n + z h = n + z (h - n)
-        h2 *= rz[:, k:]
+        h2 *= a[1]
         h2 += n_
         xh[w, :, :k] = h2
     _give(tmp)
@@ -252,11 +256,11 @@ def _steps_back(xp, steps, reverse, dout, dxh, dx, h):
 
 def _lstm_bwd(xp, st, out, dout, dc_n, wb, dx, reverse):
     acts, cs, tcs = st["acts"], st["cs"], st["tcs"]
-    steps, batch, g = acts.shape
-    n, dt = g // 4, acts.dtype
+    steps, _, batch, n = acts.shape
+    dt = acts.dtype
     mul, sub = xp.multiply, xp.subtract
-    dg = _take(xp, acts.shape, dt)
-    d, p = _take(xp, (batch, g), dt), _take(xp, (batch, n), dt)
+    dg = _take(xp, (steps, batch, 4 * n), dt)  # batch-major: the products want (B, 4H) rows
+    d, p = _take(xp, (4, batch, n), dt), _take(xp, (batch, n), dt)
     dxh = _take(xp, (batch, wb.shape[1]), dt)
     dc, dcn = xp.empty((batch, n), dtype=dt), xp.empty((batch, n), dtype=dt)
     carry = dc_n is not None
@@ -264,7 +268,7 @@ def _lstm_bwd(xp, st, out, dout, dc_n, wb, dx, reverse):
         dcn[...] = dc_n
     for t, dh in _steps_back(xp, steps, reverse, dout, dxh, dx, n):
         a, tc, gt = acts[t], tcs[t], dg[t]
-        i, f, o, gg = a[:, :n], a[:, n:2 * n], a[:, 2 * n:3 * n], a[:, 3 * n:]
+        i, f, o, gg = a[0], a[1], a[2], a[3]
         mul(tc, tc, out=p)  # dc = dc_next f_next + dh o (1 - tanh(c2)^2)
         sub(1, p, out=p)
         p *= o
@@ -274,14 +278,14 @@ def _lstm_bwd(xp, st, out, dout, dc_n, wb, dx, reverse):
         carry = True
         sub(1, a, out=d)
         d *= a  # sigmoid' = s (1 - s) for i, f, o ...
-        dgg = d[:, 3 * n:]
-        mul(gg, gg, out=dgg)
-        sub(1, dgg, out=dgg)  # ... and tanh' = 1 - g^2 for g
+        mul(gg, gg, out=d[3])
+        sub(1, d[3], out=d[3])  # ... and tanh' = 1 - g^2 for g
         mul(dc, gg, out=gt[:, :n])
         mul(dc, cs[t + 1] if reverse else cs[t], out=gt[:, n:2 * n])
         mul(dh, tc, out=gt[:, 2 * n:3 * n])
         mul(dc, i, out=gt[:, 3 * n:])
-        gt *= d
+        g3 = gt.reshape(batch, 4, n)
+        mul(g3, d.transpose(1, 0, 2), out=g3)
         xp.matmul(gt, wb, out=dxh)
         mul(dc, f, out=dcn)
     dh0 = dxh[:, :n].copy()
@@ -291,21 +295,22 @@ def _lstm_bwd(xp, st, out, dout, dc_n, wb, dx, reverse):
 
 def _gru_bwd(xp, st, out, dout, dc_n, wb, dx, reverse):
     acts, xh = st["acts"], st["xh"]
-    steps, batch, g = acts.shape
-    k, dt = g // 4, acts.dtype
+    steps, _, batch, k = acts.shape
+    dt = acts.dtype
     mul, sub = xp.multiply, xp.subtract
-    dg = _take(xp, acts.shape, dt)
+    dg = _take(xp, (steps, batch, 4 * k), dt)  # batch-major: the products want (B, 4H) rows
     u, v = _take(xp, (batch, k), dt), _take(xp, (batch, k), dt)
+    dn = _take(xp, (batch, k), dt)
     dxh = _take(xp, (batch, wb.shape[1]), dt)
     for t, dh in _steps_back(xp, steps, reverse, dout, dxh, dx, k):
         a, gt, hp = acts[t], dg[t], xh[t + 1 if reverse else t, :, :k]
-        r, z, n_, ghn = a[:, :k], a[:, k:2 * k], a[:, 2 * k:3 * k], a[:, 3 * k:]
-        dn = gt[:, 2 * k:3 * k]
+        r, z, n_, ghn = a[0], a[1], a[2], a[3]
         mul(n_, n_, out=u)  # dn = dh (1 - z)(1 - n^2)
         sub(1, u, out=u)
         sub(1, z, out=v)
         mul(u, v, out=dn)
         dn *= dh
+        gt[:, 2 * k:3 * k] = dn
         v *= z  # dz = dh (h - n) z (1 - z)
         sub(hp, n_, out=u)
         u *= dh
@@ -318,7 +323,7 @@ def _gru_bwd(xp, st, out, dout, dc_n, wb, dx, reverse):
         xp.matmul(gt, wb, out=dxh)
         dxh[:, :k] += mul(dh, z, out=u)  # dh_prev = dh z + ...
     dh0 = dxh[:, :k].copy()
-    _give(u, v, dxh)
+    _give(u, v, dn, dxh)
     return dg, dh0, None
 
 
