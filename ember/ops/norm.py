@@ -39,6 +39,17 @@ def _rsum(a, axes, b=None):
     return xp.einsum(f"{letters},{letters}->{keep}", a, b).reshape(kept)
 
 
+def _wide(f, shape, axes):
+    """A per-group factor ``f`` (size 1 on the reduced ``axes``) spread as a contiguous array
+    over every axis but the first, when the batch axis is among the reduced ones (batch norm):
+    ``(N, C, H, W) * (1, C, H, W)`` then runs one long inner loop where ``(1, C, 1, 1)`` runs
+    one per ``H * W`` row (~30% faster here), and the spread factor is only ``1/N`` of ``x``."""
+    if f is None or 0 not in axes or f.ndim != len(shape) or shape[0] == 1 or f.ndim < 3:
+        return f
+    xp = get_array_module(f)
+    return xp.ascontiguousarray(xp.broadcast_to(f, (1,) + tuple(shape[1:])))
+
+
 class Normalize(Function):
     """Returns (out, mean, var), the biased variance; statistics keep reduced axes as size 1."""
 
@@ -51,18 +62,19 @@ class Normalize(Function):
         for i in axes:
             count *= x.shape[i]
         inv_n = x.dtype.type(1.0 / count)
+        shape = x.shape
         mean = _rsum(x, axes) * inv_n
-        xc = x - mean
+        xc = x - _wide(mean, shape, axes)
         var = _rsum(xc, axes, xc) * inv_n
         invstd = 1.0 / xp.sqrt(var + x.dtype.type(eps))
         # out = xc * (invstd * w) + b: the scale is per group, so the normalised input itself
         # is never formed (one pass fewer); the backward works from xc and invstd as well
-        out = xc * (invstd * w if w is not None and _reduces_to(invstd.shape, w.shape)
-                    else invstd)
-        if w is not None and not _reduces_to(invstd.shape, w.shape):
+        per_group_w = w is not None and _reduces_to(invstd.shape, w.shape)
+        out = xc * _wide(invstd * w if per_group_w else invstd, shape, axes)
+        if w is not None and not per_group_w:
             out *= w
         if b is not None:
-            out += b
+            out += _wide(b, shape, axes) if _reduces_to(invstd.shape, b.shape) else b
         ctx.axes, ctx.eps, ctx.xc, ctx.invstd, ctx.inv_n = axes, eps, xc, invstd, inv_n
         ctx.wshape = None if w is None else w.shape
         ctx.bshape = None if b is None else b.shape
@@ -88,9 +100,9 @@ class Normalize(Function):
             if per_group_w:
                 # dx = k (g - mean(g) - xhat mean(g xhat)), k = invstd w, xhat = xc invstd
                 k = invstd * w._data if w is not None else invstd
-                gx = g * k
-                gx -= xc * (k * invstd * (sgx * inv_n))
-                gx -= k * (sg * inv_n)
+                gx = g * _wide(k, g.shape, axes)
+                gx -= xc * _wide(k * invstd * (sgx * inv_n), g.shape, axes)
+                gx -= _wide(k * (sg * inv_n), g.shape, axes)
             else:  # w varies inside a group (layer norm): work with gh = g * w
                 gh = g * w._data
                 gx = gh - xc * (invstd * invstd * _rsum(gh, axes, xc) * inv_n)
