@@ -13,7 +13,10 @@ How it is laid out, and why:
 * The backward's ``[dh_prev | dx_t] = dG_t @ W_cat^T`` is also one product per step, and all
   weight and bias gradients come from ONE product over all steps, ``dG^T [H_prev | X | 1]``.
 * Per step, all elementwise work runs on the step's own tiles while they are in cache, into
-  preallocated buffers.
+  preallocated buffers. LSTM and GRU tiles are gate-major ``(4, B, H)`` (the product runs per
+  gate block in one batched call): every elementwise op then reads contiguous blocks, ~3x
+  faster than column slices of a ``(B, 4H)`` tile, for ~10% more time in the product. Doing
+  these ops for all steps at once instead is slower: the arrays of all steps leave the cache.
 * The gates' sigmoids are ``0.5 + 0.5 tanh(x / 2)``: one tanh over all gates is ~3x faster
   than exp/add/reciprocal (absolute error ~6e-8, float32 rounding). The ``x / 2`` is folded
   into ``W_cat``'s columns (exact: a power of two). LSTM's gates are kept in the order
