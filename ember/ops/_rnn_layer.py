@@ -3,15 +3,18 @@
 
 How it is laid out, and why:
 
-* Each step does ONE matrix product for everything linear: ``[h | x_t | 1] @ W_cat`` with
-  ``W_cat = [W_hh^T; W_ih^T; b]``, so the input projection, the recurrence and the biases
-  arrive together, straight into the step's gate tile. The rows ``[h | x_t | 1]`` live in one
-  buffer ``xh (T + 1, B, H + I + 1)`` (the step writes its ``h`` into the next slot). Doing the
+* Each step does ONE matrix product for everything linear: ``[h | 1 | x_t] @ W_cat`` with
+  ``W_cat = [W_hh^T; b; W_ih^T]``, so the input projection, the recurrence and the biases
+  arrive together, straight into the step's gate tile. The rows ``[h | 1 | x_t]`` live in one
+  buffer ``xh (T + 1, B, H + 1 + I)`` (the step writes its ``h`` into the next slot). GRU's
+  n gate keeps ``W_in x`` and ``W_hn h`` apart (``r`` multiplies only the second): the first
+  is one product over all steps, the second reads only ``[h | 1]``. Doing the
   projection of all steps at once instead costs more here: the multi-megabyte gate array it
   writes has left the cache by the time a step reads it back, and the sums and bias passes
   stream it once more.
-* The backward's ``[dh_prev | dx_t] = dG_t @ W_cat^T`` is also one product per step, and all
-  weight and bias gradients come from ONE product over all steps, ``dG^T [H_prev | X | 1]``.
+* The backward's ``[dh_prev | dx_t] = dG_t @ [W_hh | W_ih]`` is also one product per step,
+  and all weight and bias gradients come from ONE product over all steps,
+  ``dG^T [H_prev | 1 | X]`` (GRU: one per gate group, over the columns it reads).
 * Per step, all elementwise work runs on the step's own tiles while they are in cache, into
   preallocated buffers. LSTM and GRU tiles are gate-major ``(4, B, H)`` (the product runs per
   gate block in one batched call): every elementwise op then reads contiguous blocks, ~3x
@@ -38,52 +41,62 @@ def _lstm_perm(xp, n):
 
 
 def _cat_weights(xp, mode, w_ih, w_hh, b_ih, b_hh, dtype):
-    """``W_cat (H + I + 1, G')``: the rows multiply ``[h | x | 1]``; columns in the internal
-    gate order, sigmoid gates' columns halved. Returns ``(W_cat, perm or None)``."""
+    """The per-step product's weight: rows multiply ``[h | 1 | x]``, sigmoid gates' columns
+    halved, gate-major blocks ``(blocks, H + 1 + I, H)`` for LSTM (i, f, o, g) and GRU (r, z,
+    and ``W_hn h + b_hn``), ``(H + 1 + I, H)`` for RNN. Returns ``(w, perm or None)``."""
     h, i = w_hh.shape[1], w_ih.shape[1]
     g = w_ih.shape[0]
-    n = g // {"LSTM": 4, "GRU": 3}.get(mode, 1)
-    cols = g + n if mode == "GRU" else g  # GRU: [r z | n from x | n from h]
-    w = xp.zeros((h + i + 1, cols), dtype=dtype)
-    if mode == "GRU":
-        w[:h, :2 * n] = w_hh[:2 * n].T
-        w[:h, 3 * n:] = w_hh[2 * n:].T
-        w[h:h + i, :3 * n] = w_ih.T
+    if mode == "GRU":  # GRU's n gate from x comes from one product over all steps (_gru_nx)
+        n = h
+        w = xp.zeros((h + 1 + i, 3 * n), dtype=dtype)
+        w[:h] = w_hh.T
+        w[h + 1:, :2 * n] = w_ih[:2 * n].T
         if b_ih is not None:
-            w[-1, :2 * n] = b_ih[:2 * n] + b_hh[:2 * n]
-            w[-1, 2 * n:3 * n] = b_ih[2 * n:]
-            w[-1, 3 * n:] = b_hh[2 * n:]
+            w[h, :2 * n] = b_ih[:2 * n] + b_hh[:2 * n]
+            w[h, 2 * n:] = b_hh[2 * n:]
         w[:, :2 * n] *= 0.5
-        return w, None
-    perm = _lstm_perm(xp, n) if mode == "LSTM" else None
+        return xp.ascontiguousarray(w.reshape(-1, 3, n).transpose(1, 0, 2)), None
+    perm = _lstm_perm(xp, g // 4) if mode == "LSTM" else None
+    w = xp.empty((h + 1 + i, g), dtype=dtype)
     w[:h] = w_hh.T if perm is None else w_hh.T[:, perm]
-    w[h:h + i] = w_ih.T if perm is None else w_ih.T[:, perm]
-    if b_ih is not None:
+    w[h + 1:] = w_ih.T if perm is None else w_ih.T[:, perm]
+    if b_ih is None:
+        w[h] = 0
+    else:
         b = b_ih + b_hh
-        w[-1] = b if perm is None else b[perm]
-    if mode == "LSTM":
-        w[:, :3 * n] *= 0.5
-    return w, perm
+        w[h] = b if perm is None else b[perm]
+    if mode != "LSTM":
+        return w, None
+    w[:, :3 * h] *= 0.5
+    return xp.ascontiguousarray(w.reshape(-1, 4, h).transpose(1, 0, 2)), perm
 
 
-def _split_grads(xp, mode, dw, perm, h, i, need):
-    """``(dW_ih, dW_hh, db_ih, db_hh)`` (None where not needed) from ``dW_cat^T (G', H+I+1)``."""
+def _split_grads(xp, dw, perm, h, need):
+    """``(dW_ih, dW_hh, db_ih, db_hh)`` (None where not needed) from ``dW_cat^T (G, H+1+I)``
+    of LSTM and RNN (the same bias gradient for both biases)."""
     if perm is not None:
         inv = xp.empty_like(perm)
         inv[perm] = xp.arange(perm.size)
         dw = dw[inv]
-    if mode == "GRU":
-        n = dw.shape[0] // 4
-        rz, nx, nh = dw[:2 * n], dw[2 * n:3 * n], dw[3 * n:]
-        dw_ih = xp.concatenate([rz[:, h:h + i], nx[:, h:h + i]]) if need[1] else None
-        dw_hh = xp.concatenate([rz[:, :h], nh[:, :h]]) if need[2] else None
-        db_ih = xp.concatenate([rz[:, -1], nx[:, -1]]) if need[3] else None
-        db_hh = xp.concatenate([rz[:, -1], nh[:, -1]]) if need[4] else None
-        return dw_ih, dw_hh, db_ih, db_hh
-    dw_ih = dw[:, h:h + i].copy() if need[1] else None
+    dw_ih = dw[:, h + 1:].copy() if need[1] else None
     dw_hh = dw[:, :h].copy() if need[2] else None
-    db_ih = dw[:, -1].copy() if need[3] or need[4] else None
-    return dw_ih, dw_hh, db_ih if need[3] else None, db_ih if need[4] else None
+    db = dw[:, h].copy() if need[3] or need[4] else None
+    return dw_ih, dw_hh, db if need[3] else None, db if need[4] else None
+
+
+def _gru_grads(xp, g2, rows, h, need):
+    """GRU's weight and bias gradients from ``dG (TB, 4H)`` = [n from x | r | z | n from h] and
+    the rows ``[h | 1 | x]`` of every step: one product per gate group, each over the row
+    columns its gates read."""
+    k = h
+    rz = g2[:, k:3 * k].T @ rows  # (2H, H + 1 + I)
+    nh = g2[:, 3 * k:].T @ rows[:, :h + 1]
+    nx = g2[:, :k].T @ rows[:, h:]
+    dw_ih = xp.concatenate([rz[:, h + 1:], nx[:, 1:]]) if need[1] else None
+    dw_hh = xp.concatenate([rz[:, :h], nh[:, :h]]) if need[2] else None
+    db_ih = xp.concatenate([rz[:, h], nx[:, 0]]) if need[3] else None
+    db_hh = xp.concatenate([rz[:, h], nh[:, h]]) if need[4] else None
+    return dw_ih, dw_hh, db_ih, db_hh
 
 
 class Layer(Function):
@@ -101,10 +114,10 @@ class Layer(Function):
         steps, batch, dt = x.shape[0], x.shape[1], x.dtype
         h, i = w_hh.shape[1], x.shape[2]
         wcat, perm = _cat_weights(xp, mode, w_ih, w_hh, b_ih, b_hh, dt)
-        xh = _take(xp, (steps + 1, batch, h + i + 1), dt)
+        xh = _take(xp, (steps + 1, batch, h + 1 + i), dt)
         off = 1 if reverse else 0  # step t reads slot t + off, writes the other neighbour
-        xh[off:off + steps, :, h:h + i] = x
-        xh[:, :, -1] = 1
+        xh[off:off + steps, :, h + 1:] = x
+        xh[:, :, h] = 1
         xh[steps if reverse else 0, :, :h] = h0
         out = xp.empty((steps, batch, h), dtype=dt)  # escapes: never pooled
         st = {"xh": xh, "perm": perm}
@@ -112,11 +125,10 @@ class Layer(Function):
             st["cs"] = cs = _take(xp, (steps + 1, batch, h), dt)
             cs[steps if reverse else 0] = c0
             st["tcs"] = _take(xp, (steps, batch, h), dt)
-        if mode == "LSTM" or mode == "GRU":
-            # gate-major tiles (T, 4, B, H): every gate's block contiguous (LSTM i, f, o, g;
-            # GRU r, z, n from x, n from h)
             st["acts"] = _take(xp, (steps, 4, batch, h), dt)
-            wcat = xp.ascontiguousarray(wcat.reshape(-1, 4, h).transpose(1, 0, 2))
+        elif mode == "GRU":
+            st["acts"] = _take(xp, (steps, 3, batch, h), dt)
+            st["nx"] = _gru_nx(xp, xh[off:off + steps, :, h:], w_ih, b_ih, dt)
         _FWD[mode](xp, st, wcat, out, reverse, mode == "RNN_RELU")
         ctx.st, ctx.mode, ctx.reverse = st, mode, reverse
         ctx.save_for_backward(x, w_ih, w_hh, b_ih, b_hh, h0, c0, out)  # out: version-checked
@@ -130,7 +142,7 @@ class Layer(Function):
         super()._release()
         st, self.st = getattr(self, "st", None), None
         if st is not None:
-            _give(st["xh"], st.get("acts"), st.get("cs"), st.get("tcs"))
+            _give(st["xh"], st.get("acts"), st.get("cs"), st.get("tcs"), st.get("nx"))
 
     @staticmethod
     def backward(ctx, dout, dc_n=None):
@@ -141,29 +153,38 @@ class Layer(Function):
         xp = get_array_module(x)
         st, mode, reverse = ctx.st, ctx.mode, ctx.reverse
         need = ctx.needs_input_grad
-        steps, batch, i = x.shape
+        steps, batch, _ = x.shape
         h = w_hh.shape[1]
-        # the per-step product's weight: [dh_prev | dx_t] = dG_t @ [W_hh | W_ih] (internal order)
-        wb = xp.concatenate([w_hh, w_ih], 1) if need[0] else w_hh
-        if mode == "GRU":  # rows [r z | n from x | n from h]; n from x reaches only x
-            n = h
-            wb = xp.concatenate([wb[:2 * n], wb[2 * n:], wb[2 * n:]])
-            wb[2 * n:3 * n, :h] = 0
-            if need[0]:
-                wb[3 * n:, h:] = 0
-        elif st["perm"] is not None:
-            wb = wb[st["perm"]]
-        wb = xp.ascontiguousarray(wb)
         dx = xp.empty(x.shape, dtype=x.dtype) if need[0] else None  # returned: never pooled
         dg, dh0, dc0 = _BWD[mode](xp, st, out, dout._data,
-                                  None if dc_n is None else dc_n._data, wb, dx, reverse)
+                                  None if dc_n is None else dc_n._data, w_ih, w_hh, dx, reverse)
         off = 1 if reverse else 0
         rows = st["xh"][off:off + steps].reshape(steps * batch, -1)
         g2 = dg.reshape(steps * batch, -1)
-        dw = g2.T @ rows  # every weight's and bias's gradient in one product
+        if mode == "GRU":
+            grads = _gru_grads(xp, g2, rows, h, need)
+        else:  # every weight's and bias's gradient in one product
+            grads = _split_grads(xp, g2.T @ rows, st["perm"], h, need)
         _give(dg)
-        grads = _split_grads(xp, mode, dw, st["perm"], h, i, need)
         return _tensors(dx, grads[0], grads[1], grads[2], grads[3], dh0, dc0)
+
+
+def _gru_nx(xp, rows_x, w_ih, b_ih, dt):
+    """GRU's ``W_in x + b_in`` of every step in one product, from the rows ``[1 | x]``."""
+    steps, batch, k = rows_x.shape[0], rows_x.shape[1], w_ih.shape[0] // 3
+    w = xp.empty((rows_x.shape[2], k), dtype=dt)
+    w[0] = b_ih[2 * k:] if b_ih is not None else 0
+    w[1:] = w_ih[2 * k:].T
+    nx = _take(xp, (steps, batch, k), dt)
+    xp.matmul(rows_x.reshape(steps * batch, -1), w, out=nx.reshape(steps * batch, k))
+    return nx
+
+
+def _wb(xp, w_ih, w_hh, need_x, perm):
+    """The backward's per-step weight: ``[dh_prev | dx_t] = dG_t @ [W_hh | W_ih]`` (rows in
+    the internal gate order)."""
+    wb = xp.concatenate([w_hh, w_ih], 1) if need_x else w_hh
+    return xp.ascontiguousarray(wb[perm] if perm is not None else wb)
 
 
 def _tensors(*xs):
@@ -202,19 +223,19 @@ def _lstm_fwd(xp, st, wcat, out, reverse, relu):
 
 
 def _gru_fwd(xp, st, wcat, out, reverse, relu):
-    xh, acts = st["xh"], st["acts"]
+    xh, acts, nx = st["xh"], st["acts"], st["nx"]
     k = out.shape[2]
     mul, tanh, matmul = xp.multiply, xp.tanh, xp.matmul
     tmp = _take(xp, out.shape[1:], out.dtype)
     for t, r, w in _order(out.shape[0], reverse):
-        a = acts[t]  # (r, z, n from x, n from h), as the LSTM's tile
+        a = acts[t]  # (r, z, W_hn h + b_hn), gate-major as the LSTM's tile
         matmul(xh[r], wcat, out=a)
         rz = a[:2]
         tanh(rz, out=rz)  # r, z = sigmoid(x) = 0.5 + 0.5 tanh(x / 2)
         rz *= 0.5
         rz += 0.5
-        n_ = a[2]
-        n_ += mul(a[0], a[3], out=tmp)
+        n_ = nx[t]  # W_in x + b_in, becomes n
+        n_ += mul(a[0], a[2], out=tmp)
         tanh(n_, out=n_)  # n = tanh(W_in x + b_in + r (W_hn h + b_hn))
         h2 = out[t]
         xp.subtract(xh[r, :, :k], n_, out=h2)  # h2 = (1 - z) n + z h = n + z (h - n)
@@ -257,7 +278,8 @@ def _steps_back(xp, steps, reverse, dout, dxh, dx, h):
     _give(dh)
 
 
-def _lstm_bwd(xp, st, out, dout, dc_n, wb, dx, reverse):
+def _lstm_bwd(xp, st, out, dout, dc_n, w_ih, w_hh, dx, reverse):
+    wb = _wb(xp, w_ih, w_hh, dx is not None, st["perm"])
     acts, cs, tcs = st["acts"], st["cs"], st["tcs"]
     steps, _, batch, n = acts.shape
     dt = acts.dtype
@@ -296,41 +318,47 @@ def _lstm_bwd(xp, st, out, dout, dc_n, wb, dx, reverse):
     return dg, dh0, dcn
 
 
-def _gru_bwd(xp, st, out, dout, dc_n, wb, dx, reverse):
-    acts, xh = st["acts"], st["xh"]
+def _gru_bwd(xp, st, out, dout, dc_n, w_ih, w_hh, dx, reverse):
+    # dG_t = [dn (n from x) | dr | dz | dn r (n from h)]: dx_t reads the first three blocks,
+    # dh_prev the last three, so each is one product with PyTorch's own row order
+    acts, xh, nx = st["acts"], st["xh"], st["nx"]
     steps, _, batch, k = acts.shape
     dt = acts.dtype
     mul, sub = xp.multiply, xp.subtract
-    dg = _take(xp, (steps, batch, 4 * k), dt)  # batch-major: the products want (B, 4H) rows
+    wx = None
+    if dx is not None:
+        wx = xp.concatenate([w_ih[2 * k:], w_ih[:2 * k]])
+    dg = _take(xp, (steps, batch, 4 * k), dt)
     u, v = _take(xp, (batch, k), dt), _take(xp, (batch, k), dt)
-    dn = _take(xp, (batch, k), dt)
-    dxh = _take(xp, (batch, wb.shape[1]), dt)
-    for t, dh in _steps_back(xp, steps, reverse, dout, dxh, dx, k):
-        a, gt, hp = acts[t], dg[t], xh[t + 1 if reverse else t, :, :k]
-        r, z, n_, ghn = a[0], a[1], a[2], a[3]
+    dhp = xp.empty((batch, k), dtype=dt)  # returned (dh0)
+    for t, dh in _steps_back(xp, steps, reverse, dout, dhp, None, k):
+        a, n_, gt, hp = acts[t], nx[t], dg[t], xh[t + 1 if reverse else t, :, :k]
+        r, z, ghn = a[0], a[1], a[2]
+        dn = gt[:, :k]
         mul(n_, n_, out=u)  # dn = dh (1 - z)(1 - n^2)
         sub(1, u, out=u)
         sub(1, z, out=v)
         mul(u, v, out=dn)
         dn *= dh
-        gt[:, 2 * k:3 * k] = dn
         v *= z  # dz = dh (h - n) z (1 - z)
         sub(hp, n_, out=u)
         u *= dh
-        mul(u, v, out=gt[:, k:2 * k])
+        mul(u, v, out=gt[:, 2 * k:3 * k])
         sub(1, r, out=v)  # dr = dn (W_hn h + b_hn) r (1 - r)
         v *= r
         mul(dn, ghn, out=u)
-        mul(u, v, out=gt[:, :k])
+        mul(u, v, out=gt[:, k:2 * k])
         mul(dn, r, out=gt[:, 3 * k:])  # the n gate's part from h: dn r
-        xp.matmul(gt, wb, out=dxh)
-        dxh[:, :k] += mul(dh, z, out=u)  # dh_prev = dh z + ...
-    dh0 = dxh[:, :k].copy()
-    _give(u, v, dn, dxh)
-    return dg, dh0, None
+        if dx is not None:
+            xp.matmul(gt[:, :3 * k], wx, out=dx[t])
+        xp.matmul(gt[:, k:], w_hh, out=dhp)
+        dhp += mul(dh, z, out=u)  # dh_prev = dh z + ...
+    _give(u, v)
+    return dg, dhp, None
 
 
-def _rnn_bwd(xp, st, out, dout, dc_n, wb, dx, reverse, relu=False):
+def _rnn_bwd(xp, st, out, dout, dc_n, w_ih, w_hh, dx, reverse, relu=False):
+    wb = _wb(xp, w_ih, w_hh, dx is not None, None)
     steps, batch, k = out.shape
     dg = _take(xp, out.shape, out.dtype)
     dxh = _take(xp, (batch, wb.shape[1]), out.dtype)
@@ -348,8 +376,8 @@ def _rnn_bwd(xp, st, out, dout, dc_n, wb, dx, reverse, relu=False):
     return dg, dh0, None
 
 
-def _relu_bwd(xp, st, out, dout, dc_n, wb, dx, reverse):
-    return _rnn_bwd(xp, st, out, dout, dc_n, wb, dx, reverse, relu=True)
+def _relu_bwd(xp, st, out, dout, dc_n, w_ih, w_hh, dx, reverse):
+    return _rnn_bwd(xp, st, out, dout, dc_n, w_ih, w_hh, dx, reverse, relu=True)
 
 
 _BWD = {"LSTM": _lstm_bwd, "GRU": _gru_bwd, "RNN_TANH": _rnn_bwd, "RNN_RELU": _relu_bwd}
