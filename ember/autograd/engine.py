@@ -307,8 +307,10 @@ def _stealable(g, gd, refs):
     its base's memory, so it qualifies only when that base is referenced by this view alone
     and is no larger. Any doubt means a copy, never a later in-place write into shared memory.
     """
-    if _refs(g) != refs or _refs(gd) != 4 or not gd.flags.c_contiguous \
-            or not gd.flags.writeable:
+    if _refs(g) != refs or _refs(gd) != 4:
+        return False
+    flags = gd.flags  # (NumPy's flags object references gd: only after the count)
+    if not flags.c_contiguous or not getattr(flags, "writeable", True):  # CuPy: no writeable
         return False
     base = gd.base
     return base is None or (base.__class__ is gd.__class__ and base.base is None
