@@ -207,18 +207,20 @@ def _lstm_fwd(xp, st, wcat, out, reverse, relu):
     n = out.shape[2]
     mul, tanh, matmul = xp.multiply, xp.tanh, xp.matmul
     tmp = _take(xp, out.shape[1:], out.dtype)
+    # every step's views at once (fewer view creations inside the loop)
+    sig, gi, gf, go, gg, hs = acts[:, :3], acts[:, 0], acts[:, 1], acts[:, 2], acts[:, 3], \
+        xh[:, :, :n]
     for t, r, w in _order(out.shape[0], reverse):
         a = acts[t]  # (i, f, o, g)
         matmul(xh[r], wcat, out=a)
         tanh(a, out=a)  # i, f, o: tanh(x / 2) here, the sigmoid after the next two lines
-        s = a[:3]
+        s = sig[t]
         s *= 0.5
         s += 0.5
         c2 = cs[w]
-        mul(a[1], cs[r], out=c2)  # c2 = f c + i g
-        c2 += mul(a[0], a[3], out=tmp)
-        h2 = mul(a[2], tanh(c2, out=tcs[t]), out=out[t])  # h2 = o tanh(c2)
-        xh[w, :, :n] = h2
+        mul(gf[t], cs[r], out=c2)  # c2 = f c + i g
+        c2 += mul(gi[t], gg[t], out=tmp)
+        hs[w] = mul(go[t], tanh(c2, out=tcs[t]), out=out[t])  # h2 = o tanh(c2)
     _give(tmp)
 
 
@@ -291,28 +293,32 @@ def _lstm_bwd(xp, st, out, dout, dc_n, w_ih, w_hh, dx, reverse):
     carry = dc_n is not None
     if carry:
         dcn[...] = dc_n
+    # every step's views at once (fewer view creations inside the loop)
+    gi, gf, go, gg = acts[:, 0], acts[:, 1], acts[:, 2], acts[:, 3]
+    di, df, do, dgg = (dg[:, :, k * n:(k + 1) * n] for k in range(4))
+    dg4, dt4, d3 = dg.reshape(steps, batch, 4, n), d.transpose(1, 0, 2), d[3]
+    cp = cs[1:] if reverse else cs[:-1]
     for t, dh in _steps_back(xp, steps, reverse, dout, dxh, dx, n):
-        a, tc, gt = acts[t], tcs[t], dg[t]
-        i, f, o, gg = a[0], a[1], a[2], a[3]
+        a, tc, g_ = acts[t], tcs[t], gg[t]
         mul(tc, tc, out=p)  # dc = dc_next f_next + dh o (1 - tanh(c2)^2)
         sub(1, p, out=p)
-        p *= o
+        p *= go[t]
         mul(p, dh, out=dc)
         if carry:
             dc += dcn
         carry = True
         sub(1, a, out=d)
         d *= a  # sigmoid' = s (1 - s) for i, f, o ...
-        mul(gg, gg, out=d[3])
-        sub(1, d[3], out=d[3])  # ... and tanh' = 1 - g^2 for g
-        mul(dc, gg, out=gt[:, :n])
-        mul(dc, cs[t + 1] if reverse else cs[t], out=gt[:, n:2 * n])
-        mul(dh, tc, out=gt[:, 2 * n:3 * n])
-        mul(dc, i, out=gt[:, 3 * n:])
-        g3 = gt.reshape(batch, 4, n)
-        mul(g3, d.transpose(1, 0, 2), out=g3)
-        xp.matmul(gt, wb, out=dxh)
-        mul(dc, f, out=dcn)
+        mul(g_, g_, out=d3)
+        sub(1, d3, out=d3)  # ... and tanh' = 1 - g^2 for g
+        mul(dc, g_, out=di[t])
+        mul(dc, cp[t], out=df[t])
+        mul(dh, tc, out=do[t])
+        mul(dc, gi[t], out=dgg[t])
+        g3 = dg4[t]
+        mul(g3, dt4, out=g3)
+        xp.matmul(dg[t], wb, out=dxh)
+        mul(dc, gf[t], out=dcn)
     dh0 = dxh[:, :n].copy()
     _give(d, p, dxh)
     return dg, dh0, dcn
