@@ -2,7 +2,7 @@
 
 * Array kernels (``_lstm_fwd`` / ``_lstm_bwd`` ...): one step forward and backward on raw
   arrays, in place into preallocated workspaces. ``_rnn_seq.Step`` runs them inside one graph
-  node, for a whole sequence or for a single step.
+  node per step (a whole full-batch sequence runs in ``_rnn_layer.py`` instead).
 * Tensor-op vjps (``lstm_step_vjp`` ...): the same backward in ember ops, with the activations
   recomputed from the step's inputs, for ``create_graph=True`` (double backward).
 """
