@@ -4,6 +4,8 @@ The walk is iterative (an explicit stack, no recursion), so a chain of 100,000 o
 backpropagates; each node runs once, after all gradients flowing into it have been summed
 (a dependency count per node), so a node reused many times gets every contribution once.
 """
+import sys
+
 import numpy as _np
 
 from . import grad_mode
@@ -115,7 +117,7 @@ def run_backward(tensors, grad_tensors, retain_graph=False, create_graph=False, 
             grads = buffers.pop(node)
             if node.__class__ is AccumulateGrad:
                 if plain_leaves:
-                    _accumulate(node.variable, grads[0], create_graph)
+                    _accumulate(node.variable, grads[0], create_graph, _STEAL_REFS)
                 else:
                     _leaf(node, grads[0], capture, results, accumulate, only, create_graph)
                 continue
@@ -288,22 +290,55 @@ def _leaf(node, g, capture, results, accumulate, only, create_graph):
             t._hooks = hooks
 
 
-def _accumulate(t, g, create_graph):
-    """``t.grad += g``: a fresh copy the first time, in place afterwards (as PyTorch)."""
+# Where ``run_backward`` hands a gradient to ``_accumulate``, exactly these references reach
+# it: the node's gradient list, ``_accumulate``'s argument, and ``getrefcount``'s own. In
+# ``_stealable`` its own arguments and locals add one each (g: +1; gd: ``g._data``, the
+# caller's ``gd``, the argument; base: ``gd.base``, the local, the argument).
+_STEAL_REFS = 3
+_refs = sys.getrefcount
+
+
+def _stealable(g, gd, refs):
+    """True when nothing but the engine can reach the gradient ``g`` (array ``gd``), so the
+    leaf may keep its buffer instead of a copy (as PyTorch's AccumulateGrad does).
+
+    A gradient that a hook, a retained graph, another leaf (``a + b`` hands both leaves the
+    same tensor), a saved tensor or the caller still holds has more references; a view shares
+    its base's memory, so it qualifies only when that base is referenced by this view alone
+    and is no larger. Any doubt means a copy, never a later in-place write into shared memory.
+    """
+    if _refs(g) != refs or _refs(gd) != 4:
+        return False
+    flags = gd.flags  # (NumPy's flags object references gd: only after the count)
+    if not flags.c_contiguous or not getattr(flags, "writeable", True):  # CuPy: no writeable
+        return False
+    base = gd.base
+    return base is None or (base.__class__ is gd.__class__ and base.base is None
+                            and _refs(base) == 3 and base.size == gd.size)
+
+
+def _accumulate(t, g, create_graph, steal_refs=None):
+    """``t.grad += g``: the first gradient is taken over when nothing else can reach it and
+    copied otherwise; later ones are added in place (as PyTorch)."""
     if t._hooks:
         for h in list(t._hooks):
             r = h(g)
             if r is not None:
                 g = r
+                steal_refs = None  # a replacement: whoever made it may keep it
     gd = g._data
     d = t._data
     if gd.dtype != d.dtype:
         g = g.to(t.dtype)
         gd = g._data
+        steal_refs = None
     cur = t._grad
     if cur is None:
         if create_graph:
             t._grad = g
+        elif steal_refs is not None and _stealable(g, gd, steal_refs + 1):
+            # (+1: ``_stealable``'s own argument) speed: no copy of a fresh gradient
+            t._grad = _Tensor._make(gd)
         else:
             t._grad = _Tensor._make(gd.copy())
     elif create_graph or cur._requires_grad:

@@ -1,14 +1,10 @@
-"""The recurrent primitives: one layer direction over a whole sequence, or one step, as a
-single Function each, both running the array kernels of ``rnn.py``.
+"""The single-step recurrent primitive ``Step`` (the cells, and sequences whose batch shrinks
+as they end), running the array kernels of ``rnn.py``; the pool of workspaces shared with
+``_rnn_layer.py`` (which runs a whole full-batch sequence as one node); and the Tensor-op
+replay of a sequence that ``create_graph=True`` uses, so double backward works.
 
-``SeqLayer`` runs the whole time loop inside one node, which removes the per-step autograd
-overhead and lets the backward form the weight gradient as ONE matrix product over all steps
-(``dW = dG^T H_prev``) instead of T small products and T accumulations. ``Step`` is the same
-machinery for a single step (the cells, and sequences whose batch shrinks as they end). Each
-step does one matrix product for the recurrence, forward and backward.
-
-The fast backward runs on raw arrays. With ``create_graph=True`` the backward instead uses the
-Tensor-op vjps of ``rnn.py`` (a sequence replays its steps first), so double backward works.
+Each step does one matrix product for the recurrence, forward and backward. The fast backward
+runs on raw arrays; with ``create_graph=True`` it uses the Tensor-op vjps of ``rnn.py``.
 """
 from . import rnn as _r
 from ._util import Function, _make, _state, get_array_module
@@ -116,45 +112,19 @@ def _tensors(*xs):
     return tuple(None if x is None else _make(x) for x in xs)
 
 
-class SeqLayer(Function):
-    """``out (T, B, H)`` [and ``c_T`` for LSTM] of one layer direction.
-
-    Inputs: ``gx (T, B, G)`` (the input projection of every step, with both biases folded in
-    except GRU's ``b_hh``), ``h0``, ``c0`` (LSTM) or None, ``w_hh``, ``b_hh`` (GRU) or None.
-    """
+class Step(Function):
+    """One step: ``h2`` [and ``c2`` for LSTM] from ``gx (B, G)``, ``h``, ``c``, ``w_hh``,
+    ``b_hh`` (GRU) or None; ``gx`` is the input projection with both biases folded in except
+    GRU's ``b_hh``."""
 
     _array_forward = True
-
-    @staticmethod
-    def forward(ctx, gx, h0, c0, w, b, mode, reverse):
-        out, c = _forward(ctx, gx, h0, c0, w, b, mode, reverse)
-        ctx.save_for_backward(gx, h0, c0, w, b, out)  # out: version-checked, read by backward
-        return (out, c) if mode == "LSTM" else out
 
     def _release(self):
         # the engine frees saved state after a backward without retain_graph: recycle it
         super()._release()
-        st, self.st = self.st, None
+        st, self.st = getattr(self, "st", None), None
         if st is not None:
             _give(*(st.get(k) for k in _SCRATCH))
-
-    @staticmethod
-    def backward(ctx, dout, dc_n=None):
-        if _state[0]:
-            return _replay_backward(ctx, dout, dc_n)
-        gx, h0, c0, w, b, _ = ctx.saved_tensors
-        dout, dc_n, h0, c0, w = _data(dout, dc_n, h0, c0, w)
-        steps = dout.shape[0]
-        order = list(range(steps - 1, -1, -1) if ctx.reverse else range(steps))
-        prev = _prev_states(get_array_module(w), ctx.st, order, h0, c0, ctx.mode)
-        grads = _backward(ctx, dout, dc_n, prev, w, b is not None and ctx.needs_input_grad[4])
-        _give(*prev)
-        return _tensors(*grads)
-
-
-class Step(SeqLayer):
-    """One step: ``h2`` [and ``c2`` for LSTM] from ``gx (B, G)``, ``h``, ``c``, ``w_hh``,
-    ``b_hh`` (as :class:`SeqLayer`, for a sequence of one step)."""
 
     @staticmethod
     def forward(ctx, gx, h, c, w, b, mode):
@@ -182,32 +152,10 @@ def step(mode, gx, h, c, w, b=None):
     return res if mode == "LSTM" else (res, None)
 
 
-def _prev_states(xp, st, order, h0, c0, mode):
-    """``H_prev[t]`` (and ``C_prev[t]``): the state each step started from."""
-    out = st["out"]
-    hp = _take(xp, out.shape[:1] + h0.shape, out.dtype)  # h0 is (B, proj_size) with projection
-    cp = _take(xp, out.shape, out.dtype) if mode == "LSTM" else None
-    first = order[0]
-    hp[first] = h0
-    if cp is not None:
-        cp[first] = c0
-    if len(order) > 1:
-        if order[0] == 0:  # forward in time: step t starts from step t-1
-            hp[1:] = out[:-1]
-            if cp is not None:
-                cp[1:] = st["cs"][:-1]
-        else:  # reverse: step t starts from step t+1
-            hp[:-1] = out[1:]
-            if cp is not None:
-                cp[:-1] = st["cs"][1:]
-    return hp, cp
-
-
-def _replay_backward(ctx, dout, dc_n):
-    """create_graph: rebuild the hidden states step by step (``Step`` nodes) from the saved
-    inputs and backpropagate with the Tensor-op vjps, so the result is itself differentiable."""
-    gx, h0, c0, w, b, _ = ctx.saved_tensors
-    mode, reverse = ctx.mode, ctx.reverse
+def replay_steps(mode, reverse, gx, h0, c0, w, b, dout, dc_n):
+    """create_graph: rebuild the hidden states step by step (``Step`` nodes) from ``gx
+    (T, B, G)`` and backpropagate ``dout`` (and ``dc_n``) with the Tensor-op vjps, so the result
+    is itself differentiable. Returns ``(dgx, dh0, dc0, dW_hh, db_hh (GRU) or None)``."""
     steps = gx.shape[0]
     order = list(range(steps - 1, -1, -1) if reverse else range(steps))
     h, c = h0, c0
@@ -238,13 +186,3 @@ def _step_vjp(mode, gx, h, c, w, b, dh2, dc2):
         return dgx, dh, None, dw, dgh.sum(0) if b is not None else None
     dgx, dh, dw = _r.rnn_step_vjp(gx, h, w, mode == "RNN_RELU", dh2)
     return dgx, dh, None, dw, None
-
-
-def seq_layer(gx, h0, c0, w, b, mode, reverse):
-    """Run one direction; returns ``(out (T, B, H), h_n, c_n or None)``."""
-    res = SeqLayer.apply(gx, h0, c0, w, b, mode, reverse)
-    out, c_n = res if mode == "LSTM" else (res, None)
-    h_n = out[0] if reverse else out[-1]
-    return out, h_n, c_n
-
-

@@ -1,8 +1,8 @@
 """The math of one recurrent step (RNN tanh/relu, LSTM, GRU), written twice on purpose.
 
 * Array kernels (``_lstm_fwd`` / ``_lstm_bwd`` ...): one step forward and backward on raw
-  arrays, in place into preallocated workspaces. ``_rnn_seq.py`` runs them inside one graph
-  node, for a whole sequence or for a single step.
+  arrays, in place into preallocated workspaces. ``_rnn_seq.Step`` runs them inside one graph
+  node per step (a whole full-batch sequence runs in ``_rnn_layer.py`` instead).
 * Tensor-op vjps (``lstm_step_vjp`` ...): the same backward in ember ops, with the activations
   recomputed from the step's inputs, for ``create_graph=True`` (double backward).
 """

@@ -57,6 +57,15 @@ def test_smooth_l1_beta_and_huber_delta():
 
 
 @pytest.mark.parametrize("reduction", RED)
+@pytest.mark.parametrize("ignored", ["none", "some", "all"])
+def test_cross_entropy_ignored_rows(reduction, ignored):
+    # the fused primitive's fast path (no weights, nothing ignored) and the weighted path;
+    # every row ignored: mean is nan and the gradient zeros, as in PyTorch
+    t = {"none": [0, 2, 1, 4], "some": [0, -100, 1, 4], "all": [-100] * 4}[ignored]
+    _run("cross_entropy", [f32(4, 5), np.array(t)], {"reduction": reduction})
+
+
+@pytest.mark.parametrize("reduction", RED)
 def test_cross_entropy_indices(reduction):
     _run("cross_entropy", [f32(6, 5), rng.integers(0, 5, 6)], {"reduction": reduction})
 

@@ -347,3 +347,38 @@ def test_interleaved_graphs_retain_graph_and_reused_workspaces(mode):
     for a, b in xs:
         assert_close(a.grad, b.grad, RTOL, ATOL)
     _check_params(e, t)
+
+
+@pytest.mark.parametrize("mode", ["RNN", "LSTM", "GRU"])
+def test_no_grad_calls_between_training_calls(mode):
+    # a call under no_grad recycles its workspaces at once; the graph of an earlier call must
+    # keep its own (the fused layer's forward state is read again by its backward)
+    e, t = _twins(mode, 3, 4, num_layers=2, bidirectional=True)
+    rng = np.random.default_rng(17)
+    xe, xt = _leaf(rng.standard_normal((6, 3, 3)).astype(np.float32))
+    oe, ot = e(xe), t(xt)
+    for _ in range(2):
+        with ember.no_grad():
+            ye = e(ember.tensor(rng.standard_normal((6, 3, 3)).astype(np.float32)))
+        assert not ye[0].requires_grad
+    with ember.no_grad():
+        assert_close(e(xe)[0], ot[0], RTOL, ATOL)
+    _backward_both(oe, ot)
+    assert_close(xe.grad, xt.grad, RTOL, ATOL)
+    _check_params(e, t)
+
+
+@pytest.mark.parametrize("mode", ["LSTM", "GRU"])
+def test_saturated_gates_match_torch(mode):
+    # large pre-activations: the sigmoid as 0.5 + 0.5 tanh(x / 2) at its extremes
+    e, t = _twins(mode, 3, 5)
+    with torch.no_grad():
+        for p in t.parameters():
+            p.mul_(8)
+    e.load_state_dict({k: ember.tensor(v.detach().numpy()) for k, v in t.state_dict().items()})
+    xe, xt = _leaf(np.random.default_rng(5).standard_normal((4, 2, 3)).astype(np.float32) * 4)
+    oe, ot = e(xe), t(xt)
+    assert_close(oe[0], ot[0], RTOL, ATOL)
+    _backward_both(oe, ot)
+    assert_close(xe.grad, xt.grad, 1e-3, 1e-4)
+    _check_params(e, t)

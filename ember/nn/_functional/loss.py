@@ -111,20 +111,26 @@ class _LogSoftmaxNLL(Function):
         s = e.sum(axis=1)
         lse = xp.log(s)
         valid = target != ignore_index
-        t = xp.where(valid, target, 0)
+        full = bool(valid.all())
+        t = target if full else xp.where(valid, target, 0)
         picked = shifted[xp.arange(n), t] - lse
-        w = weight[t] if weight is not None else xp.ones(n, dtype=x.dtype)
-        w = xp.where(valid, w, 0).astype(x.dtype)
+        # w None: every row has weight 1 (no class weights, nothing ignored), the common case
+        w = None
+        if weight is not None or not full:
+            w = weight[t] if weight is not None else xp.ones(n, dtype=x.dtype)
+            w = xp.where(valid, w, 0).astype(x.dtype)
         ctx.m, ctx.e, ctx.s, ctx.t, ctx.w, ctx.reduction = m, e, s, t, w, reduction
         ctx.save_for_backward(x)
-        loss = -(w * picked)
+        loss = -picked if w is None else -(w * picked)
         if reduction == "none":
             return loss
         if reduction == "sum":
             return xp.asarray(loss.sum())
-        ctx.wsum = xp.asarray(w.sum())
-        with np.errstate(invalid="ignore", divide="ignore"):  # all ignored: nan, as PyTorch
-            return xp.true_divide(xp.asarray(loss.sum()), ctx.wsum)
+        ctx.wsum = xp.asarray(w.sum() if w is not None else n, dtype=x.dtype)
+        if not ctx.wsum:  # all ignored: nan, as PyTorch
+            with np.errstate(invalid="ignore", divide="ignore"):
+                return xp.true_divide(xp.asarray(loss.sum()), ctx.wsum)
+        return xp.true_divide(xp.asarray(loss.sum()), ctx.wsum)
 
     @staticmethod
     def backward(ctx, grad):
@@ -139,7 +145,7 @@ class _LogSoftmaxNLL(Function):
         xp = get_array_module(ctx.t)
         onehot = xp.zeros(x.shape, dtype=x._data.dtype)
         onehot[xp.arange(x.shape[0]), ctx.t] = 1
-        gw = g * _make(ctx.w)
+        gw = g * _make(ctx.w) if ctx.w is not None else g.expand(x.shape[0])
         return gw.unsqueeze(1) * (p - _make(onehot)), None, None, None, None
 
 
@@ -147,12 +153,15 @@ def _nll_grad_arrays(ctx, g):
     """The backward above on arrays, when no graph is recorded (the same arithmetic)."""
     xp = get_array_module(g)
     if ctx.reduction == "mean":
-        with np.errstate(invalid="ignore", divide="ignore"):
-            g = xp.true_divide(g, ctx.wsum)
-    gw = g * ctx.w
+        if not ctx.wsum:  # every row ignored: no row contributes (PyTorch: zeros, not nan)
+            return _make(xp.zeros_like(ctx.e))
+        g = g / ctx.wsum
     d = ctx.e / ctx.s[:, None]
     d[xp.arange(d.shape[0]), ctx.t] -= 1
-    d *= gw[:, None]
+    if ctx.w is None:
+        d *= g if g.ndim == 0 else g[:, None]
+    else:
+        d *= (g * ctx.w)[:, None]
     return _make(d)
 
 
@@ -237,18 +246,18 @@ def cross_entropy(input, target, weight=None, size_average=None, ignore_index=-1
     c, lo, hi = _check_targets(input, target)
     _check_range(lo, hi, c, ignore_index)
     x2 = _class_last(input)
-    t = target.reshape(-1)
+    t = target._data.reshape(-1)
     wdata = weight._data if weight is not None else None
     if reduction not in ("none", "sum", "mean"):
         raise ValueError(f"{reduction} is not a valid value for reduction")
     if label_smoothing <= 0.0:
-        loss = _LogSoftmaxNLL.apply(x2, t._data, wdata, ignore_index, reduction)
+        loss = _LogSoftmaxNLL.apply(x2, t, wdata, ignore_index, reduction)
         return loss.reshape(target.shape) if reduction == "none" else loss
-    loss = _LogSoftmaxNLL.apply(x2, t._data, wdata, ignore_index, "none")
-    xp = get_array_module(t._data)
-    valid = t._data != ignore_index
-    w = (wdata[xp.where(valid, t._data, 0)] if wdata is not None
-         else xp.ones(t._data.shape, dtype=input._data.dtype)) * valid
+    loss = _LogSoftmaxNLL.apply(x2, t, wdata, ignore_index, "none")
+    xp = get_array_module(t)
+    valid = t != ignore_index
+    w = (wdata[xp.where(valid, t, 0)] if wdata is not None
+         else xp.ones(t.shape, dtype=input._data.dtype)) * valid
     wt = _make(w.astype(input._data.dtype))
     # PyTorch: (1 - eps) * nll + eps / C * sum_c(-w_c log p_c), each reduced on its own
     logp = ember.log_softmax(x2, dim=1)

@@ -3,14 +3,15 @@
 Every sequence, padded or packed, is handled in packed layout: ``x`` is ``(N, I)`` with the
 rows of step ``t`` at ``offsets[t]:offsets[t] + batch_sizes[t]`` (a padded ``(T, B, I)`` input
 is the special case ``batch_sizes = [B] * T``). Per layer and direction, the input projection
-of all time steps is ONE matrix product; each step is then one fused primitive (one matrix
-product for the recurrence plus the gates), see ``ember/ops/_rnn_seq.py``.
+of all time steps is ONE matrix product. A sequence whose every step has the whole batch runs
+as one fused node (``ember/ops/_rnn_layer.py``); otherwise each step is one fused primitive
+(one matrix product for the recurrence plus the gates), see ``ember/ops/_rnn_seq.py``.
 
 With varying batch sizes, step ``t`` runs on the first ``batch_sizes[t]`` sequences: the
 forward direction drops the rows of sequences that ended (their hidden state is final), the
 reverse direction adds rows from ``h0`` as sequences start.
 """
-from ...ops import _rnn_seq
+from ...ops import _rnn_layer, _rnn_seq
 from ...ops.shape import cat, split
 from .. import functional as F
 
@@ -33,10 +34,10 @@ def _project(x, mode, p):
 def run_direction(x, batch_sizes, h0, c0, mode, p, reverse):
     """One layer, one direction over packed ``x``; returns ``(out (N, H), h_n, c_n)``."""
     if batch_sizes.count(batch_sizes[0]) == len(batch_sizes) and p.get("w_hr") is None:
-        # every step has the whole batch: the time loop runs inside one fused node
-        gx = _project(x, mode, p).reshape(len(batch_sizes), batch_sizes[0], -1)
-        out, h, c = _rnn_seq.seq_layer(gx, h0, c0, p["w_hh"], p.get("b_hh") if mode == "GRU"
-                                       else None, mode, reverse)
+        # every step has the whole batch: projection and time loop run inside one fused node
+        x = x.reshape(len(batch_sizes), batch_sizes[0], x.shape[-1])
+        out, h, c = _rnn_layer.layer(x, p["w_ih"], p["w_hh"], p.get("b_ih"), p.get("b_hh"), h0,
+                                     c0, mode, reverse)
         return out.reshape(-1, out.shape[-1]), h, c
     gx = split(_project(x, mode, p), batch_sizes)
     steps = len(batch_sizes)

@@ -2,7 +2,8 @@
 
 Parameter names, shapes and gate order are PyTorch's (``weight_ih_l0``, ``weight_hh_l0_reverse``,
 gates i, f, g, o for LSTM and r, z, n for GRU), so a PyTorch ``state_dict`` loads unchanged.
-The time loop lives in ``_rnn_loop.py``; the fused primitives in ``ember/ops/_rnn_seq.py``.
+The time loop lives in ``_rnn_loop.py``; the fused primitives in ``ember/ops/_rnn_layer.py``
+(a whole full-batch sequence) and ``ember/ops/_rnn_seq.py`` (one step).
 """
 import math
 import numbers
