@@ -200,7 +200,7 @@ for _c in (DivFloor, DivTrunc):
 
 # --- public functions -----------------------------------------------------------------------
 def _run(cls, a, b):
-    if _state[0] and (getattr(a, "_requires_grad", False) or getattr(b, "_requires_grad", False)):
+    if _state.enabled and (getattr(a, "_requires_grad", False) or getattr(b, "_requires_grad", False)):
         return cls.apply(a, b)
     xa = a._data if isinstance(a, Tensor) else a
     xb = b._data if isinstance(b, Tensor) else b

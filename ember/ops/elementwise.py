@@ -251,7 +251,7 @@ def _cast(x, dt):
 
 # --- public functions -------------------------------------------------------------------------
 def _binary(cls, a, b):
-    if (not _state[0] or not (getattr(a, "_requires_grad", False)
+    if (not _state.enabled or not (getattr(a, "_requires_grad", False)
                               or getattr(b, "_requires_grad", False))):
         a, b = _prep(a, b)
         xa = a._data if isinstance(a, Tensor) else a

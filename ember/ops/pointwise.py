@@ -69,7 +69,7 @@ def _unary(name, fwd, bwd, saves="x", quiet=False):
 
 def _apply(cls, x):
     """``cls.apply(x)``, skipping the graph bookkeeping when no gradient is recorded."""
-    if _state[0] and x._requires_grad:
+    if _state.enabled and x._requires_grad:
         return cls.apply(x)
     return _make(cls.forward(_Null, x._data))
 
@@ -417,7 +417,7 @@ def clamp(input, min=None, max=None, *, out=None):
         min = float(x._data.dtype.type(min))
     if isinstance(max, float) and x._data.dtype.kind == "f":
         max = float(x._data.dtype.type(max))
-    if _state[0] and x._requires_grad:
+    if _state.enabled and x._requires_grad:
         return _out(Clamp.apply(x, min, max), out)
     return _out(_make(Clamp.forward(_Null, x._data, min, max)), out)
 
