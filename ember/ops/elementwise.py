@@ -7,10 +7,23 @@ typed, which keeps float32 float32); tensors are first promoted by PyTorch's rul
 import numpy as np
 
 from .._dtype import _FROM_NP, result_type
+from ..backends import _parallel
 from ._util import Function, Tensor, _make, _state, get_array_module, inplace, register, unbroadcast
 
 __all__ = ["add", "sub", "subtract", "mul", "multiply", "div", "divide", "true_divide", "neg",
            "negative", "pow", "exp", "log", "rsub"]
+
+
+# Large NumPy calls go to the intra-op pool (backends/_parallel.py): the hot path pays one size
+# comparison per array operand; _big[0] is infinite when one thread is configured.
+_big = _parallel.big
+_par = _parallel.call
+_nd = np.ndarray
+
+
+def _large(x, y):
+    """Whether the binary op on ``x`` and ``y`` (arrays or scalars) should use the pool."""
+    return (x.__class__ is _nd and x.size >= _big[0]) or (y.__class__ is _nd and y.size >= _big[0])
 
 
 def _prep(a, b):
@@ -55,7 +68,10 @@ class Add(Function):
     @staticmethod
     def forward(ctx, x, y):
         try:
-            out = x + y
+            if x.__class__ is _nd and x.size >= _big[0] or y.__class__ is _nd and y.size >= _big[0]:
+                out = _par(np.add, x, y)
+            else:
+                out = x + y
         except ValueError:
             _check_broadcast(x, y)
             raise
@@ -77,7 +93,10 @@ class Sub(Function):
     @staticmethod
     def forward(ctx, x, y):
         try:
-            out = x - y
+            if x.__class__ is _nd and x.size >= _big[0] or y.__class__ is _nd and y.size >= _big[0]:
+                out = _par(np.subtract, x, y)
+            else:
+                out = x - y
         except ValueError:
             _check_broadcast(x, y)
             raise
@@ -99,7 +118,10 @@ class Mul(Function):
     @staticmethod
     def forward(ctx, x, y):
         try:
-            out = x * y
+            if x.__class__ is _nd and x.size >= _big[0] or y.__class__ is _nd and y.size >= _big[0]:
+                out = _par(np.multiply, x, y)
+            else:
+                out = x * y
         except ValueError:
             _check_broadcast(x, y)
             raise
@@ -123,7 +145,7 @@ class Div(Function):
         xp = get_array_module(x, y)
         with np.errstate(divide="ignore", invalid="ignore"):
             try:
-                out = xp.true_divide(x, y)
+                out = _par(np.true_divide, x, y) if _large(x, y) else xp.true_divide(x, y)
             except ValueError:
                 _check_broadcast(x, y)
                 raise
@@ -144,7 +166,7 @@ class Neg(Function):
 
     @staticmethod
     def forward(ctx, x):
-        return -x
+        return _par(np.negative, x) if x.size >= _big[0] and x.__class__ is _nd else -x
 
     @staticmethod
     def backward(ctx, grad):
@@ -160,7 +182,7 @@ class Pow(Function):
         xp = get_array_module(x, y)
         with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
             try:
-                out = xp.power(x, y)
+                out = _par(np.power, x, y) if _large(x, y) else xp.power(x, y)
             except ValueError:
                 _check_broadcast(x, y)
                 raise
@@ -196,7 +218,7 @@ class Exp(Function):
     def forward(ctx, x):
         xp = get_array_module(x)
         with np.errstate(over="ignore"):
-            out = xp.exp(x)
+            out = _par(np.exp, x) if x.size >= _big[0] and x.__class__ is _nd else xp.exp(x)
         ctx.save_for_backward(out)
         return out
 
@@ -214,7 +236,7 @@ class Log(Function):
     def forward(ctx, x):
         xp = get_array_module(x)
         with np.errstate(divide="ignore", invalid="ignore"):
-            out = xp.log(x)
+            out = _par(np.log, x) if x.size >= _big[0] and x.__class__ is _nd else xp.log(x)
         ctx.save_for_backward(x)
         return out
 

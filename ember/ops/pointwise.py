@@ -7,6 +7,7 @@ PyTorch does; rounding, ``abs``, ``sign``, ``square``, ``relu`` and ``clamp`` ke
 Binary pointwise ops (``maximum``, ``atan2``, ``remainder``, ...) live in ``binary.py`` and
 are re-exported from here.
 """
+import functools
 import math
 
 import numpy as np
@@ -15,7 +16,7 @@ from . import _special, binary
 from ._util import Function, Tensor, _make, _state, get_array_module, inplace, register, unbroadcast
 from .binary import *  # noqa: F401,F403  (re-exported: ops/__init__ lists the families)
 from .binary import _floor_div_grad0, _trunc_div  # noqa: F401  (used by div's rounding modes)
-from .elementwise import _floating, _Null, _out, _prep, exp, log
+from .elementwise import _big, _floating, _nd, _Null, _out, _par, _prep, exp, log
 
 __all__ = ["log2", "log10", "log1p", "expm1", "exp2", "sqrt", "rsqrt", "square",
            "reciprocal", "abs", "absolute", "sign", "sin", "cos", "tan", "asin", "acos", "atan",
@@ -44,13 +45,20 @@ def _unary(name, fwd, bwd, saves="x", quiet=False):
     ``saved`` is the input (``saves='x'``), the output (``'out'``) or nothing (``None``).
     ``quiet`` silences NumPy's floating-point warnings (PyTorch never warns for log(0))."""
 
+    np_fwd = functools.partial(fwd, np)  # large NumPy inputs: piece by piece on the pool
+
     def forward(ctx, x):
-        xp = get_array_module(x)
-        if quiet:
+        if x.size >= _big[0] and x.__class__ is _nd:
+            if quiet:
+                with np.errstate(all="ignore"):
+                    out = _par(np_fwd, x)
+            else:
+                out = _par(np_fwd, x)
+        elif quiet:
             with np.errstate(all="ignore"):
-                out = fwd(xp, x)
+                out = fwd(get_array_module(x), x)
         else:
-            out = fwd(xp, x)
+            out = fwd(get_array_module(x), x)
         if saves == "x":
             ctx.save_for_backward(x)
         elif saves == "out":
@@ -155,6 +163,8 @@ class _PositiveMask(Function):
     @staticmethod
     def forward(ctx, grad, y):
         ctx.save_for_backward(y)
+        if grad.size >= _big[0] and grad.__class__ is _nd:
+            return _par(_keep_where_positive, grad, y)
         return _keep_where_positive(grad, y)
 
     @staticmethod

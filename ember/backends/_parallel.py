@@ -1,0 +1,199 @@
+"""Intra-op parallelism for large elementwise NumPy calls (PyTorch's intra-op thread pool).
+
+Why: a NumPy ufunc runs on one thread, while PyTorch splits a large elementwise op over
+``torch.get_num_threads()`` threads. NumPy releases the GIL inside its ufunc loops, so Python
+threads that run the same function on disjoint slices of one output really run in parallel.
+
+How: the output is cut into cache-sized pieces (flat when every array operand is C-contiguous
+and of the output's shape, else along the first axis); the calling thread and a small
+persistent pool pull pieces from a shared counter until none are left, so a core that another
+process keeps busy simply takes fewer. Only calls of at least ``MIN_SIZE`` output elements on
+NumPy arrays take this path, and only when ``ember.get_num_threads() > 1``: the hot path pays
+one comparison, ``size >= big[0]``, with ``big[0]`` infinite when one thread is configured.
+
+The thread count has one source of truth, ``backends/_blas.py`` (the user's
+``set_num_threads`` or ``OMP_NUM_THREADS``/``OPENBLAS_NUM_THREADS``); when the user chose none,
+elementwise work uses every core, like PyTorch, while OpenBLAS keeps the policy that
+``_blas.py`` explains (one thread for small products, every core for large ones). CuPy arrays
+never come here: the GPU already runs the whole op at once.
+"""
+import itertools
+import os
+import queue
+import threading
+
+import numpy as np
+
+from . import _blas
+
+__all__ = ["num_threads", "refresh", "run", "call", "big", "MIN_SIZE"]
+
+# output elements: below this the hand-off (tens of microseconds) costs more than it saves
+MIN_SIZE = 1 << 18
+# elements per piece: 512 KB of float32, so a composite's temporaries stay in cache
+PIECE = 1 << 17
+_INF = float("inf")
+big = [_INF]        # the hot-path threshold: MIN_SIZE when more than one thread, else never
+_nd = np.ndarray
+
+
+def _default_threads():
+    """PyTorch's default: ``OMP_NUM_THREADS`` when set, else the usable cores."""
+    v = os.environ.get("OMP_NUM_THREADS", "")
+    if v.strip().isdigit() and int(v) > 0:
+        return int(v)
+    return _blas._cores()
+
+
+_DEFAULT = _default_threads()
+
+
+def num_threads():
+    """The intra-op thread count: the user's choice (``set_num_threads`` or the BLAS
+    environment variables, kept in ``_blas``), else ``OMP_NUM_THREADS``, else every core."""
+    return _blas._threads[0] if _blas._user[0] else _DEFAULT
+
+
+def refresh():
+    """Recompute the hot-path threshold after the thread count changed."""
+    big[0] = MIN_SIZE if num_threads() > 1 else _INF
+
+
+class _Job:
+    """One parallel call: the pieces, a shared counter, and a lock released by the last piece."""
+
+    __slots__ = ("fn", "ins", "out", "n", "step", "ufunc", "next", "done", "lock", "err",
+                 "errstate")
+
+    def piece(self, i):
+        lo = i * self.step
+        hi = lo + self.step
+        args = [a[lo:hi] if s else a for a, s in self.ins]
+        if self.ufunc:
+            self.fn(*args, out=self.out[lo:hi])
+        else:
+            self.out[lo:hi] = self.fn(*args)
+
+    def work(self):
+        with np.errstate(**self.errstate):  # NumPy's error state does not cross threads
+            for i in self.next:  # itertools.count: atomic under the GIL
+                if i >= self.n:
+                    return
+                try:
+                    self.piece(i)
+                except BaseException as e:  # re-raised by the calling thread
+                    self.err = e
+                if next(self.done) == self.n - 1:
+                    self.lock.release()
+
+
+_jobs = queue.SimpleQueue()
+_workers = []
+_start_lock = threading.Lock()
+
+
+def _worker():
+    while True:
+        _jobs.get().work()
+
+
+def _ensure_workers(n):
+    """Start pool threads up to ``n`` helpers (daemon threads, started on first use)."""
+    if len(_workers) >= n:
+        return
+    with _start_lock:
+        while len(_workers) < n:
+            t = threading.Thread(target=_worker, name=f"ember-intraop-{len(_workers)}",
+                                 daemon=True)
+            t.start()
+            _workers.append(t)
+
+
+def _layout(arrays, shape):
+    """True: every array is C-contiguous of the full shape, so cut the raveled output; False:
+    cut along axis 0; None: neither keeps NumPy's output layout (then run serially)."""
+    if all(a.shape == shape and a.flags.c_contiguous for a in arrays):
+        return True
+    if len(shape) < 2 or shape[0] < 2:
+        return None
+    for a in arrays:  # operands cut along axis 0 must be C-contiguous, as the output is
+        if a.ndim == len(shape) and a.shape[0] == shape[0] and not a.flags.c_contiguous:
+            return None
+    return False
+
+
+def run(fn, *args):
+    """``fn(*args)`` computed in pieces on the intra-op pool, or None when the call does not
+    qualify (then the caller computes it serially, and any error is raised there).
+
+    ``fn`` is a ufunc (each piece is written with ``out=``) or any elementwise function of
+    its array arguments (each piece's result is copied into the output). Arguments are NumPy
+    arrays or scalars; broadcasting is allowed.
+    """
+    arrays = [a for a in args if a.__class__ is _nd and a.ndim]
+    if not arrays or any(not (a.__class__ is _nd or isinstance(a, (int, float, complex,
+                                                                  np.generic)))
+                         for a in args):
+        return None  # a CuPy array or something unexpected: serial
+    try:
+        shape = np.broadcast_shapes(*[a.shape for a in arrays])
+    except ValueError:
+        return None
+    size = 1
+    for s in shape:
+        size *= s
+    nthreads = num_threads()
+    if size < MIN_SIZE or nthreads < 2:
+        return None
+    flat = _layout(arrays, shape)
+    if flat is None:
+        return None
+    job = _Job()
+    if flat:
+        ins = [(a.reshape(-1), True) if a.__class__ is _nd and a.ndim else (a, False)
+               for a in args]
+        step, rows = PIECE, size
+    else:
+        ins = [(a, a.__class__ is _nd and a.ndim == len(shape) and a.shape[0] == shape[0])
+               for a in args]
+        step, rows = max(1, PIECE * shape[0] // size), shape[0]
+    probe = fn(*[a[:0] if s else a for a, s in ins])  # the result dtype, at no cost
+    if probe.__class__ is not _nd or probe.dtype.hasobject:
+        return None
+    out = np.empty((size,) if flat else shape, dtype=probe.dtype)
+    job.fn, job.ins, job.out, job.step = fn, ins, out, step
+    job.n = -(-rows // step)
+    job.ufunc = isinstance(fn, np.ufunc) and fn.nout == 1
+    job.next, job.done, job.err = itertools.count(), itertools.count(), None
+    job.errstate = np.geterr()
+    job.lock = threading.Lock()
+    job.lock.acquire()
+    helpers = min(nthreads - 1, job.n - 1)
+    _ensure_workers(helpers)
+    for _ in range(helpers):
+        _jobs.put(job)
+    job.work()
+    job.lock.acquire()  # released when the last piece is written
+    if job.err is not None:
+        raise job.err
+    return out.reshape(shape) if flat else out
+
+
+def call(fn, *args):
+    """``fn(*args)`` on NumPy arrays: on the intra-op pool when it qualifies, else serially."""
+    out = run(fn, *args)
+    return fn(*args) if out is None else out
+
+
+def _after_fork():
+    # a forked child has none of the parent's pool threads: start afresh (the calling thread
+    # would otherwise do every piece itself while stale jobs pile up in the queue)
+    global _jobs, _start_lock
+    _jobs = queue.SimpleQueue()
+    _start_lock = threading.Lock()
+    _workers.clear()
+
+
+if hasattr(os, "register_at_fork"):
+    os.register_at_fork(after_in_child=_after_fork)
+refresh()
