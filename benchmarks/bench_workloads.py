@@ -239,6 +239,9 @@ def main():
             ap.error("--cpu-time measures one thread: pass --torch-threads 1 too")
         global _clock
         _clock = time.thread_time
+        # one core vs one core: ember's intra-op pool (and OpenBLAS's threads for large
+        # products) would run work on threads whose CPU time this clock does not see
+        ember.set_num_threads(1)
     if args.torch_threads:
         torch.set_num_threads(args.torch_threads)
     rows, extra = [], []
