@@ -401,7 +401,9 @@ def _ip(fn):
 
 
 def _r(fn):
-    return lambda self, other: fn(other, self)
+    # ndarray // tensor raises TypeError, as in PyTorch (see elementwise._radd)
+    return lambda self, other: (NotImplemented if isinstance(other, np.ndarray)
+                                else fn(other, self))
 
 
 register(

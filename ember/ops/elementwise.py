@@ -416,15 +416,25 @@ subtract, multiply, divide, true_divide, negative = sub, mul, div, div, neg
 
 
 # --- Tensor methods ---------------------------------------------------------------------------
+# An ndarray on the left (``ndarray * tensor``): NumPy defers to the Tensor (its higher
+# __array_priority__) and PyTorch's reflected operators then refuse the ndarray, so Python
+# raises TypeError ("unsupported operand type(s)"); ember does the same. Only ``/`` (and
+# ``==``) accept it in PyTorch 2.13. NumPy scalars (np.float32(2) * t) work, as in PyTorch.
 def _radd(self, other):
+    if isinstance(other, np.ndarray):
+        return NotImplemented
     return add(other, self)
 
 
 def _rsub(self, other):
+    if isinstance(other, np.ndarray):
+        return NotImplemented
     return sub(other, self)
 
 
 def _rmul(self, other):
+    if isinstance(other, np.ndarray):
+        return NotImplemented
     return mul(other, self)
 
 
@@ -433,6 +443,8 @@ def _rtruediv(self, other):
 
 
 def _rpow(self, other):
+    if isinstance(other, np.ndarray):
+        return NotImplemented
     return pow(other, self)
 
 
