@@ -4,6 +4,8 @@ Each primitive is a Function: ``forward`` on arrays, ``backward`` in Tensor ops,
 local derivative in a comment. Python scalars stay Python scalars (NumPy treats them as weakly
 typed, which keeps float32 float32); tensors are first promoted by PyTorch's rules.
 """
+import math
+
 import numpy as np
 
 from .._dtype import _FROM_NP, result_type
@@ -197,6 +199,12 @@ class Pow(Function):
         if not isinstance(y, Tensor):
             # scalar exponent; y == 0 gives 0 (not 0 * inf) at x == 0, as in PyTorch
             return (grad * (y * x ** (y - 1)) if y != 0 else grad * 0), None
+        if not isinstance(x, Tensor):
+            # scalar base c: d(c**y) = c**y log(c) dy; at c == 0 it is 0 for y >= 0 (the limit)
+            # and -inf for y < 0 (c**y = inf), written so no 0 * inf is ever formed
+            if x == 0:
+                return None, grad * where_(y >= 0, 0.0, -math.inf)
+            return None, grad * out * (math.log(x) if x > 0 else math.nan)
         if ctx.needs_input_grad[0]:
             gx = unbroadcast(where_(y == 0, 0.0, grad * y * x ** (y - 1)), x.shape)
         if ctx.needs_input_grad[1]:
