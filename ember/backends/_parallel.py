@@ -9,7 +9,8 @@ and of the output's shape, else along the first axis); the calling thread and a 
 persistent pool pull pieces from a shared counter until none are left, so a core that another
 process keeps busy simply takes fewer. Only calls of at least ``MIN_SIZE`` output elements on
 NumPy arrays take this path, and only when ``ember.get_num_threads() > 1``: the hot path pays
-one comparison, ``size >= big[0]``, with ``big[0]`` infinite when one thread is configured.
+one comparison, ``size >= _BIG`` (a module global kept by :func:`watch`; infinite when one
+thread is configured).
 
 The thread count has one source of truth, ``backends/_blas.py`` (the user's
 ``set_num_threads`` or ``OMP_NUM_THREADS``/``OPENBLAS_NUM_THREADS``); when the user chose none,
@@ -26,7 +27,7 @@ import numpy as np
 
 from . import _blas
 
-__all__ = ["num_threads", "refresh", "run", "call", "big", "MIN_SIZE"]
+__all__ = ["num_threads", "refresh", "run", "call", "watch", "big", "MIN_SIZE"]
 
 # output elements: below this the hand-off (tens of microseconds) costs more than it saves
 MIN_SIZE = 1 << 18
@@ -54,9 +55,21 @@ def num_threads():
     return _blas._threads[0] if _blas._user[0] else _DEFAULT
 
 
+_watchers = []
+
+
+def watch(namespace, name="_BIG"):
+    """Keep ``namespace[name]`` (a module's globals) equal to the threshold: the ops' hot
+    paths read a module global, which is cheaper than ``big[0]``."""
+    _watchers.append((namespace, name))
+    namespace[name] = big[0]
+
+
 def refresh():
     """Recompute the hot-path threshold after the thread count changed."""
     big[0] = MIN_SIZE if num_threads() > 1 else _INF
+    for namespace, name in _watchers:
+        namespace[name] = big[0]
 
 
 class _Job:

@@ -16,16 +16,20 @@ __all__ = ["add", "sub", "subtract", "mul", "multiply", "div", "divide", "true_d
            "negative", "pow", "exp", "log", "rsub"]
 
 
-# Large NumPy calls go to the intra-op pool (backends/_parallel.py): the hot path pays one size
-# comparison per array operand; _big[0] is infinite when one thread is configured.
-_big = _parallel.big
+# Large NumPy calls go to the intra-op pool (backends/_parallel.py). The hot path pays one
+# size comparison against _BIG, a module global kept up to date by the pool (infinite when one
+# thread is configured). A binary op looks at its left operand when that is a NumPy array (the
+# usual case), else at the right one: a small array on the left of a large one (bias + x)
+# stays serial.
 _par = _parallel.call
 _nd = np.ndarray
+_BIG = _parallel.big[0]
+_parallel.watch(globals())  # keeps _BIG current when set_num_threads changes it
 
 
 def _large(x, y):
     """Whether the binary op on ``x`` and ``y`` (arrays or scalars) should use the pool."""
-    return (x.__class__ is _nd and x.size >= _big[0]) or (y.__class__ is _nd and y.size >= _big[0])
+    return x.size >= _BIG if x.__class__ is _nd else (y.__class__ is _nd and y.size >= _BIG)
 
 
 def _prep(a, b):
@@ -70,7 +74,8 @@ class Add(Function):
     @staticmethod
     def forward(ctx, x, y):
         try:
-            if x.__class__ is _nd and x.size >= _big[0] or y.__class__ is _nd and y.size >= _big[0]:
+            if (x.size >= _BIG if x.__class__ is _nd else
+                    y.__class__ is _nd and y.size >= _BIG):
                 out = _par(np.add, x, y)
             else:
                 out = x + y
@@ -95,7 +100,8 @@ class Sub(Function):
     @staticmethod
     def forward(ctx, x, y):
         try:
-            if x.__class__ is _nd and x.size >= _big[0] or y.__class__ is _nd and y.size >= _big[0]:
+            if (x.size >= _BIG if x.__class__ is _nd else
+                    y.__class__ is _nd and y.size >= _BIG):
                 out = _par(np.subtract, x, y)
             else:
                 out = x - y
@@ -120,7 +126,8 @@ class Mul(Function):
     @staticmethod
     def forward(ctx, x, y):
         try:
-            if x.__class__ is _nd and x.size >= _big[0] or y.__class__ is _nd and y.size >= _big[0]:
+            if (x.size >= _BIG if x.__class__ is _nd else
+                    y.__class__ is _nd and y.size >= _BIG):
                 out = _par(np.multiply, x, y)
             else:
                 out = x * y
@@ -168,7 +175,7 @@ class Neg(Function):
 
     @staticmethod
     def forward(ctx, x):
-        return _par(np.negative, x) if x.size >= _big[0] and x.__class__ is _nd else -x
+        return _par(np.negative, x) if x.size >= _BIG and x.__class__ is _nd else -x
 
     @staticmethod
     def backward(ctx, grad):
@@ -226,7 +233,7 @@ class Exp(Function):
     def forward(ctx, x):
         xp = get_array_module(x)
         with np.errstate(over="ignore"):
-            out = _par(np.exp, x) if x.size >= _big[0] and x.__class__ is _nd else xp.exp(x)
+            out = _par(np.exp, x) if x.size >= _BIG and x.__class__ is _nd else xp.exp(x)
         ctx.save_for_backward(out)
         return out
 
@@ -244,7 +251,7 @@ class Log(Function):
     def forward(ctx, x):
         xp = get_array_module(x)
         with np.errstate(divide="ignore", invalid="ignore"):
-            out = _par(np.log, x) if x.size >= _big[0] and x.__class__ is _nd else xp.log(x)
+            out = _par(np.log, x) if x.size >= _BIG and x.__class__ is _nd else xp.log(x)
         ctx.save_for_backward(x)
         return out
 

@@ -12,11 +12,12 @@ import math
 
 import numpy as np
 
+from ..backends import _parallel
 from . import _special, binary
 from ._util import Function, Tensor, _make, _state, get_array_module, inplace, register, unbroadcast
 from .binary import *  # noqa: F401,F403  (re-exported: ops/__init__ lists the families)
 from .binary import _floor_div_grad0, _trunc_div  # noqa: F401  (used by div's rounding modes)
-from .elementwise import _big, _floating, _nd, _Null, _out, _par, _prep, exp, log
+from .elementwise import _floating, _nd, _Null, _out, _par, _prep, exp, log
 
 __all__ = ["log2", "log10", "log1p", "expm1", "exp2", "sqrt", "rsqrt", "square",
            "reciprocal", "abs", "absolute", "sign", "sin", "cos", "tan", "asin", "acos", "atan",
@@ -26,6 +27,8 @@ __all__ = ["log2", "log10", "log1p", "expm1", "exp2", "sqrt", "rsqrt", "square",
            "clamp_max", "nan_to_num"] + binary.__all__
 
 _LN2, _LN10 = math.log(2.0), math.log(10.0)
+_BIG = _parallel.big[0]  # the size from which NumPy calls use the intra-op pool
+_parallel.watch(globals())  # keeps _BIG current when set_num_threads changes it
 _TWO_OVER_SQRT_PI = 2.0 / math.sqrt(math.pi)
 
 
@@ -48,7 +51,7 @@ def _unary(name, fwd, bwd, saves="x", quiet=False):
     np_fwd = functools.partial(fwd, np)  # large NumPy inputs: piece by piece on the pool
 
     def forward(ctx, x):
-        if x.size >= _big[0] and x.__class__ is _nd:
+        if x.size >= _BIG and x.__class__ is _nd:
             if quiet:
                 with np.errstate(all="ignore"):
                     out = _par(np_fwd, x)
@@ -163,7 +166,7 @@ class _PositiveMask(Function):
     @staticmethod
     def forward(ctx, grad, y):
         ctx.save_for_backward(y)
-        if grad.size >= _big[0] and grad.__class__ is _nd:
+        if grad.size >= _BIG and grad.__class__ is _nd:
             return _par(_keep_where_positive, grad, y)
         return _keep_where_positive(grad, y)
 
