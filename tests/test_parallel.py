@@ -21,7 +21,9 @@ def threads2():
     user, count = _blas._user[0], _blas._threads[0]
     blas = _blas._get() if _blas._get is not None else None
     ember.set_num_threads(2)
+    _parallel.ADAPTIVE = False  # always the pool, not the measured faster way
     yield
+    _parallel.ADAPTIVE = True
     _blas._user[0], _blas._threads[0] = user, count
     if blas is not None:
         _blas._set(blas)
@@ -178,3 +180,60 @@ def test_only_plain_numpy_arrays_take_the_pool(threads2):
     assert _parallel.run(np.add, np.ones(N).view(Sub), 1.0) is None
     assert _parallel.run(np.add, np.ones(N), [1.0]) is None  # an unexpected operand: serial
     assert _parallel.run(np.add, np.ones(N, dtype=object), 1) is None
+
+
+def test_a_stalled_pool_thread_never_holds_the_caller(threads2):
+    # the pool thread sleeps in every piece (as if the OS had put it aside): the caller computes
+    # those pieces itself, and the late results are dropped, never written into the output
+    import threading
+    import time
+
+    main = threading.main_thread()
+
+    def slow_neg(a):
+        if threading.current_thread() is not main and a.size:
+            time.sleep(0.2)
+        return np.negative(a)
+
+    x = np.arange(N, dtype=np.float32)
+    t0 = time.perf_counter()
+    out = _parallel.run(slow_neg, x)
+    assert time.perf_counter() - t0 < 0.15
+    np.testing.assert_array_equal(out, -x)
+    out[:] = 7  # the user's in-place write must survive the pool thread waking up
+    time.sleep(0.3)
+    assert (out == 7).all()
+
+
+def _spy_run(monkeypatch):
+    used = []
+    run = _parallel.run
+
+    def spy(fn, *args):
+        used.append(1)
+        return run(fn, *args)
+
+    monkeypatch.setattr(_parallel, "run", spy)
+    return used
+
+
+def test_measured_choice_uses_the_faster_way(threads2, monkeypatch):
+    monkeypatch.setattr(_parallel, "ADAPTIVE", True)
+    x = np.ones(N, np.float32)
+    key = (np.sqrt, x.size.bit_length())
+    monkeypatch.setitem(_parallel._choices, key, _parallel._Choice())
+    c = _parallel._choices[key]
+    used = _spy_run(monkeypatch)
+    _parallel.call(np.sqrt, x)  # first call: times the pool
+    _parallel.call(np.sqrt, x)  # second: times one thread
+    assert used == [1] and c.pool > 0 and c.serial > 0
+    c.pool, c.serial, c.countdown = 2e-15, 1e-15, _parallel.EXPLORE  # the pool measured slower
+    for _ in range(_parallel.EXPLORE - 1):
+        np.testing.assert_array_equal(_parallel.call(np.sqrt, x), np.sqrt(x))
+    assert used == [1]
+    _parallel.call(np.sqrt, x)  # then one call tries the other way ...
+    assert used == [1, 1]
+    assert c.every == 2 * _parallel.EXPLORE  # ... it lost: the next try waits twice as long
+    c.pool, c.serial, c.countdown = 1e-15, 2e-15, _parallel.EXPLORE  # the pool measured faster
+    _parallel.call(np.sqrt, x)
+    assert used == [1, 1, 1]

@@ -22,6 +22,7 @@ import itertools
 import os
 import queue
 import threading
+from time import perf_counter as _clock
 
 import numpy as np
 
@@ -73,31 +74,73 @@ def refresh():
 
 
 class _Job:
-    """One parallel call: the pieces, a shared counter, and a lock released by the last piece."""
+    """One parallel call: the pieces, a shared counter, and who has written what.
 
-    __slots__ = ("fn", "ins", "out", "n", "step", "ufunc", "next", "done", "lock", "err",
-                 "errstate")
+    The calling thread writes its pieces straight into the output. A pool thread computes a
+    piece into its own buffer and copies it in under ``lock`` only while the job is open, so
+    a pool thread that the OS has put aside never holds the caller up: after a short wait the
+    caller closes the job and computes the missing pieces itself (a late result is dropped).
+    """
 
-    def piece(self, i):
+    __slots__ = ("fn", "ins", "out", "n", "step", "ufunc", "next", "written", "left", "lock",
+                 "all_written", "closed", "err", "errstate")
+
+    def _args(self, i):
         lo = i * self.step
-        hi = lo + self.step
-        args = [a[lo:hi] if s else a for a, s in self.ins]
+        return lo, lo + self.step, [a[lo:lo + self.step] if s else a for a, s in self.ins]
+
+    def write(self, i):
+        """Compute piece ``i`` straight into the output (the calling thread)."""
+        lo, hi, args = self._args(i)
         if self.ufunc:
             self.fn(*args, out=self.out[lo:hi])
         else:
             self.out[lo:hi] = self.fn(*args)
+        self.written[i] = 1
 
     def work(self):
+        """A pool thread's share: pieces computed aside, then copied in while the job is open."""
         with np.errstate(**self.errstate):  # NumPy's error state does not cross threads
             for i in self.next:  # itertools.count: atomic under the GIL
-                if i >= self.n:
+                if i >= self.n or self.closed:
                     return
+                lo, hi, args = self._args(i)
                 try:
-                    self.piece(i)
+                    res, err = self.fn(*args), None
                 except BaseException as e:  # re-raised by the calling thread
-                    self.err = e
-                if next(self.done) == self.n - 1:
-                    self.lock.release()
+                    res, err = None, e
+                with self.lock:
+                    if self.closed:
+                        return
+                    if err is None:
+                        self.out[lo:hi] = res
+                    elif self.err is None:
+                        self.err = err
+                    self.written[i] = 1
+                    self.left -= 1
+                    if not self.left:
+                        self.all_written.release()
+
+    def run_caller(self):
+        """The calling thread's share, then the wait, then whatever the pool did not write."""
+        mine, t0 = 0, _clock()
+        for i in self.next:
+            if i >= self.n:
+                break
+            self.write(i)
+            mine += 1
+        with self.lock:
+            self.left -= mine
+            waiting = self.left > 0
+        if waiting:
+            # a pool thread that runs finishes its piece in about the caller's time per piece
+            per = (_clock() - t0) / mine if mine else 1e-3
+            self.all_written.acquire(timeout=max(2 * per, 1e-4))
+        with self.lock:
+            self.closed = True
+        for i in range(self.n):
+            if not self.written[i]:
+                self.write(i)
 
 
 _jobs = queue.SimpleQueue()
@@ -175,27 +218,79 @@ def run(fn, *args):
         return None
     out = np.empty((size,) if flat else shape, dtype=probe.dtype)
     job.fn, job.ins, job.out, job.step = fn, ins, out, step
-    job.n = -(-rows // step)
+    job.n = n = -(-rows // step)
     job.ufunc = isinstance(fn, np.ufunc) and fn.nout == 1
-    job.next, job.done, job.err = itertools.count(), itertools.count(), None
-    job.errstate = np.geterr()
-    job.lock = threading.Lock()
-    job.lock.acquire()
-    helpers = min(nthreads - 1, job.n - 1)
+    job.next, job.written, job.left = itertools.count(), bytearray(n), n
+    job.closed, job.err, job.errstate = False, None, np.geterr()
+    job.lock, job.all_written = threading.Lock(), threading.Lock()
+    job.all_written.acquire()
+    helpers = min(nthreads - 1, n - 1)
     _ensure_workers(helpers)
     for _ in range(helpers):
         _jobs.put(job)
-    job.work()
-    job.lock.acquire()  # released when the last piece is written
+    job.run_caller()
     if job.err is not None:
         raise job.err
     return out.reshape(shape) if flat else out
 
 
+# Measured choice between the pool and one thread. Threads pay off on free cores, but where
+# other processes keep every core busy each hand-off of the GIL waits on the scheduler: the
+# pool was measured 1.5x slower than one thread there (2 cores, load 3-4). So each function
+# and size class keeps a moving average of the time per element of both ways and uses the
+# faster. Now and then a call tries the other way, so the choice follows the machine's load:
+# after EXPLORE calls, and twice as long after each try that lost (up to EXPLORE_MAX calls),
+# since a losing try on a busy machine can cost many calls' worth.
+ADAPTIVE = True  # False: always the pool when a call qualifies (tests)
+EXPLORE, EXPLORE_MAX = 16, 1024
+_ALPHA = 0.25  # weight of the newest timing in the moving average
+_choices = {}
+
+
+class _Choice:
+    __slots__ = ("serial", "pool", "every", "countdown")
+
+    def __init__(self):
+        self.serial = self.pool = 0.0  # seconds per element; 0.0: not timed yet
+        self.every = self.countdown = EXPLORE
+
+
 def call(fn, *args):
-    """``fn(*args)`` on NumPy arrays: on the intra-op pool when it qualifies, else serially."""
-    out = run(fn, *args)
-    return fn(*args) if out is None else out
+    """``fn(*args)`` on NumPy arrays: on the intra-op pool or on this thread, whichever the
+    recent timings of this function at this size say is faster (see ``_Choice``)."""
+    if not ADAPTIVE:
+        out = run(fn, *args)
+        return fn(*args) if out is None else out
+    size = max(a.size for a in args if a.__class__ is _nd)
+    key = (fn, size.bit_length())
+    c = _choices.get(key)
+    if c is None:
+        c = _choices[key] = _Choice()
+    explore = False
+    if not c.pool:
+        use_pool = True
+    elif not c.serial:
+        use_pool = False
+    else:
+        c.countdown -= 1
+        explore = c.countdown <= 0
+        use_pool = (c.pool < c.serial) != explore
+    t0 = _clock()
+    out = run(fn, *args) if use_pool else None
+    if out is None:
+        if use_pool:  # the call does not qualify: nothing to learn
+            return fn(*args)
+        out = fn(*args)
+    per = (_clock() - t0) / out.size
+    if explore:
+        lost = per >= (c.serial if use_pool else c.pool)
+        c.every = min(2 * c.every, EXPLORE_MAX) if lost else EXPLORE
+        c.countdown = c.every
+    if use_pool:
+        c.pool = per if not c.pool else c.pool + _ALPHA * (per - c.pool)
+    else:
+        c.serial = per if not c.serial else c.serial + _ALPHA * (per - c.serial)
+    return out
 
 
 def _after_fork():
