@@ -219,21 +219,24 @@ def _spy_run(monkeypatch):
 
 def test_measured_choice_uses_the_faster_way(threads2, monkeypatch):
     monkeypatch.setattr(_parallel, "ADAPTIVE", True)
+    ticks = iter(range(10**6))  # each reading of the clock: one more second
+    monkeypatch.setattr(_parallel, "_clock", lambda: float(next(ticks)))
     x = np.ones(N, np.float32)
+    unit = 1.0 / x.size  # a one-thread call reads the clock twice: 1 s
     key = (np.sqrt, x.size.bit_length())
     monkeypatch.setitem(_parallel._choices, key, _parallel._Choice())
     c = _parallel._choices[key]
     used = _spy_run(monkeypatch)
     _parallel.call(np.sqrt, x)  # first call: times the pool
     _parallel.call(np.sqrt, x)  # second: times one thread
-    assert used == [1] and c.pool > 0 and c.serial > 0
-    c.pool, c.serial, c.countdown = 2e-15, 1e-15, _parallel.EXPLORE  # the pool measured slower
+    assert used == [1] and c.pool >= unit and c.serial == unit
+    c.pool, c.serial = 10 * unit, unit  # the pool measured slower: one thread
     for _ in range(_parallel.EXPLORE - 1):
         np.testing.assert_array_equal(_parallel.call(np.sqrt, x), np.sqrt(x))
     assert used == [1]
     _parallel.call(np.sqrt, x)  # then one call tries the other way ...
     assert used == [1, 1]
-    assert c.every == 2 * _parallel.EXPLORE  # ... it lost: the next try waits twice as long
-    c.pool, c.serial, c.countdown = 1e-15, 2e-15, _parallel.EXPLORE  # the pool measured faster
+    assert c.every == 2 * _parallel.EXPLORE  # ... it was no faster: the next try waits longer
+    c.pool, c.serial = unit, 10 * unit  # the pool measured faster: the pool
     _parallel.call(np.sqrt, x)
     assert used == [1, 1, 1]
