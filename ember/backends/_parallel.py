@@ -7,7 +7,9 @@ threads that run the same function on disjoint slices of one output really run i
 How: the output is cut into cache-sized pieces (flat when every array operand is C-contiguous
 and of the output's shape, else along the first axis); the calling thread and a small
 persistent pool pull pieces from a shared counter until none are left, so a core that another
-process keeps busy simply takes fewer. Only calls of at least ``MIN_SIZE`` output elements on
+process keeps busy simply takes fewer, and a pool thread that stalls never holds the caller up
+(``_Job``). Where threads lose anyway (every core busy with other work), the measured choice in
+:func:`call` keeps such calls on one thread. Only calls of at least ``MIN_SIZE`` output elements on
 NumPy arrays take this path, and only when ``ember.get_num_threads() > 1``: the hot path pays
 one comparison, ``size >= _BIG`` (a module global kept by :func:`watch`; infinite when one
 thread is configured).
