@@ -13,6 +13,11 @@ def get_num_threads():
     Large elementwise ops use this many threads (``ember/backends/_parallel.py``); BLAS products
     follow ``ember/backends/_blas.py``: one thread for small ones and every core for large ones
     unless a count was set, then that count for all.
+
+    Example:
+        >>> import ember
+        >>> ember.get_num_threads() >= 1
+        True
     """
     from .backends import _parallel
 
@@ -21,7 +26,11 @@ def get_num_threads():
 
 def set_num_threads(n):
     """Set the number of threads for intra-op parallelism: large elementwise ops and every
-    BLAS product."""
+    BLAS product.
+
+    Args:
+        n (int): the number of threads, at least 1.
+    """
     from .backends import _blas, _parallel
 
     if not isinstance(n, int):

@@ -1,6 +1,7 @@
 """Switches for gradient recording: ``no_grad``, ``enable_grad``, ``set_grad_enabled``,
 ``inference_mode``. Each is a context manager and a decorator (also bare, ``@no_grad``, as
-PyTorch 2 allows), and decorated generators run every step in the mode."""
+PyTorch 2 allows), and decorated generators run every step in the mode. The mode belongs to
+the thread that sets it, as in PyTorch: a new thread starts with gradients enabled."""
 import functools
 import inspect
 import threading
