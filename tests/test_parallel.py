@@ -183,26 +183,32 @@ def test_only_plain_numpy_arrays_take_the_pool(threads2):
 
 
 def test_a_stalled_pool_thread_never_holds_the_caller(threads2):
-    # the pool thread sleeps in every piece (as if the OS had put it aside): the caller computes
-    # those pieces itself, and the late results are dropped, never written into the output
+    # the pool thread is held inside its piece (as if the OS had put it aside): the caller
+    # computes that piece itself and returns, and the late result is dropped, never written
     import threading
     import time
 
     main = threading.main_thread()
+    release, finished = threading.Event(), []
 
-    def slow_neg(a):
+    def held_neg(a):
         if threading.current_thread() is not main and a.size:
-            time.sleep(0.2)
+            release.wait(10)
+            finished.append(1)
         return np.negative(a)
 
     x = np.arange(N, dtype=np.float32)
-    t0 = time.perf_counter()
-    out = _parallel.run(slow_neg, x)
-    assert time.perf_counter() - t0 < 0.15
+    out = _parallel.run(held_neg, x)
+    assert not finished  # returned while the pool thread was still held
     np.testing.assert_array_equal(out, -x)
-    out[:] = 7  # the user's in-place write must survive the pool thread waking up
-    time.sleep(0.3)
-    assert (out == 7).all()
+    out[:] = 7  # the user's in-place write must survive the pool thread's late result
+    release.set()
+    for _ in range(100):  # let the pool thread finish its piece
+        if finished:
+            break
+        time.sleep(0.01)
+    time.sleep(0.05)
+    assert finished and (out == 7).all()
 
 
 def _spy_run(monkeypatch):
