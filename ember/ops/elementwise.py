@@ -82,7 +82,8 @@ class Add(Function):
         except ValueError:
             _check_broadcast(x, y)
             raise
-        ctx.shapes = (getattr(x, "shape", ()), getattr(y, "shape", ()))
+        if ctx is not _Null:  # forward-only calls skip the bookkeeping (~0.1 us)
+            ctx.shapes = (getattr(x, "shape", ()), getattr(y, "shape", ()))
         return out
 
     @staticmethod
@@ -108,7 +109,8 @@ class Sub(Function):
         except ValueError:
             _check_broadcast(x, y)
             raise
-        ctx.shapes = (getattr(x, "shape", ()), getattr(y, "shape", ()))
+        if ctx is not _Null:  # forward-only calls skip the bookkeeping (~0.1 us)
+            ctx.shapes = (getattr(x, "shape", ()), getattr(y, "shape", ()))
         return out
 
     @staticmethod
@@ -134,7 +136,8 @@ class Mul(Function):
         except ValueError:
             _check_broadcast(x, y)
             raise
-        ctx.save_for_backward(x, y)
+        if ctx is not _Null:
+            ctx.save_for_backward(x, y)
         return out
 
     @staticmethod

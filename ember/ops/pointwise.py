@@ -62,6 +62,8 @@ def _unary(name, fwd, bwd, saves="x", quiet=False):
                 out = fwd(get_array_module(x), x)
         else:
             out = fwd(get_array_module(x), x)
+        if ctx is _Null:  # a forward-only call: nothing to save
+            return out
         if saves == "x":
             ctx.save_for_backward(x)
         elif saves == "out":
