@@ -3,7 +3,8 @@
 Each case runs on ember and on torch alternately (after a warm-up), several rounds; the table
 shows the median time per call and the ratio ember / torch (lower is better for ember).
 
-    python benchmarks/bench_core.py              # all cases, wall time, torch's threads
+    python benchmarks/bench_core.py              # all cases, wall time, each library's
+                                                 # default threads (every core for both)
     python benchmarks/bench_core.py --quick      # fewer rounds
     python benchmarks/bench_core.py --cpu-time   # per-core: torch on 1 thread, thread CPU
                                                  # time (stable on a busy shared machine)
@@ -72,7 +73,8 @@ def _time(fn, n):
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--quick", action="store_true")
-    ap.add_argument("--threads", type=int, default=0, help="torch threads (0: torch default)")
+    ap.add_argument("--threads", type=int, default=0,
+                    help="torch and ember threads (0: each library's default)")
     ap.add_argument("--cpu-time", action="store_true",
                     help="time with the thread's CPU clock, torch on one thread")
     args = ap.parse_args()
@@ -81,10 +83,12 @@ def main():
         _clock[0] = time.thread_time
     if args.threads:
         torch.set_num_threads(args.threads)
+        ember.set_num_threads(args.threads)
     rounds = 3 if args.quick else 7
     ember_cases, torch_cases = _cases()
-    print(f"torch {torch.__version__}, numpy {np.__version__}, torch threads "
-          f"{torch.get_num_threads()}, clock {_clock[0].__name__}, median of {rounds} rounds")
+    print(f"torch {torch.__version__}, numpy {np.__version__}, threads: torch "
+          f"{torch.get_num_threads()}, ember {ember.get_num_threads()}; clock "
+          f"{_clock[0].__name__}, median of {rounds} rounds")
     print(f"{'case':40s} {'ember':>11s} {'torch':>11s} {'ratio':>7s}")
     for name in ember_cases:
         fe, n = ember_cases[name]

@@ -6,11 +6,12 @@ step of each and the ratio ember/torch (< 1 means ember is faster). float32, bat
     python benchmarks/bench_workloads.py            # all workloads, prints a table
     python benchmarks/bench_workloads.py --only W1 --repeat 30
     python benchmarks/bench_workloads.py --markdown benchmarks/RESULTS.md
-    python benchmarks/bench_workloads.py --torch-threads 1   # torch on one core, like ember
+    python benchmarks/bench_workloads.py --torch-threads 1   # both libraries on one core
     python benchmarks/bench_workloads.py --torch-threads 1 --cpu-time  # on a busy machine
 
-ember runs OpenBLAS on one thread by default (ember/backends/_blas.py says why);
-``ember.backends._blas.set_num_threads`` changes that.
+By default ember runs OpenBLAS on one thread for all but large products
+(ember/backends/_blas.py says why) and large elementwise ops on every core
+(ember/backends/_parallel.py); ``--torch-threads N`` sets both libraries to N threads.
 """
 import argparse
 import os
@@ -229,7 +230,8 @@ def main():
     ap.add_argument("--append", action="store_true",
                     help="add the table to the --markdown file as a new section")
     ap.add_argument("--torch-threads", type=int, default=None,
-                    help="torch.set_num_threads(N) first (default: torch's own default)")
+                    help="torch.set_num_threads(N) and ember.set_num_threads(N) first "
+                         "(default: each library's own default)")
     ap.add_argument("--cpu-time", action="store_true",
                     help="time with this thread's CPU time (needs --torch-threads 1): steady "
                          "figures while other processes share the cores")
@@ -241,6 +243,9 @@ def main():
         _clock = time.thread_time
     if args.torch_threads:
         torch.set_num_threads(args.torch_threads)
+        # the same count for ember (its elementwise pool and BLAS): one core against one core
+        # with 1, and under --cpu-time no work on threads whose CPU time the clock cannot see
+        ember.set_num_threads(args.torch_threads)
     rows, extra = [], []
     load0 = os.getloadavg()[0] if hasattr(os, "getloadavg") else float("nan")
     for name, (make, inner) in WORKLOADS.items():

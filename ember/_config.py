@@ -7,17 +7,36 @@ _precision = ["highest"]
 
 
 def get_num_threads():
-    """Threads used for BLAS products (see ``ember/backends/_blas.py``: one by default)."""
-    from .backends import _blas
+    """The number of threads for intra-op parallelism, as ``torch.get_num_threads()``: the
+    count set by :func:`set_num_threads` (or ``OMP_NUM_THREADS``), else every core.
 
-    return _blas.get_num_threads()
+    Large elementwise ops use this many threads (``ember/backends/_parallel.py``); BLAS products
+    follow ``ember/backends/_blas.py``: one thread for small ones and every core for large ones
+    unless a count was set, then that count for all.
+
+    Example:
+        >>> import ember
+        >>> ember.get_num_threads() >= 1
+        True
+    """
+    from .backends import _parallel
+
+    return _parallel.num_threads()
 
 
 def set_num_threads(n):
-    """Set the BLAS thread count used for every product."""
-    from .backends import _blas
+    """Set the number of threads for intra-op parallelism: large elementwise ops and every
+    BLAS product.
 
-    _blas.set_num_threads(int(n))
+    Args:
+        n (int): the number of threads, at least 1.
+    """
+    from .backends import _blas, _parallel
+
+    if not isinstance(n, int):
+        raise RuntimeError(f"set_num_threads expects an int, but got {type(n).__name__}")
+    _blas.set_num_threads(n)
+    _parallel.refresh()
 
 
 def get_float32_matmul_precision():

@@ -390,6 +390,10 @@ class Tensor:
         return t
 
     def detach_(self):
+        """Cut this tensor from the graph in place; views raise, as in PyTorch (their history
+        is tied to their base's)."""
+        if self._base is not None:
+            raise RuntimeError(_DETACH_VIEW_ERROR)
         self._grad_fn = None
         self._requires_grad = False
         return self
@@ -666,6 +670,13 @@ class Tensor:
 
 
 device_cls = device
+_DETACH_VIEW_ERROR = (
+    "Can't detach views in-place. Use detach() instead. If you are using "
+    "DistributedDataParallel (DDP) for training, and gradient_as_bucket_view is set as True, "
+    "gradients are views of DDP buckets, and hence detach_() cannot be called on these "
+    "gradients. To fix this error, please refer to the Optimizer.zero_grad() function in "
+    "torch/optim/optimizer.py as the solution.")
+
 _NONLEAF_GRAD_WARNING = (
     "The .grad attribute of a Tensor that is not a leaf Tensor is being accessed. Its .grad "
     "attribute won't be populated during autograd.backward(). If you indeed want the .grad "

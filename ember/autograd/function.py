@@ -276,7 +276,7 @@ class Function(Node):
                     raw.append(a._data)
                 else:
                     raw.append(a)
-            if record and _state[0]:
+            if record and _state.enabled:
                 _record_inputs(ctx, args)
             else:
                 record = False
@@ -310,11 +310,11 @@ class Function(Node):
             if isinstance(a, Tensor) and a._requires_grad:
                 record = True
                 break
-        prev = _state[0]
+        prev = _state.enabled
         record = record and prev
         if record:
             _record_inputs(ctx, args)
-        _state[0] = False
+        _state.enabled = False
         try:
             if cls.setup_context is not Function.setup_context:
                 out = cls.forward(*args, **kwargs)
@@ -322,7 +322,7 @@ class Function(Node):
             else:
                 out = cls.forward(ctx, *args, **kwargs)
         finally:
-            _state[0] = prev
+            _state.enabled = prev
         multi = isinstance(out, tuple)
         results = tuple(_as_output(ctx, o, args, record) for o in (out if multi else (out,)))
         if record:
@@ -485,12 +485,12 @@ def once_differentiable(fn):
 
     @functools.wraps(fn)
     def wrapper(ctx, *args):
-        prev = _state[0]
-        _state[0] = False
+        prev = _state.enabled
+        _state.enabled = False
         try:
             return fn(ctx, *args)
         finally:
-            _state[0] = prev
+            _state.enabled = prev
 
     return wrapper
 

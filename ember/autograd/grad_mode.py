@@ -1,25 +1,43 @@
 """Switches for gradient recording: ``no_grad``, ``enable_grad``, ``set_grad_enabled``,
 ``inference_mode``. Each is a context manager and a decorator (also bare, ``@no_grad``, as
-PyTorch 2 allows), and decorated generators run every step in the mode."""
+PyTorch 2 allows), and decorated generators run every step in the mode. The mode belongs to
+the thread that sets it, as in PyTorch: a new thread starts with gradients enabled."""
 import functools
 import inspect
+import threading
 
 __all__ = ["no_grad", "enable_grad", "set_grad_enabled", "inference_mode", "is_grad_enabled",
            "is_inference_mode_enabled"]
 
-# A one-element list so hot paths read it without a function call: _state[0].
-_state = [True]
-_inference = [False]
+
+class _GradState(threading.local):
+    """The grad-mode switches, one set per thread as in PyTorch: a thread started inside
+    ``no_grad()`` records gradients, and ``set_grad_enabled(False)`` in one thread leaves the
+    others alone. The class attributes are each new thread's defaults. Hot paths read
+    ``_state.enabled`` directly (a C-level attribute read, no function call)."""
+
+    enabled = True
+    inference = False
+
+    # The older spelling ``_state[0]`` (a few modules still use it) reads and writes ``enabled``.
+    def __getitem__(self, i):
+        return self.enabled
+
+    def __setitem__(self, i, value):
+        self.enabled = value
+
+
+_state = _GradState()
 
 
 def is_grad_enabled():
-    """Whether operations are being recorded for autograd."""
-    return _state[0]
+    """Whether operations are being recorded for autograd (in this thread)."""
+    return _state.enabled
 
 
 def is_inference_mode_enabled():
-    """Whether an ``inference_mode()`` block is active."""
-    return _inference[0]
+    """Whether an ``inference_mode()`` block is active (in this thread)."""
+    return _state.inference
 
 
 class _Mode:
@@ -38,16 +56,16 @@ class _Mode:
         pass
 
     def __enter__(self):
-        self._prev = _state[0]
-        _state[0] = self._enabled
+        self._prev = _state.enabled
+        _state.enabled = self._enabled
         if self._inference_flag is not None:
-            self._prev_inf = _inference[0]
-            _inference[0] = self._inference_flag
+            self._prev_inf = _state.inference
+            _state.inference = self._inference_flag
 
     def __exit__(self, *exc):
-        _state[0] = self._prev
+        _state.enabled = self._prev
         if self._inference_flag is not None:
-            _inference[0] = self._prev_inf
+            _state.inference = self._prev_inf
         return False
 
     def __call__(self, fn):
@@ -127,21 +145,21 @@ class set_grad_enabled(_Mode):
         return object.__new__(cls)
 
     def __init__(self, mode):
-        self._prev = _state[0]
+        self._prev = _state.enabled
         self._enabled = bool(mode)
-        _state[0] = self._enabled
+        _state.enabled = self._enabled
 
     def __enter__(self):
         pass
 
     def __call__(self, fn):
-        _state[0] = self._prev  # used as a decorator: undo the immediate switch
+        _state.enabled = self._prev  # used as a decorator: undo the immediate switch
         return super().__call__(fn)
 
     def clone(self):
-        prev = _state[0]
+        prev = _state.enabled
         c = self.__class__(self._enabled)
-        _state[0] = prev
+        _state.enabled = prev
         return _Restoring(c._enabled)
 
 
@@ -170,15 +188,15 @@ class inference_mode(_Mode):
         self._mode = mode
 
     def __enter__(self):
-        self._prev = _state[0]
-        self._prev_inf = _inference[0]
+        self._prev = _state.enabled
+        self._prev_inf = _state.inference
         if self._mode:
-            _state[0] = False
-            _inference[0] = True
+            _state.enabled = False
+            _state.inference = True
 
     def __exit__(self, *exc):
-        _state[0] = self._prev
-        _inference[0] = self._prev_inf
+        _state.enabled = self._prev
+        _state.inference = self._prev_inf
         return False
 
     def clone(self):

@@ -200,8 +200,8 @@ class Tracer:
             leaf = module_level(m)
             self._handles.append(m.register_forward_pre_hook(self._pre(name, leaf)))
             self._handles.append(m.register_forward_hook(self._post(name, leaf)))
-        self._grad_prev = grad_mode._state[0]
-        grad_mode._state[0] = True
+        self._grad_prev = grad_mode._state.enabled
+        grad_mode._state.enabled = True
         return self
 
     def _method(self, orig, pseudo):
@@ -226,5 +226,5 @@ class Tracer:
             setattr(mod, name, orig_f)
         for h in self._handles:
             h.remove()
-        grad_mode._state[0] = self._grad_prev
+        grad_mode._state.enabled = self._grad_prev
         return False

@@ -37,7 +37,7 @@ def fwd(cls, *args, **kwargs):
     ``Function.apply`` builds a ctx object even when it records nothing; shape and indexing
     ops are called so often (``x[i]``, ``x.t()``) that the forward-only path matters.
     """
-    if _state[0]:
+    if _state.enabled:
         for a in args:
             if isinstance(a, Tensor) and a._requires_grad:
                 return cls.apply(*args, **kwargs)
@@ -151,15 +151,15 @@ def inplace(self, fn, *args, **kwargs):
     """
     from .._tensor import Tensor as T
 
-    need_grad = _state[0] and (self._requires_grad or any(
+    need_grad = _state.enabled and (self._requires_grad or any(
         isinstance(a, T) and a._requires_grad for a in args))
     if not need_grad:
-        prev = _state[0]
-        _state[0] = False
+        prev = _state.enabled
+        _state.enabled = False
         try:
             out = fn(self, *args, **kwargs)
         finally:
-            _state[0] = prev
+            _state.enabled = prev
         _write(self, out)
         return self
     if self._grad_fn is None and self._requires_grad:

@@ -6,11 +6,13 @@
 Operands are promoted by PyTorch's rules (``_prep``); floating functions compute integer
 operands in the default dtype. Backward undoes broadcasting with ``unbroadcast``.
 """
+import functools
+
 import numpy as np
 
 from .._dtype import get_default_dtype
 from ._util import Function, Tensor, _make, _state, get_array_module, inplace, register, unbroadcast
-from .elementwise import _cast, _check_broadcast, _Null, _out, _prep
+from .elementwise import _cast, _check_broadcast, _large, _Null, _out, _par, _prep
 
 __all__ = ["maximum", "minimum", "fmax", "fmin", "atan2", "arctan2", "hypot", "logaddexp",
            "xlogy", "floor_divide", "remainder", "fmod", "lerp", "addcmul", "addcdiv"]
@@ -30,14 +32,17 @@ def _binary(name, fwd, bwd, quiet=True):
     """A binary primitive: ``fwd(xp, x, y)`` on arrays (either may be a Python scalar);
     ``bwd(ctx, grad, x, y)`` in Tensor ops returns both gradients (before unbroadcasting)."""
 
+    np_fwd = functools.partial(fwd, np)  # large NumPy operands: piece by piece on the pool
+
     def forward(ctx, x, y):
         xp = get_array_module(x, y)
+        f = np_fwd if _large(x, y) else None
         try:
             if quiet:
                 with np.errstate(all="ignore"):
-                    out = fwd(xp, x, y)
+                    out = _par(f, x, y) if f else fwd(xp, x, y)
             else:
-                out = fwd(xp, x, y)
+                out = _par(f, x, y) if f else fwd(xp, x, y)
         except ValueError:
             _check_broadcast(x, y)
             raise
@@ -200,7 +205,8 @@ for _c in (DivFloor, DivTrunc):
 
 # --- public functions -----------------------------------------------------------------------
 def _run(cls, a, b):
-    if _state[0] and (getattr(a, "_requires_grad", False) or getattr(b, "_requires_grad", False)):
+    if _state.enabled and (getattr(a, "_requires_grad", False)
+                           or getattr(b, "_requires_grad", False)):
         return cls.apply(a, b)
     xa = a._data if isinstance(a, Tensor) else a
     xb = b._data if isinstance(b, Tensor) else b
@@ -395,7 +401,9 @@ def _ip(fn):
 
 
 def _r(fn):
-    return lambda self, other: fn(other, self)
+    # ndarray // tensor raises TypeError, as in PyTorch (see elementwise._radd)
+    return lambda self, other: (NotImplemented if isinstance(other, np.ndarray)
+                                else fn(other, self))
 
 
 register(

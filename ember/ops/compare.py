@@ -107,8 +107,22 @@ _NUMBER = (int, float, complex, bool, np.generic, Tensor)
 
 def _dunder(fn):
     # ``t == None`` or ``t == "a"`` is False in PyTorch: NotImplemented lets Python decide.
+    # An ndarray compares elementwise (``t == ndarray`` is a bool tensor in PyTorch; for ``!=``
+    # PyTorch 2.13 falls back to identity, always True, a silent wrong answer ember does not copy)
     def op(self, other):
-        if not isinstance(other, _NUMBER) and not isinstance(other, (list, tuple)):
+        if not isinstance(other, _NUMBER) and not isinstance(other, (list, tuple, np.ndarray)):
+            return NotImplemented
+        return fn(self, other)
+
+    op.__name__ = fn.__name__
+    return op
+
+
+def _order(fn):
+    # ``t < ndarray`` and ``ndarray < t`` raise TypeError in PyTorch (its comparison operators
+    # refuse an ndarray, and NumPy defers to the Tensor): NotImplemented both ways does the same
+    def op(self, other):
+        if isinstance(other, np.ndarray):
             return NotImplemented
         return fn(self, other)
 
@@ -122,8 +136,9 @@ def _r(fn):
 
 register(
     eq=eq, ne=ne, lt=lt, le=le, gt=gt, ge=ge, greater=gt, greater_equal=ge, less=lt,
-    less_equal=le, not_equal=ne, __eq__=_dunder(eq), __ne__=_dunder(ne), __lt__=lt, __le__=le,
-    __gt__=gt, __ge__=ge, logical_and=logical_and, logical_or=logical_or, logical_xor=logical_xor,
+    less_equal=le, not_equal=ne, __eq__=_dunder(eq), __ne__=_dunder(ne), __lt__=_order(lt),
+    __le__=_order(le), __gt__=_order(gt), __ge__=_order(ge), logical_and=logical_and,
+    logical_or=logical_or, logical_xor=logical_xor,
     logical_not=logical_not, bitwise_and=bitwise_and, bitwise_or=bitwise_or,
     bitwise_xor=bitwise_xor, bitwise_not=bitwise_not, __and__=bitwise_and, __or__=bitwise_or,
     __xor__=bitwise_xor, __invert__=bitwise_not, __rand__=_r(bitwise_and),

@@ -89,7 +89,7 @@ def _cumprod_grad(x, out, grad, axis):
     zero = xd == 0
     if not bool(zero.any()):
         return _rev_cumsum(grad * out, axis) / x
-    if _state[0]:  # create_graph: the masks below are right in value but not in derivative
+    if _state.enabled:  # create_graph: the masks below are right in value but not in derivative
         return _cumprod_grad_differentiable(x, grad, axis)
     xp = get_array_module(xd)
     nz = xp.cumsum(zero, axis=axis)

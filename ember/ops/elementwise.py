@@ -4,13 +4,32 @@ Each primitive is a Function: ``forward`` on arrays, ``backward`` in Tensor ops,
 local derivative in a comment. Python scalars stay Python scalars (NumPy treats them as weakly
 typed, which keeps float32 float32); tensors are first promoted by PyTorch's rules.
 """
+import math
+
 import numpy as np
 
 from .._dtype import _FROM_NP, result_type
+from ..backends import _parallel
 from ._util import Function, Tensor, _make, _state, get_array_module, inplace, register, unbroadcast
 
 __all__ = ["add", "sub", "subtract", "mul", "multiply", "div", "divide", "true_divide", "neg",
            "negative", "pow", "exp", "log", "rsub"]
+
+
+# Large NumPy calls go to the intra-op pool (backends/_parallel.py). The hot path pays one
+# size comparison against _BIG, a module global kept up to date by the pool (infinite when one
+# thread is configured). A binary op looks at its left operand when that is a NumPy array (the
+# usual case), else at the right one: a small array on the left of a large one (bias + x)
+# stays serial.
+_par = _parallel.call
+_nd = np.ndarray
+_BIG = _parallel.big[0]
+_parallel.watch(globals())  # keeps _BIG current when set_num_threads changes it
+
+
+def _large(x, y):
+    """Whether the binary op on ``x`` and ``y`` (arrays or scalars) should use the pool."""
+    return x.size >= _BIG if x.__class__ is _nd else (y.__class__ is _nd and y.size >= _BIG)
 
 
 def _prep(a, b):
@@ -55,11 +74,16 @@ class Add(Function):
     @staticmethod
     def forward(ctx, x, y):
         try:
-            out = x + y
+            if (x.size >= _BIG if x.__class__ is _nd else
+                    y.__class__ is _nd and y.size >= _BIG):
+                out = _par(np.add, x, y)
+            else:
+                out = x + y
         except ValueError:
             _check_broadcast(x, y)
             raise
-        ctx.shapes = (getattr(x, "shape", ()), getattr(y, "shape", ()))
+        if ctx is not _Null:  # forward-only calls skip the bookkeeping (~0.1 us)
+            ctx.shapes = (getattr(x, "shape", ()), getattr(y, "shape", ()))
         return out
 
     @staticmethod
@@ -77,11 +101,16 @@ class Sub(Function):
     @staticmethod
     def forward(ctx, x, y):
         try:
-            out = x - y
+            if (x.size >= _BIG if x.__class__ is _nd else
+                    y.__class__ is _nd and y.size >= _BIG):
+                out = _par(np.subtract, x, y)
+            else:
+                out = x - y
         except ValueError:
             _check_broadcast(x, y)
             raise
-        ctx.shapes = (getattr(x, "shape", ()), getattr(y, "shape", ()))
+        if ctx is not _Null:  # forward-only calls skip the bookkeeping (~0.1 us)
+            ctx.shapes = (getattr(x, "shape", ()), getattr(y, "shape", ()))
         return out
 
     @staticmethod
@@ -99,11 +128,16 @@ class Mul(Function):
     @staticmethod
     def forward(ctx, x, y):
         try:
-            out = x * y
+            if (x.size >= _BIG if x.__class__ is _nd else
+                    y.__class__ is _nd and y.size >= _BIG):
+                out = _par(np.multiply, x, y)
+            else:
+                out = x * y
         except ValueError:
             _check_broadcast(x, y)
             raise
-        ctx.save_for_backward(x, y)
+        if ctx is not _Null:
+            ctx.save_for_backward(x, y)
         return out
 
     @staticmethod
@@ -123,7 +157,7 @@ class Div(Function):
         xp = get_array_module(x, y)
         with np.errstate(divide="ignore", invalid="ignore"):
             try:
-                out = xp.true_divide(x, y)
+                out = _par(np.true_divide, x, y) if _large(x, y) else xp.true_divide(x, y)
             except ValueError:
                 _check_broadcast(x, y)
                 raise
@@ -144,7 +178,7 @@ class Neg(Function):
 
     @staticmethod
     def forward(ctx, x):
-        return -x
+        return _par(np.negative, x) if x.size >= _BIG and x.__class__ is _nd else -x
 
     @staticmethod
     def backward(ctx, grad):
@@ -160,7 +194,7 @@ class Pow(Function):
         xp = get_array_module(x, y)
         with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
             try:
-                out = xp.power(x, y)
+                out = _par(np.power, x, y) if _large(x, y) else xp.power(x, y)
             except ValueError:
                 _check_broadcast(x, y)
                 raise
@@ -175,6 +209,12 @@ class Pow(Function):
         if not isinstance(y, Tensor):
             # scalar exponent; y == 0 gives 0 (not 0 * inf) at x == 0, as in PyTorch
             return (grad * (y * x ** (y - 1)) if y != 0 else grad * 0), None
+        if not isinstance(x, Tensor):
+            # scalar base c: d(c**y) = c**y log(c) dy; at c == 0 it is 0 for y >= 0 (the limit)
+            # and -inf for y < 0 (c**y = inf), written so no 0 * inf is ever formed
+            if x == 0:
+                return None, grad * where_(y >= 0, 0.0, -math.inf)
+            return None, grad * out * (math.log(x) if x > 0 else math.nan)
         if ctx.needs_input_grad[0]:
             gx = unbroadcast(where_(y == 0, 0.0, grad * y * x ** (y - 1)), x.shape)
         if ctx.needs_input_grad[1]:
@@ -196,7 +236,7 @@ class Exp(Function):
     def forward(ctx, x):
         xp = get_array_module(x)
         with np.errstate(over="ignore"):
-            out = xp.exp(x)
+            out = _par(np.exp, x) if x.size >= _BIG and x.__class__ is _nd else xp.exp(x)
         ctx.save_for_backward(out)
         return out
 
@@ -214,7 +254,7 @@ class Log(Function):
     def forward(ctx, x):
         xp = get_array_module(x)
         with np.errstate(divide="ignore", invalid="ignore"):
-            out = xp.log(x)
+            out = _par(np.log, x) if x.size >= _BIG and x.__class__ is _nd else xp.log(x)
         ctx.save_for_backward(x)
         return out
 
@@ -251,7 +291,7 @@ def _cast(x, dt):
 
 # --- public functions -------------------------------------------------------------------------
 def _binary(cls, a, b):
-    if (not _state[0] or not (getattr(a, "_requires_grad", False)
+    if (not _state.enabled or not (getattr(a, "_requires_grad", False)
                               or getattr(b, "_requires_grad", False))):
         a, b = _prep(a, b)
         xa = a._data if isinstance(a, Tensor) else a
@@ -394,15 +434,25 @@ subtract, multiply, divide, true_divide, negative = sub, mul, div, div, neg
 
 
 # --- Tensor methods ---------------------------------------------------------------------------
+# An ndarray on the left (``ndarray * tensor``): NumPy defers to the Tensor (its higher
+# __array_priority__) and PyTorch's reflected operators then refuse the ndarray, so Python
+# raises TypeError ("unsupported operand type(s)"); ember does the same. Only ``/`` (and
+# ``==``) accept it in PyTorch 2.13. NumPy scalars (np.float32(2) * t) work, as in PyTorch.
 def _radd(self, other):
+    if isinstance(other, np.ndarray):
+        return NotImplemented
     return add(other, self)
 
 
 def _rsub(self, other):
+    if isinstance(other, np.ndarray):
+        return NotImplemented
     return sub(other, self)
 
 
 def _rmul(self, other):
+    if isinstance(other, np.ndarray):
+        return NotImplemented
     return mul(other, self)
 
 
@@ -411,6 +461,8 @@ def _rtruediv(self, other):
 
 
 def _rpow(self, other):
+    if isinstance(other, np.ndarray):
+        return NotImplemented
     return pow(other, self)
 
 

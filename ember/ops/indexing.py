@@ -309,7 +309,7 @@ def _put(input, idx, values, accumulate=False):
 
 def setitem(self, idx, value):
     """``self[idx] = value``; recorded by autograd when ``self`` or ``value`` requires grad."""
-    if not _state[0] or not (self._requires_grad or getattr(value, "_requires_grad", False)):
+    if not _state.enabled or not (self._requires_grad or getattr(value, "_requires_grad", False)):
         xp = get_array_module(self._data)
         cidx, _ = _convert_index(idx, xp)
         v = value._data if isinstance(value, Tensor) else value
@@ -373,7 +373,7 @@ def fill_(self, value):
         >>> ember.zeros(2).fill_(3)
         tensor([3., 3.])
     """
-    if not _state[0] or not (self._requires_grad or getattr(value, "_requires_grad", False)):
+    if not _state.enabled or not (self._requires_grad or getattr(value, "_requires_grad", False)):
         if isinstance(value, Tensor) and value._data.ndim:
             _fill(self, value)  # raises
         if not self._data.flags.writeable:
@@ -429,7 +429,7 @@ def copy_(self, src, non_blocking=False):
     if shape != self._data.shape:
         raise RuntimeError(f"output with shape {list(self._data.shape)} doesn't match the "
                            f"broadcast shape {list(shape)}")
-    if not _state[0] or not (self._requires_grad or src._requires_grad):
+    if not _state.enabled or not (self._requires_grad or src._requires_grad):
         if not self._data.flags.writeable:
             raise _overlap_error()
         xp = get_array_module(self._data)

@@ -5,6 +5,8 @@
 """
 import math
 
+import numpy as _np
+
 from .. import _dtype
 from ._util import Function, Tensor, broadcast_shapes, fwd, inplace, register, unbroadcast, wrap_dim
 from .einsum import einsum
@@ -311,13 +313,26 @@ def cross(input, other, dim=None, *, out=None):
     return a1 * b2 - a2 * b1
 
 
+def _matmul(self, other):
+    # ``tensor @ ndarray`` gives a tensor in PyTorch (NumPy computes it: float32 @ float64 is
+    # float64), so the operands meet in their promoted dtype
+    if isinstance(other, _np.ndarray):
+        other = Tensor._make(_np.asarray(other))
+        dt = _dtype._FROM_NP[_np.promote_types(self._data.dtype, other._data.dtype)]
+        return matmul(self.to(dt), other.to(dt))
+    return matmul(self, other)
+
+
 def _rmatmul(self, other):
+    # ``ndarray @ tensor`` raises TypeError in PyTorch (see elementwise._radd)
+    if isinstance(other, _np.ndarray):
+        return NotImplemented
     return matmul(other, self)
 
 
 register(matmul=matmul, mm=mm, bmm=bmm, mv=mv, dot=dot, vdot=vdot, outer=outer, ger=ger,
          inner=inner, addmm=addmm, addmv=addmv, addr=addr, baddbmm=baddbmm, addbmm=addbmm,
-         kron=kron, cross=cross, __matmul__=matmul, __rmatmul__=_rmatmul,
+         kron=kron, cross=cross, __matmul__=_matmul, __rmatmul__=_rmatmul,
          addmm_=lambda self, m1, m2, *, beta=1, alpha=1:
          inplace(self, addmm, m1, m2, beta=beta, alpha=alpha),
          baddbmm_=lambda self, b1, b2, *, beta=1, alpha=1:

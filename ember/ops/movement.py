@@ -444,8 +444,25 @@ def _T(self):
     return permute(self, tuple(range(n - 1, -1, -1))) if n > 1 else self
 
 
-def _mT(self):
-    return transpose(self, -2, -1)
+def _matrix_transpose(name):
+    # PyTorch: a 1-d tensor has no matrix transpose; a 0-d one is its own
+    def prop(self):
+        n = self._data.ndim
+        if n == 1:
+            raise RuntimeError(f"tensor.{name} is only supported on matrices or batches of "
+                               "matrices. Got 1-D tensor.")
+        return transpose(self, -2, -1) if n else self
+
+    return property(prop)
+
+
+def _H(self):
+    n = self._data.ndim
+    if n not in (0, 2):
+        hint = " For batches of matrices, consider using tensor.mH" if n > 2 else ""
+        raise RuntimeError("tensor.H is only supported on matrices (2-D tensors). Got "
+                           f"{n}-D tensor.{hint}")
+    return _T(self)
 
 
 register(
@@ -454,6 +471,6 @@ register(
     expand_as=expand_as, squeeze=squeeze, unsqueeze=unsqueeze, flatten=flatten,
     unflatten=unflatten, clone=clone, contiguous=contiguous, movedim=movedim,
     moveaxis=moveaxis, broadcast_to=broadcast_to, unfold=unfold,
-    T=property(_T), mT=property(_mT), H=property(_T), mH=property(_mT),
+    T=property(_T), mT=_matrix_transpose("mT"), H=property(_H), mH=_matrix_transpose("mH"),
 )
 __all__ += ["unflatten", "view_as", "reshape_as", "expand_as"]

@@ -7,15 +7,17 @@ PyTorch does; rounding, ``abs``, ``sign``, ``square``, ``relu`` and ``clamp`` ke
 Binary pointwise ops (``maximum``, ``atan2``, ``remainder``, ...) live in ``binary.py`` and
 are re-exported from here.
 """
+import functools
 import math
 
 import numpy as np
 
+from ..backends import _parallel
 from . import _special, binary
 from ._util import Function, Tensor, _make, _state, get_array_module, inplace, register, unbroadcast
 from .binary import *  # noqa: F401,F403  (re-exported: ops/__init__ lists the families)
 from .binary import _floor_div_grad0, _trunc_div  # noqa: F401  (used by div's rounding modes)
-from .elementwise import _floating, _Null, _out, _prep, exp, log
+from .elementwise import _floating, _nd, _Null, _out, _par, _prep, exp, log
 
 __all__ = ["log2", "log10", "log1p", "expm1", "exp2", "sqrt", "rsqrt", "square",
            "reciprocal", "abs", "absolute", "sign", "sin", "cos", "tan", "asin", "acos", "atan",
@@ -25,6 +27,8 @@ __all__ = ["log2", "log10", "log1p", "expm1", "exp2", "sqrt", "rsqrt", "square",
            "clamp_max", "nan_to_num"] + binary.__all__
 
 _LN2, _LN10 = math.log(2.0), math.log(10.0)
+_BIG = _parallel.big[0]  # the size from which NumPy calls use the intra-op pool
+_parallel.watch(globals())  # keeps _BIG current when set_num_threads changes it
 _TWO_OVER_SQRT_PI = 2.0 / math.sqrt(math.pi)
 
 
@@ -44,13 +48,22 @@ def _unary(name, fwd, bwd, saves="x", quiet=False):
     ``saved`` is the input (``saves='x'``), the output (``'out'``) or nothing (``None``).
     ``quiet`` silences NumPy's floating-point warnings (PyTorch never warns for log(0))."""
 
+    np_fwd = functools.partial(fwd, np)  # large NumPy inputs: piece by piece on the pool
+
     def forward(ctx, x):
-        xp = get_array_module(x)
-        if quiet:
+        if x.size >= _BIG and x.__class__ is _nd:
+            if quiet:
+                with np.errstate(all="ignore"):
+                    out = _par(np_fwd, x)
+            else:
+                out = _par(np_fwd, x)
+        elif quiet:
             with np.errstate(all="ignore"):
-                out = fwd(xp, x)
+                out = fwd(get_array_module(x), x)
         else:
-            out = fwd(xp, x)
+            out = fwd(get_array_module(x), x)
+        if ctx is _Null:  # a forward-only call: nothing to save
+            return out
         if saves == "x":
             ctx.save_for_backward(x)
         elif saves == "out":
@@ -69,7 +82,7 @@ def _unary(name, fwd, bwd, saves="x", quiet=False):
 
 def _apply(cls, x):
     """``cls.apply(x)``, skipping the graph bookkeeping when no gradient is recorded."""
-    if _state[0] and x._requires_grad:
+    if _state.enabled and x._requires_grad:
         return cls.apply(x)
     return _make(cls.forward(_Null, x._data))
 
@@ -155,6 +168,8 @@ class _PositiveMask(Function):
     @staticmethod
     def forward(ctx, grad, y):
         ctx.save_for_backward(y)
+        if grad.size >= _BIG and grad.__class__ is _nd:
+            return _par(_keep_where_positive, grad, y)
         return _keep_where_positive(grad, y)
 
     @staticmethod
@@ -417,7 +432,7 @@ def clamp(input, min=None, max=None, *, out=None):
         min = float(x._data.dtype.type(min))
     if isinstance(max, float) and x._data.dtype.kind == "f":
         max = float(x._data.dtype.type(max))
-    if _state[0] and x._requires_grad:
+    if _state.enabled and x._requires_grad:
         return _out(Clamp.apply(x, min, max), out)
     return _out(_make(Clamp.forward(_Null, x._data, min, max)), out)
 

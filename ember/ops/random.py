@@ -347,7 +347,7 @@ def randint_like(input, low=0, high=None, *, dtype=None, layout=None, device=Non
 def _fill_(self, arr):
     from ..backends import get_array_module
 
-    if self._requires_grad and self._grad_fn is None and _state[0]:
+    if self._requires_grad and self._grad_fn is None and _state.enabled:
         raise RuntimeError("a leaf Variable that requires grad is being used in an in-place "
                            "operation.")
     xp = get_array_module(self._data)

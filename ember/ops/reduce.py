@@ -35,7 +35,7 @@ __all__ = ["sum", "mean", "prod", "max", "min", "amax", "amin", "argmax", "argmi
 
 def _expand_back(grad, shape, axes, keepdim):
     """Broadcast a reduced gradient back to the input ``shape``."""
-    if not _state[0]:
+    if not _state.enabled:
         # A plain backward records no graph: the read-only broadcast view is all that is
         # needed (the same array expand() makes), without expand's per-call overhead.
         g = grad._data
@@ -78,7 +78,7 @@ class Sum(Function):
     @staticmethod
     def backward(ctx, grad):
         # d sum(x) = 1 for every summed element
-        if not _state[0]:
+        if not _state.enabled:
             return _make(_broadcast_back(grad._data, ctx.shape, ctx.axes, ctx.keepdim))
         return _expand_back(grad, ctx.shape, ctx.axes, ctx.keepdim)
 
@@ -99,7 +99,7 @@ class Mean(Function):
     @staticmethod
     def backward(ctx, grad):
         # d mean(x) = 1/n for every averaged element
-        if not _state[0]:
+        if not _state.enabled:
             g = get_array_module(grad._data).true_divide(grad._data, ctx.n)
             return _make(_broadcast_back(g, ctx.shape, ctx.axes, ctx.keepdim))
         return _expand_back(grad / ctx.n, ctx.shape, ctx.axes, ctx.keepdim)
@@ -209,7 +209,7 @@ def _select(input, idx, axis, keepdim, name):
     if scalar:
         x, idx, axis, keepdim = x.reshape(1), idx.reshape(1), 0, False
     label = name.capitalize()
-    if _state[0] and input._requires_grad:
+    if _state.enabled and input._requires_grad:
         src = input.reshape(1) if scalar else input
         v = _TakeAlong.apply(src, idx, axis, keepdim, label)
     else:
@@ -315,7 +315,7 @@ def _extreme(input, dim, keepdim, largest, name, nan_ties):
             if x.shape[a] == 0:
                 raise IndexError(f"{name}(): Expected reduction dim {a} to have non-zero size.")
     axes = _axes(dim, x.ndim)
-    if _state[0] and input._requires_grad:
+    if _state.enabled and input._requires_grad:
         return Amax.apply(input, axes, keepdim, largest, nan_ties)
     xp = get_array_module(x)
     return _make((xp.max if largest else xp.min)(x, axis=axes, keepdims=keepdim))

@@ -114,7 +114,7 @@ def _prepare(input, dim, dtype, name):
 
 
 def _run(cls, x, axis):
-    if _state[0] and x._requires_grad:
+    if _state.enabled and x._requires_grad:
         return cls.apply(x, axis)
     return _make(cls.forward(_Null, x._data, axis))
 
@@ -170,7 +170,7 @@ def logsumexp(input, dim=(), keepdim=False):
     """
     x = _floating(input)
     axes = _axes(dim, x._data.ndim)
-    if _state[0] and x._requires_grad:
+    if _state.enabled and x._requires_grad:
         return Logsumexp.apply(x, axes, keepdim)
     return _make(Logsumexp.forward(_Null, x._data, axes, keepdim))
 

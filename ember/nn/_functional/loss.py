@@ -136,7 +136,7 @@ class _LogSoftmaxNLL(Function):
     def backward(ctx, grad):
         # d/dx_j of -w_t log softmax(x)_t = w_t (softmax(x)_j - [j == t]), times the
         # reduction's factor (1/sum w for the mean)
-        if not _state[0]:
+        if not _state.enabled:
             return _nll_grad_arrays(ctx, grad._data), None, None, None, None
         (x,) = ctx.saved_tensors
         g = grad / _make(ctx.wsum) if ctx.reduction == "mean" else grad
