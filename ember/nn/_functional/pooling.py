@@ -65,7 +65,7 @@ def _geometry(input, nd, kernel_size, stride, padding, dilation, ceil_mode):
 def _max_pool(nd, input, kernel_size, stride, padding, dilation, ceil_mode, return_indices):
     x, unbatched = _batched(input, nd, f"max_pool{nd}d")
     geom, _ = _geometry(x, nd, kernel_size, stride, padding, dilation, ceil_mode)
-    out, local = MaxPool.apply(x, geom)
+    out, local = MaxPool.apply(x, geom, return_indices)
     if unbatched:
         out = out.squeeze(0)
     if not return_indices:
