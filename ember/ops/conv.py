@@ -28,15 +28,6 @@ from ._util import Function, get_array_module
 
 __all__ = []
 
-def _single_threaded_blas():
-    """With a multi-threaded BLAS every call is a synchronisation point, and on a busy machine
-    many small calls were measured several times slower than one big one; with one thread
-    (ember's default, see backends/_blas.py) the per-offset products of ConvTranspose win."""
-    from ..backends import _blas
-
-    return _blas.get_num_threads() == 1
-
-
 def out_size(size, k, s, d, lo, hi):
     """Output length of a window of ``k`` taps (dilation ``d``, stride ``s``) over ``size``."""
     return (size + lo + hi - d * (k - 1) - 1) // s + 1
@@ -128,6 +119,101 @@ def _to_nchw(y, b, xp):
     return out
 
 
+# --- the batch-last layout --------------------------------------------------------------
+# Strided windows and the col2im of ConvTranspose are slow in (N, C, *S) order: their inner
+# runs are one output row, read or written with a step (stride 2: 7 elements 8 bytes apart),
+# and NumPy's per-run overhead dominates (measured 3-5x the cost of the same bytes in long
+# runs). With the batch axis last, (C, *S, N), every run is N (or a whole row times N)
+# elements long. Moving N across the other axes costs a copy each way; it pays for strided
+# convolutions and every col2im, not for the forward of stride-1 convolutions (whose output
+# would have to move N back across a large array).
+
+def _batch_last(stride, osize):
+    """Whether a convolution builds its windows batch-last: when strided, and when the output
+    planes are small (the batch-first layout runs one GEMM per sample, which degenerates to
+    matrix-vector products for a 1x1 output: measured 20x slower than one GEMM)."""
+    return any(s != 1 for s in stride) or math.prod(osize) < 64
+
+
+def _nlast(x, pads):
+    """(N, C, *S) -> contiguous (C, *S_padded, N), zeros in the padding."""
+    xp = get_array_module(x)
+    n, c = x.shape[:2]
+    spad = tuple(s + lo + hi for s, (lo, hi) in zip(x.shape[2:], pads))
+    padded = any(lo or hi for lo, hi in pads)
+    out = (xp.zeros if padded else xp.empty)((c,) + spad + (n,), dtype=x.dtype)
+    out[(slice(None),) + tuple(slice(lo, lo + s) for s, (lo, _) in
+                               zip(x.shape[2:], pads))] = xp.moveaxis(x, 0, -1)
+    return out
+
+
+def _from_nlast(a, b, xp):
+    """(C, *S, N) view -> contiguous (N, C, *S) plus the bias: two copies (N to axis 1, then
+    swap the two leading axes); one copy moving N across every axis ran ~6x slower."""
+    t = xp.ascontiguousarray(xp.moveaxis(a, -1, 1))
+    return _to_nchw(t.swapaxes(0, 1), b, xp)
+
+
+def _rows(y, batch_last):
+    """The (O, L) matrix of an (N, O, *P) gradient or input: L = (*P, N) or (N, *P)."""
+    xp = get_array_module(y)
+    if batch_last:
+        return xp.ascontiguousarray(xp.moveaxis(y, 0, -1)).reshape(y.shape[1], -1)
+    return xp.ascontiguousarray(y.swapaxes(0, 1)).reshape(y.shape[1], -1)
+
+
+def _cols(x, ksize, stride, dilation, pads, osize, batch_last):
+    """The window matrix of ``x``: (C*prod(K), prod(P)*N) batch-last, else (N, C*prod(K),
+    prod(P)) (a stride-1 forward then writes (N, O, P) directly, one GEMM per sample)."""
+    if not batch_last:
+        return im2col(x, ksize, stride, dilation, pads, order="nck", osize=osize)[0]
+    xp = get_array_module(x)
+    xt = _nlast(x, pads)
+    st = xt.strides
+    shape = (xt.shape[0],) + tuple(ksize) + tuple(osize) + (xt.shape[-1],)
+    strides = (st[0],) + tuple(a * d for a, d in zip(st[1:-1], dilation)) + \
+        tuple(a * s for a, s in zip(st[1:-1], stride)) + (st[-1],)
+    win = xp.lib.stride_tricks.as_strided(xt, shape, strides)
+    return xp.ascontiguousarray(win).reshape(xt.shape[0] * math.prod(ksize), -1)
+
+
+def _conv_out(w, cols, b, groups, n, osize, batch_last):
+    """The forward product of the weight and the window matrix, as contiguous (N, O, *P)."""
+    xp = get_array_module(cols)
+    o = w.shape[0]
+    wg = w.reshape(groups, o // groups, -1)
+    if batch_last:
+        y = xp.matmul(wg, cols.reshape(groups, -1, cols.shape[-1])) if groups > 1 else \
+            wg[0] @ cols
+        return _from_nlast(y.reshape((o,) + osize + (n,)), b, xp)
+    y = xp.matmul(wg[0], cols) if groups == 1 else \
+        xp.matmul(wg, cols.reshape(n, groups, -1, cols.shape[-1]))
+    y = y.reshape((n, o) + tuple(osize))
+    if b is not None:
+        y += b.reshape((-1,) + (1,) * len(osize))
+    return y
+
+
+def _weight_out(cols, y, rows, groups, batch_last):
+    """The weight gradient product: (O, C/groups * prod(K)), contiguous."""
+    xp = get_array_module(cols)
+    n, o = y.shape[:2]
+    if batch_last:  # rows (O, P*N), cols (CK, P*N)
+        ck, m = cols.shape
+        r = rows.reshape(groups, o // groups, m)
+        c = cols.reshape(groups, ck // groups, m)
+        if ck // groups > o // groups and m > ck // groups:
+            # measured: OpenBLAS runs this shape ~20% faster as (cols @ rows.T).T
+            w = xp.matmul(c, r.swapaxes(1, 2)).swapaxes(1, 2)
+        else:
+            w = xp.matmul(r, c.swapaxes(1, 2))
+    else:  # one product per sample, then the sum over the batch
+        yg = y.reshape(n, groups, o // groups, -1)
+        cg = cols.reshape(n, groups, -1, cols.shape[-1])
+        w = xp.matmul(cg, yg.swapaxes(2, 3)).sum(0).swapaxes(1, 2)
+    return xp.ascontiguousarray(w).reshape(o, -1)
+
+
 def _bias_grad(grad):
     return grad.sum(dim=(0,) + tuple(range(2, grad.dim())))
 
@@ -137,37 +223,36 @@ class Conv(Function):
 
     ``osize`` limits the output to the first windows: as the adjoint of a ``ConvTranspose``
     whose ``output_padding`` is not smaller than the stride, ``x`` has trailing rows that no
-    window of ``y`` reads.
+    window of ``y`` reads. ``cols`` passes the window matrix when the caller has it.
     """
 
     _array_forward = True
 
     @staticmethod
-    def forward(ctx, x, w, b, stride, pads, dilation, groups, osize=None):
-        xp = get_array_module(x)
-        cols, osize = im2col(x, w.shape[2:], stride, dilation, pads, osize=osize)
-        o = w.shape[0]
-        if groups == 1:
-            y = w.reshape(o, -1) @ cols
-        else:
-            y = xp.matmul(w.reshape(groups, o // groups, -1),
-                          cols.reshape(groups, -1, cols.shape[1]))
-        y = y.reshape((o, x.shape[0]) + osize).swapaxes(0, 1)
+    def forward(ctx, x, w, b, stride, pads, dilation, groups, osize=None, cols=None):
+        osize = tuple(osize) if osize is not None else \
+            _osize(x, w.shape[2:], stride, dilation, pads)
+        nl = _batch_last(stride, osize)
+        if cols is None:
+            cols = _cols(x, w.shape[2:], stride, dilation, pads, osize, nl)
         ctx.geom = (stride, pads, dilation, groups)
         ctx.cols = cols  # reused by the weight gradient (it is a function of x alone)
         ctx.save_for_backward(x, w)
-        return _to_nchw(y, b, xp)
+        return _conv_out(w, cols, b, groups, x.shape[0], osize, nl)
 
     @staticmethod
     def backward(ctx, grad):
         # dT/dx = conv_transpose(g, w); dT/dw = conv_weight(x, g); db = sum of g
         x, w = ctx.saved_tensors
         need = ctx.needs_input_grad
+        nl = _batch_last(ctx.geom[0], grad.shape[2:])
         gx = gw = gb = None
+        rows = _rows(grad._data, True) if need[0] or (need[1] and nl) else None
         if need[0]:
-            gx = ConvTranspose.apply(grad, w, None, *ctx.geom, tuple(x.shape[2:]))
+            gx = ConvTranspose.apply(grad, w, None, *ctx.geom, tuple(x.shape[2:]), rows=rows)
         if need[1]:
-            gw = ConvWeight.apply(x, grad, *ctx.geom, tuple(w.shape[2:]), cols=ctx.cols)
+            gw = ConvWeight.apply(x, grad, *ctx.geom, tuple(w.shape[2:]), cols=ctx.cols,
+                                  rows=rows if nl else None)
         if len(need) > 2 and need[2]:
             gb = _bias_grad(grad)
         ctx.cols = None
@@ -175,70 +260,76 @@ class Conv(Function):
 
 
 class ConvTranspose(Function):
-    """x = conv_transpose(y, w) + b: the input gradient of ``Conv``, as a forward."""
+    """x = conv_transpose(y, w) + b: the input gradient of ``Conv``, as a forward.
+
+    One GEMM gives every kernel tap's contribution (batch-last, see ``_batch_last``); each
+    tap is added into its strided slice of the output (a col2im over kernel taps only).
+    ``rows`` passes ``_rows(y, True)`` when the caller has it.
+    """
 
     _array_forward = True
 
     @staticmethod
-    def forward(ctx, y, w, b, stride, pads, dilation, groups, size):
+    def forward(ctx, y, w, b, stride, pads, dilation, groups, size, rows=None):
         xp = get_array_module(y)
         ksize = w.shape[2:]
         n, o = y.shape[:2]
         c, g = w.shape[1] * groups, groups
-        rows = _to_rows(y, g)  # (g, O/g, N*P)
-        nk = len(ksize)
-        # (g, *K, C/g, O/g): the (C, O) matrix of every kernel offset
-        wt = xp.moveaxis(w.reshape((g, o // g, w.shape[1]) + ksize), (1, 2), (nk + 2, nk + 1))
-        if _single_threaded_blas():  # one product per offset: no column matrix (~25% faster)
-            def part(offs):
-                return xp.matmul(wt[(slice(None),) + offs], rows)
-        else:  # one product in all: each threaded BLAS call is a sync point
-            k = math.prod(ksize)
-            gcols = xp.matmul(wt.reshape(g, k * w.shape[1], o // g), rows)
-            gcols = gcols.reshape((g,) + ksize + (w.shape[1], rows.shape[2]))
-
-            def part(offs):
-                return gcols[(slice(None),) + offs]
+        if rows is None:
+            rows = _rows(y, True)  # (O, P*N)
+        k = math.prod(ksize)
+        # (g, C/g*K, O/g): the (C*K, O) matrix of each group
+        wt = w.reshape(g, o // g, w.shape[1] * k).swapaxes(1, 2)
+        gcols = xp.matmul(wt, rows.reshape(g, o // g, -1))
+        gcols = gcols.reshape((c,) + tuple(ksize) + y.shape[2:] + (n,))
         spad = tuple(s + lo + hi for s, (lo, hi) in zip(size, pads))
-        buf = xp.zeros((c, n) + spad, dtype=y.dtype)
-        shape = (c, n) + y.shape[2:]
-        for offs, sl in _offset_slices(ksize, stride, dilation, y.shape[2:]):
-            buf[sl] += part(offs).reshape(shape)
-        x = _to_nchw(_crop(buf, size, pads).swapaxes(0, 1), b, xp)
+        buf = xp.zeros((c,) + spad + (n,), dtype=y.dtype)
+        for offs, sl in _offset_slices(ksize, stride, dilation, y.shape[2:], lead=1):
+            buf[sl] += gcols[(slice(None),) + offs]
+        inner = buf[(slice(None),) + tuple(slice(lo, lo + s) for s, (lo, _) in
+                                           zip(size, pads))]
         ctx.geom = (stride, pads, dilation, groups)
+        ctx.rows = rows if ctx.needs_input_grad[1] else None  # the weight gradient's rows
         ctx.save_for_backward(y, w)
-        return x
+        return _from_nlast(inner, b, xp)
 
     @staticmethod
     def backward(ctx, grad):
         # dT/dy = conv(g, w); dT/dw = conv_weight(g, y); db = sum of g
         y, w = ctx.saved_tensors
         need = ctx.needs_input_grad
+        stride, pads, dilation, groups = ctx.geom
+        ksize, osize = tuple(w.shape[2:]), tuple(y.shape[2:])
+        nl = _batch_last(stride, osize)
         gy = gw = gb = None
+        cols = None
+        if need[0] or need[1]:  # the windows of g serve both products
+            cols = _cols(grad._data, ksize, stride, dilation, pads, osize, nl)
         if need[0]:
-            gy = Conv.apply(grad, w, None, *ctx.geom, tuple(y.shape[2:]))
+            gy = Conv.apply(grad, w, None, *ctx.geom, osize, cols=cols)
         if need[1]:
-            gw = ConvWeight.apply(grad, y, *ctx.geom, tuple(w.shape[2:]))
+            gw = ConvWeight.apply(grad, y, *ctx.geom, ksize, cols=cols,
+                                  rows=ctx.rows if nl else None)
         if len(need) > 2 and need[2]:
             gb = _bias_grad(grad)
+        ctx.rows = None
         return gy, gw, gb
 
 
 class ConvWeight(Function):
-    """w = conv_weight(x, y): the weight gradient of ``Conv``, as a forward."""
+    """w = conv_weight(x, y): the weight gradient of ``Conv``, as a forward (``cols`` and
+    ``rows`` pass the window matrix of ``x`` and the rows of ``y`` when the caller has them)."""
 
     _array_forward = True
 
     @staticmethod
-    def forward(ctx, x, y, stride, pads, dilation, groups, ksize, cols=None):
-        xp = get_array_module(x)
+    def forward(ctx, x, y, stride, pads, dilation, groups, ksize, cols=None, rows=None):
+        nl = _batch_last(stride, y.shape[2:])
         if cols is None:
-            cols, _ = im2col(x, ksize, stride, dilation, pads, osize=y.shape[2:])
-        rows = _to_rows(y, groups)
-        if groups == 1:
-            w = rows[0] @ cols.T
-        else:
-            w = xp.matmul(rows, cols.reshape(groups, -1, cols.shape[1]).swapaxes(1, 2))
+            cols = _cols(x, ksize, stride, dilation, pads, y.shape[2:], nl)
+        if rows is None and nl:
+            rows = _rows(y, True)
+        w = _weight_out(cols, y, rows, groups, nl)
         ctx.geom = (stride, pads, dilation, groups)
         ctx.save_for_backward(x, y)
         return w.reshape((y.shape[1], x.shape[1] // groups) + tuple(ksize))
