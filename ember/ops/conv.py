@@ -214,6 +214,20 @@ def _weight_out(cols, y, rows, groups, batch_last):
     return xp.ascontiguousarray(w).reshape(o, -1)
 
 
+def _dense(size, ksize, pads, dilation, groups, osize):
+    """Whether the convolution is one matrix product: a single window covering the whole
+    unpadded input (a DCGAN generator's first layer, a discriminator's last)."""
+    return groups == 1 and tuple(size) == tuple(ksize) and all(p == 1 for p in osize) and \
+        not any(lo or hi for lo, hi in pads) and all(d == 1 or k == 1 for d, k in
+                                                      zip(dilation, ksize))
+
+
+def _dense_bias(out, b):
+    if b is not None:
+        out += b.reshape((-1,) + (1,) * (out.ndim - 2))
+    return out
+
+
 def _bias_grad(grad):
     return grad.sum(dim=(0,) + tuple(range(2, grad.dim())))
 
@@ -232,22 +246,31 @@ class Conv(Function):
     def forward(ctx, x, w, b, stride, pads, dilation, groups, osize=None, cols=None):
         osize = tuple(osize) if osize is not None else \
             _osize(x, w.shape[2:], stride, dilation, pads)
+        ctx.geom = (stride, pads, dilation, groups)
+        ctx.save_for_backward(x, w)
+        n, o = x.shape[0], w.shape[0]
+        if _dense(x.shape[2:], w.shape[2:], pads, dilation, groups, osize):
+            ctx.cols = None
+            y = x.reshape(n, -1) @ w.reshape(o, -1).T
+            return _dense_bias(y.reshape((n, o) + osize), b)
         nl = _batch_last(stride, osize)
         if cols is None:
             cols = _cols(x, w.shape[2:], stride, dilation, pads, osize, nl)
-        ctx.geom = (stride, pads, dilation, groups)
         ctx.cols = cols  # reused by the weight gradient (it is a function of x alone)
-        ctx.save_for_backward(x, w)
-        return _conv_out(w, cols, b, groups, x.shape[0], osize, nl)
+        return _conv_out(w, cols, b, groups, n, osize, nl)
 
     @staticmethod
     def backward(ctx, grad):
         # dT/dx = conv_transpose(g, w); dT/dw = conv_weight(x, g); db = sum of g
         x, w = ctx.saved_tensors
         need = ctx.needs_input_grad
-        nl = _batch_last(ctx.geom[0], grad.shape[2:])
+        stride, pads, dilation, groups = ctx.geom
+        nl = _batch_last(stride, grad.shape[2:])
         gx = gw = gb = None
-        rows = _rows(grad._data, True) if need[0] or (need[1] and nl) else None
+        rows = None
+        if (need[0] or (need[1] and nl)) and not _dense(
+                x.shape[2:], w.shape[2:], pads, dilation, groups, grad.shape[2:]):
+            rows = _rows(grad._data, True)
         if need[0]:
             gx = ConvTranspose.apply(grad, w, None, *ctx.geom, tuple(x.shape[2:]), rows=rows)
         if need[1]:
@@ -275,6 +298,12 @@ class ConvTranspose(Function):
         ksize = w.shape[2:]
         n, o = y.shape[:2]
         c, g = w.shape[1] * groups, groups
+        ctx.geom = (stride, pads, dilation, groups)
+        ctx.save_for_backward(y, w)
+        if _dense(size, ksize, pads, dilation, groups, y.shape[2:]):
+            ctx.rows = None
+            x = y.reshape(n, o) @ w.reshape(o, -1)
+            return _dense_bias(x.reshape((n, c) + tuple(size)), b)
         if rows is None:
             rows = _rows(y, True)  # (O, P*N)
         k = math.prod(ksize)
@@ -288,9 +317,7 @@ class ConvTranspose(Function):
             buf[sl] += gcols[(slice(None),) + offs]
         inner = buf[(slice(None),) + tuple(slice(lo, lo + s) for s, (lo, _) in
                                            zip(size, pads))]
-        ctx.geom = (stride, pads, dilation, groups)
         ctx.rows = rows if ctx.needs_input_grad[1] else None  # the weight gradient's rows
-        ctx.save_for_backward(y, w)
         return _from_nlast(inner, b, xp)
 
     @staticmethod
@@ -303,7 +330,8 @@ class ConvTranspose(Function):
         nl = _batch_last(stride, osize)
         gy = gw = gb = None
         cols = None
-        if need[0] or need[1]:  # the windows of g serve both products
+        if (need[0] or need[1]) and not _dense(grad.shape[2:], ksize, pads, dilation, groups,
+                                               osize):  # the windows of g serve both products
             cols = _cols(grad._data, ksize, stride, dilation, pads, osize, nl)
         if need[0]:
             gy = Conv.apply(grad, w, None, *ctx.geom, osize, cols=cols)
@@ -324,14 +352,18 @@ class ConvWeight(Function):
 
     @staticmethod
     def forward(ctx, x, y, stride, pads, dilation, groups, ksize, cols=None, rows=None):
+        ctx.geom = (stride, pads, dilation, groups)
+        ctx.save_for_backward(x, y)
+        n, o = y.shape[:2]
+        if _dense(x.shape[2:], ksize, pads, dilation, groups, y.shape[2:]):
+            w = y.reshape(n, o).T @ x.reshape(n, -1)
+            return w.reshape((o, x.shape[1]) + tuple(ksize))
         nl = _batch_last(stride, y.shape[2:])
         if cols is None:
             cols = _cols(x, ksize, stride, dilation, pads, y.shape[2:], nl)
         if rows is None and nl:
             rows = _rows(y, True)
         w = _weight_out(cols, y, rows, groups, nl)
-        ctx.geom = (stride, pads, dilation, groups)
-        ctx.save_for_backward(x, y)
         return w.reshape((y.shape[1], x.shape[1] // groups) + tuple(ksize))
 
     @staticmethod
