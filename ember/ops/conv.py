@@ -8,15 +8,17 @@ One trilinear form ties the three primitives together,
 of a convolution) is dT/dx and ``conv_weight`` (its weight gradient) is dT/dw. The backward of
 each is the other two, so gradients of any order come from these three forwards.
 
-Layouts are chosen for BLAS, and for few BLAS calls (with threads on a busy machine every
-call is a synchronisation point, and many small calls were measured up to 10x slower than one
-big one): the windows are copied once into a contiguous (C*prod(K), N*prod(P)) matrix, the
-batch folded into the GEMM's long dimension, so the forward is a single
-``(O, C*K) @ (C*K, N*P)`` product per group and the weight gradient a single
-``(O, N*P) @ (N*P, C*K)``. The input gradient is one ``(C, O) @ (O, N*P)`` product per kernel
-offset added straight into that offset's strided slice of the output (a col2im without the
-column matrix) when BLAS runs single-threaded, else one product and a col2im; the loop runs
-over kernel offsets only.
+Layouts are chosen for BLAS (few, large products; measured per shape on one OpenBLAS thread):
+
+* a stride-1 convolution with output planes of 64 positions or more copies its windows once
+  into an (N, C*prod(K), prod(P)) matrix and runs one ``(O, C*K) @ (C*K, P)`` product per
+  sample, which writes the (N, O, *P) output in place, no transpose; its weight gradient is
+  the per-sample products summed over the batch;
+* strided convolutions and small output planes build the windows batch-last (see
+  ``_batch_last``): one ``(O, C*K) @ (C*K, P*N)`` product, one for the weight gradient;
+* the input gradient (``ConvTranspose``) is one ``(C*K, O) @ (O, P*N)`` product whose taps are
+  added into their strided slices of a batch-last buffer (the loop runs over kernel taps);
+* a convolution whose single window covers the input is one matrix product (``_dense``).
 
 These are private: ``ember.nn.functional`` exposes them as ``conv1d/2d/3d`` and
 ``conv_transpose1d/2d/3d``.
@@ -45,20 +47,14 @@ def pad_zeros(x, pads, value=0):
     return out
 
 
-def windows(xpad, ksize, stride, dilation, osize, order="ckn"):
-    """A strided view of every window of the padded input, no copy: (C, *K, N, *P) for
-    ``order="ckn"`` (the GEMM layout), (N, C, *K, *P) for ``"nck"`` (``F.unfold``'s)."""
+def windows(xpad, ksize, stride, dilation, osize):
+    """A strided view of every window of the padded input, no copy: (N, C, *K, *P)."""
     xp = get_array_module(xpad)
     st = xpad.strides
     kst = tuple(a * d for a, d in zip(st[2:], dilation))
     pst = tuple(a * s for a, s in zip(st[2:], stride))
-    if order == "ckn":
-        shape = (xpad.shape[1],) + tuple(ksize) + (xpad.shape[0],) + tuple(osize)
-        strides = (st[1],) + kst + (st[0],) + pst
-    else:
-        shape = xpad.shape[:2] + tuple(ksize) + tuple(osize)
-        strides = st[:2] + kst + pst
-    return xp.lib.stride_tricks.as_strided(xpad, shape, strides)
+    shape = xpad.shape[:2] + tuple(ksize) + tuple(osize)
+    return xp.lib.stride_tricks.as_strided(xpad, shape, st[:2] + kst + pst)
 
 
 def _osize(x, ksize, stride, dilation, pads):
@@ -66,15 +62,13 @@ def _osize(x, ksize, stride, dilation, pads):
                  zip(x.shape[2:], ksize, stride, dilation, pads))
 
 
-def im2col(x, ksize, stride, dilation, pads, order="ckn", osize=None):
-    """The window matrix of ``x`` (N, C, *S): (C*prod(K), N*prod(P)) for ``order="ckn"``,
-    (N, C*prod(K), prod(P)) for ``"nck"``; and P (the first ``osize`` windows if given)."""
+def im2col(x, ksize, stride, dilation, pads, osize=None):
+    """The (N, C*prod(K), prod(P)) window matrix of ``x`` (N, C, *S) (``F.unfold``'s layout),
+    and P (the first ``osize`` windows if given)."""
     xp = get_array_module(x)
     osize = tuple(osize) if osize is not None else _osize(x, ksize, stride, dilation, pads)
-    cols = xp.ascontiguousarray(windows(pad_zeros(x, pads), ksize, stride, dilation, osize,
-                                        order))
-    n, ck, p = x.shape[0], x.shape[1] * math.prod(ksize), math.prod(osize)
-    return (cols.reshape(ck, n * p) if order == "ckn" else cols.reshape(n, ck, p)), osize
+    cols = xp.ascontiguousarray(windows(pad_zeros(x, pads), ksize, stride, dilation, osize))
+    return cols.reshape(x.shape[0], x.shape[1] * math.prod(ksize), -1), osize
 
 
 def _offset_slices(ksize, stride, dilation, osize, lead=2):
@@ -93,7 +87,7 @@ def _crop(buf, size, pads):
 
 
 def col2im(cols, shape, ksize, stride, dilation, pads):
-    """Adjoint of ``im2col(order="nck")``: add (N, C, *K, *P) columns back into (N, C, *S)."""
+    """Adjoint of ``im2col``: add (N, C, *K, *P) columns back into (N, C, *S)."""
     xp = get_array_module(cols)
     spad = tuple(s + lo + hi for s, (lo, hi) in zip(shape[2:], pads))
     osize = cols.shape[2 + len(ksize):]
@@ -101,13 +95,6 @@ def col2im(cols, shape, ksize, stride, dilation, pads):
     for offs, sl in _offset_slices(ksize, stride, dilation, osize):
         buf[sl] += cols[(slice(None), slice(None)) + offs]
     return xp.ascontiguousarray(_crop(buf, shape[2:], pads))
-
-
-def _to_rows(y, groups):
-    """(N, O, *P) -> (groups, O/groups, N*prod(P)), contiguous (channels first)."""
-    xp = get_array_module(y)
-    o = y.shape[1]
-    return xp.ascontiguousarray(y.swapaxes(0, 1)).reshape(groups, o // groups, -1)
 
 
 def _to_nchw(y, b, xp):
@@ -166,7 +153,7 @@ def _cols(x, ksize, stride, dilation, pads, osize, batch_last):
     """The window matrix of ``x``: (C*prod(K), prod(P)*N) batch-last, else (N, C*prod(K),
     prod(P)) (a stride-1 forward then writes (N, O, P) directly, one GEMM per sample)."""
     if not batch_last:
-        return im2col(x, ksize, stride, dilation, pads, order="nck", osize=osize)[0]
+        return im2col(x, ksize, stride, dilation, pads, osize=osize)[0]
     xp = get_array_module(x)
     xt = _nlast(x, pads)
     st = xt.strides
@@ -387,7 +374,7 @@ class Unfold(Function):
     @staticmethod
     def forward(ctx, x, ksize, stride, dilation, pads, osize):
         ctx.args = (tuple(x.shape[2:]), ksize, stride, dilation, pads, osize)
-        return im2col(x, ksize, stride, dilation, pads, order="nck")[0]
+        return im2col(x, ksize, stride, dilation, pads)[0]
 
     @staticmethod
     def backward(ctx, grad):
