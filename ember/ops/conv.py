@@ -26,7 +26,7 @@ These are private: ``ember.nn.functional`` exposes them as ``conv1d/2d/3d`` and
 import itertools
 import math
 
-from ._util import Function, get_array_module
+from ._util import Function, _make, get_array_module
 
 __all__ = []
 
@@ -216,7 +216,15 @@ def _dense_bias(out, b):
 
 
 def _bias_grad(grad):
-    return grad.sum(dim=(0,) + tuple(range(2, grad.dim())))
+    """Sum of ``grad`` (N, O, *P) over all but the channel axis, as a matrix-vector product:
+    BLAS's gemv ran 3-6x faster than NumPy's sum over the non-adjacent axes."""
+    n, o = grad.shape[:2]
+    p = math.prod(grad.shape[2:])
+    g = grad._data
+    if p == 1:
+        return grad.reshape(n, o).sum(0)
+    ones = _make(get_array_module(g).ones(p, dtype=g.dtype))
+    return (grad.reshape(n * o, p) @ ones).reshape(n, o).sum(0)
 
 
 class Conv(Function):
