@@ -149,12 +149,22 @@ def _rows(y, batch_last):
     return xp.ascontiguousarray(y.swapaxes(0, 1)).reshape(y.shape[1], -1)
 
 
-def _cols(x, ksize, stride, dilation, pads, osize, batch_last):
+def _cols(x, ksize, stride, dilation, pads, osize, batch_last, ones_row=False):
     """The window matrix of ``x``: (C*prod(K), prod(P)*N) batch-last, else (N, C*prod(K),
-    prod(P)) (a stride-1 forward then writes (N, O, P) directly, one GEMM per sample)."""
-    if not batch_last:
-        return im2col(x, ksize, stride, dilation, pads, osize=osize)[0]
+    prod(P)) (a stride-1 forward then writes (N, O, P) directly, one GEMM per sample).
+
+    ``ones_row`` (batch first only) appends a row of ones, so that the product with the
+    weight and the bias side by side adds the bias (no pass over the output for it)."""
     xp = get_array_module(x)
+    if not batch_last:
+        if not ones_row:
+            return im2col(x, ksize, stride, dilation, pads, osize=osize)[0]
+        n, ck = x.shape[0], x.shape[1] * math.prod(ksize)
+        out = xp.empty((n, ck + 1, math.prod(osize)), dtype=x.dtype)
+        out[:, ck] = 1
+        view = out[:, :ck].reshape(x.shape[:2] + tuple(ksize) + tuple(osize))  # a view
+        view[...] = windows(pad_zeros(x, pads), ksize, stride, dilation, osize)
+        return out
     xt = _nlast(x, pads)
     st = xt.strides
     shape = (xt.shape[0],) + tuple(ksize) + tuple(osize) + (xt.shape[-1],)
@@ -164,8 +174,9 @@ def _cols(x, ksize, stride, dilation, pads, osize, batch_last):
     return xp.ascontiguousarray(win).reshape(xt.shape[0] * math.prod(ksize), -1)
 
 
-def _conv_out(w, cols, b, groups, n, osize, batch_last):
-    """The forward product of the weight and the window matrix, as contiguous (N, O, *P)."""
+def _conv_out(w, cols, b, groups, n, osize, batch_last, folded=False):
+    """The forward product of the weight and the window matrix, as contiguous (N, O, *P)
+    (``folded``: ``cols`` carries the bias's row of ones)."""
     xp = get_array_module(cols)
     o = w.shape[0]
     wg = w.reshape(groups, o // groups, -1)
@@ -173,6 +184,9 @@ def _conv_out(w, cols, b, groups, n, osize, batch_last):
         y = xp.matmul(wg, cols.reshape(groups, -1, cols.shape[-1])) if groups > 1 else \
             wg[0] @ cols
         return _from_nlast(y.reshape((o,) + osize + (n,)), b, xp)
+    if folded:  # a row of ones: the bias rides in the product
+        wb = xp.concatenate([wg[0], b.reshape(o, 1).astype(wg.dtype, copy=False)], axis=1)
+        return xp.matmul(wb, cols).reshape((n, o) + tuple(osize))
     y = xp.matmul(wg[0], cols) if groups == 1 else \
         xp.matmul(wg, cols.reshape(n, groups, -1, cols.shape[-1]))
     y = y.reshape((n, o) + tuple(osize))
@@ -249,10 +263,15 @@ class Conv(Function):
             y = x.reshape(n, -1) @ w.reshape(o, -1).T
             return _dense_bias(y.reshape((n, o) + osize), b)
         nl = _batch_last(stride, osize)
+        fold = False
         if cols is None:
-            cols = _cols(x, w.shape[2:], stride, dilation, pads, osize, nl)
+            fold = b is not None and groups == 1 and not nl
+            cols = _cols(x, w.shape[2:], stride, dilation, pads, osize, nl, fold)
+        y = _conv_out(w, cols, b, groups, n, osize, nl, fold)
+        if fold:
+            cols = cols[:, :-1]  # without the bias's row of ones
         ctx.cols = cols  # reused by the weight gradient (it is a function of x alone)
-        return _conv_out(w, cols, b, groups, n, osize, nl)
+        return y
 
     @staticmethod
     def backward(ctx, grad):

@@ -62,7 +62,8 @@ def test_dense_cases_gradgrad():
 
 
 def test_gradgrad_batch_first_and_strided():
-    check_grad(lambda x, w: F.conv2d(x, w, padding=1), _x(1, 2, 8, 8).astype(np.float64),
-               _x(2, 2, 3, 3).astype(np.float64))
+    # with a bias, the batch-first forward folds it into the product (a row of ones)
+    check_grad(lambda x, w, b: F.conv2d(x, w, b, padding=1), _x(1, 2, 8, 8).astype(np.float64),
+               _x(2, 2, 3, 3).astype(np.float64), _x(2).astype(np.float64))
     check_grad(lambda y, w: F.conv_transpose2d(y, w, stride=2, padding=1),
                _x(2, 2, 3, 3).astype(np.float64), _x(2, 2, 4, 4).astype(np.float64))
