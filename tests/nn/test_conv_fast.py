@@ -50,8 +50,9 @@ def test_dense_conv_and_conv_transpose(bias):
     # ... and conv_transpose2d of a 1x1 input (DCGAN's first generator layer)
     args = (_x(3, 6, 1, 1), _x(6, 5, 4, 3)) + ((b,) if bias else ())
     for kw in (dict(), dict(stride=2)):
-        check(lambda y, w, *b: F.conv_transpose2d(y, w, *b, **kw),
-              lambda y, w, *b: TF.conv_transpose2d(y, w, *b, **kw), *args, rtol=1e-4, atol=1e-5)
+        check(lambda y, w, *b, kw=kw: F.conv_transpose2d(y, w, *b, **kw),
+              lambda y, w, *b, kw=kw: TF.conv_transpose2d(y, w, *b, **kw), *args, rtol=1e-4,
+              atol=1e-5)
 
 
 def test_dense_cases_gradgrad():
