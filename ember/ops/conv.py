@@ -321,14 +321,17 @@ class ConvTranspose(Function):
         if rows is None:
             rows = _rows(y, True)  # (O, P*N)
         k = math.prod(ksize)
-        # (g, C/g*K, O/g): the (C*K, O) matrix of each group
-        wt = w.reshape(g, o // g, w.shape[1] * k).swapaxes(1, 2)
-        gcols = xp.matmul(wt, rows.reshape(g, o // g, -1))
-        gcols = gcols.reshape((c,) + tuple(ksize) + y.shape[2:] + (n,))
+        # (g, K*C/g, O/g): the (K*C, O) matrix of each group, tap-major so that each tap's
+        # block of the product is contiguous (its adds ran ~1.7x faster than C-major ones)
+        wt = xp.moveaxis(w.reshape(g, o // g, w.shape[1], k), 3, 1)
+        wt = wt.swapaxes(2, 3).reshape(g, k * w.shape[1], o // g)
+        gcols = xp.matmul(wt, rows.reshape(g, o // g, -1)).reshape(g, k, -1)
+        shape = (c,) + y.shape[2:] + (n,)
         spad = tuple(s + lo + hi for s, (lo, hi) in zip(size, pads))
         buf = xp.zeros((c,) + spad + (n,), dtype=y.dtype)
-        for offs, sl in _offset_slices(ksize, stride, dilation, y.shape[2:], lead=1):
-            buf[sl] += gcols[(slice(None),) + offs]
+        for j, (_, sl) in enumerate(_offset_slices(ksize, stride, dilation, y.shape[2:],
+                                                   lead=1)):
+            buf[sl] += gcols[:, j].reshape(shape)
         inner = buf[(slice(None),) + tuple(slice(lo, lo + s) for s, (lo, _) in
                                            zip(size, pads))]
         ctx.rows = rows if ctx.needs_input_grad[1] else None  # the weight gradient's rows
