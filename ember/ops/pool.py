@@ -123,10 +123,10 @@ class TiledArgmax:
     at the resolution of that stage.
     """
 
-    __slots__ = ("geom", "idx")
+    __slots__ = ("geom", "idx", "xp")
 
-    def __init__(self, geom, idx):
-        self.geom, self.idx = geom, idx
+    def __init__(self, geom, idx, xp):
+        self.geom, self.idx, self.xp = geom, idx, xp
 
     @staticmethod
     def reduce(x, geom, with_argmax):
@@ -150,7 +150,7 @@ class TiledArgmax:
                 cur, idx[i] = (taps[0].copy(), None) if len(taps) == 1 else \
                     _stage_max(taps, nan_aware)
             if nan_aware or not xp.isnan(cur).any():
-                return cur, TiledArgmax(geom, idx)
+                return cur, TiledArgmax(geom, idx, xp)
 
     def scatter(self, g):
         """Each window's value to the position of its maximum; zeros elsewhere."""
@@ -199,7 +199,7 @@ class TiledArgmax:
 
     def local(self):
         """The window-local (row-major) index of each window's chosen maximum."""
-        xp = get_array_module(self.idx[0] if self.idx[0] is not None else np.zeros(0))
+        xp = self.xp
         k = self.geom.ksize
         tile = xp.arange(math.prod(k), dtype=np.int32).reshape(k)
         full = xp.tile(tile, tuple(self.geom.osize))
