@@ -115,11 +115,14 @@ def _to_nchw(y, b, xp):
 # convolutions and every col2im, not for the forward of stride-1 convolutions (whose output
 # would have to move N back across a large array).
 
-def _batch_last(stride, osize):
-    """Whether a convolution builds its windows batch-last: when strided, and when the output
-    planes are small (the batch-first layout runs one GEMM per sample, which degenerates to
-    matrix-vector products for a 1x1 output: measured 20x slower than one GEMM)."""
-    return any(s != 1 for s in stride) or math.prod(osize) < 64
+def _batch_last(stride, osize, ck, o):
+    """Whether a convolution (``ck`` = C*prod(K) window rows, ``o`` output channels) builds
+    its windows batch-last: when the output planes are small (the batch-first layout runs one
+    GEMM per sample, which degenerates to matrix-vector products for a 1x1 output: measured
+    20x slower than one GEMM), and when strided unless the window matrix is smaller than the
+    output (then moving the output's batch axis back costs more than the short runs save:
+    DCGAN's last layer, 1 channel in and 64 out, ran ~2x faster batch-first)."""
+    return math.prod(osize) < 64 or (any(s != 1 for s in stride) and ck >= o)
 
 
 def _nlast(x, pads):
@@ -262,7 +265,7 @@ class Conv(Function):
             ctx.cols = None
             y = x.reshape(n, -1) @ w.reshape(o, -1).T
             return _dense_bias(y.reshape((n, o) + osize), b)
-        nl = _batch_last(stride, osize)
+        nl = _batch_last(stride, osize, x.shape[1] * math.prod(w.shape[2:]), w.shape[0])
         fold = False
         if cols is None:
             fold = b is not None and groups == 1 and not nl
@@ -279,7 +282,7 @@ class Conv(Function):
         x, w = ctx.saved_tensors
         need = ctx.needs_input_grad
         stride, pads, dilation, groups = ctx.geom
-        nl = _batch_last(stride, grad.shape[2:])
+        nl = _batch_last(stride, grad.shape[2:], x.shape[1] * math.prod(w.shape[2:]), w.shape[0])
         gx = gw = gb = None
         rows = None
         if (need[0] or (need[1] and nl)) and not _dense(
@@ -344,7 +347,7 @@ class ConvTranspose(Function):
         need = ctx.needs_input_grad
         stride, pads, dilation, groups = ctx.geom
         ksize, osize = tuple(w.shape[2:]), tuple(y.shape[2:])
-        nl = _batch_last(stride, osize)
+        nl = _batch_last(stride, osize, grad.shape[1] * math.prod(ksize), y.shape[1])
         gy = gw = gb = None
         cols = None
         if (need[0] or need[1]) and not _dense(grad.shape[2:], ksize, pads, dilation, groups,
@@ -375,7 +378,7 @@ class ConvWeight(Function):
         if _dense(x.shape[2:], ksize, pads, dilation, groups, y.shape[2:]):
             w = y.reshape(n, o).T @ x.reshape(n, -1)
             return w.reshape((o, x.shape[1]) + tuple(ksize))
-        nl = _batch_last(stride, y.shape[2:])
+        nl = _batch_last(stride, y.shape[2:], x.shape[1] * math.prod(ksize), o)
         if cols is None:
             cols = _cols(x, ksize, stride, dilation, pads, y.shape[2:], nl)
         if rows is None and nl:

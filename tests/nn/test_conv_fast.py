@@ -68,3 +68,14 @@ def test_gradgrad_batch_first_and_strided():
                _x(2, 2, 3, 3).astype(np.float64), _x(2).astype(np.float64))
     check_grad(lambda y, w: F.conv_transpose2d(y, w, stride=2, padding=1),
                _x(2, 2, 3, 3).astype(np.float64), _x(2, 2, 4, 4).astype(np.float64))
+
+
+def test_strided_with_small_window_matrix():
+    # strided, but C*K below the output channels: batch-first (DCGAN's last layer, 1 -> 64)
+    check(lambda x, w, b: F.conv2d(x, w, b, stride=2), lambda x, w, b: TF.conv2d(x, w, b, stride=2),
+          _x(2, 1, 20, 21), _x(8, 1, 2, 2), _x(8), rtol=1e-4, atol=1e-5)
+    check(lambda y, w, b: F.conv_transpose2d(y, w, b, stride=2, padding=1),
+          lambda y, w, b: TF.conv_transpose2d(y, w, b, stride=2, padding=1),
+          _x(2, 32, 9, 10), _x(32, 1, 4, 4), _x(1), rtol=1e-4, atol=1e-5)
+    check_grad(lambda x, w: F.conv2d(x, w, stride=2), _x(1, 1, 16, 17).astype(np.float64),
+               _x(6, 1, 2, 2).astype(np.float64))
