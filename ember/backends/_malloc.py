@@ -32,7 +32,7 @@ def _tune():
         libc = ctypes.CDLL(None)
         mallopt = libc.mallopt
         libc.gnu_get_libc_version  # glibc only: musl has no such symbol  # noqa: B018
-    except (OSError, AttributeError):
+    except Exception:  # no ctypes, no glibc (macOS, musl, Windows): leave malloc alone
         return False
     mallopt.argtypes = (ctypes.c_int, ctypes.c_int)
     # the mmap threshold first: setting either one turns glibc's dynamic adjustment off
