@@ -72,3 +72,16 @@ def test_tiled_double_backward():
     x = rng.standard_normal((2, 2, 6, 7))
     check_grad(lambda t: F.max_pool2d(t, 2), x)
     check_grad(lambda t: F.max_pool2d(t, (3, 2)) ** 2, x)
+
+
+def test_tiled_ties_rows_first():
+    # an odd width (cropped column) reduces rows first; the tie still goes to the first
+    # maximum in row-major order, (0, 1) here, not (1, 0)
+    x = np.array([[[[1., 2., 9.], [2., 0., 9.]]]], np.float32)
+    xe = ember.tensor(x, requires_grad=True)
+    F.max_pool2d(xe, 2).sum().backward()
+    np.testing.assert_array_equal(xe.grad.numpy(), [[[[0., 1., 0.], [0., 0., 0.]]]])
+    x = np.round(rng.standard_normal((2, 3, 9, 11))).astype(np.float32)
+    check(lambda t: F.max_pool2d(t, (3, 2)), lambda t: torch.nn.functional.max_pool2d(t, (3, 2)),
+          x)
+    check_grad(lambda t: F.max_pool2d(t, (2, 3)), rng.standard_normal((1, 2, 4, 7)))
