@@ -262,7 +262,7 @@ class Conv(Function):
         ctx.save_for_backward(x, w)
         n, o = x.shape[0], w.shape[0]
         if _dense(x.shape[2:], w.shape[2:], pads, dilation, groups, osize):
-            ctx.cols = None
+            ctx.cols, ctx.folded = None, False
             y = x.reshape(n, -1) @ w.reshape(o, -1).T
             return _dense_bias(y.reshape((n, o) + osize), b)
         nl = _batch_last(stride, osize, x.shape[1] * math.prod(w.shape[2:]), w.shape[0])
@@ -271,9 +271,9 @@ class Conv(Function):
             fold = b is not None and groups == 1 and not nl
             cols = _cols(x, w.shape[2:], stride, dilation, pads, osize, nl, fold)
         y = _conv_out(w, cols, b, groups, n, osize, nl, fold)
-        if fold:
-            cols = cols[:, :-1]  # without the bias's row of ones
-        ctx.cols = cols  # reused by the weight gradient (it is a function of x alone)
+        # reused by the weight gradient (a function of x alone); with the bias's row of ones,
+        # the same product gives the bias gradient
+        ctx.cols, ctx.folded = cols, fold
         return y
 
     @staticmethod
@@ -290,11 +290,20 @@ class Conv(Function):
             rows = _rows(grad._data, True)
         if need[0]:
             gx = ConvTranspose.apply(grad, w, None, *ctx.geom, tuple(x.shape[2:]), rows=rows)
+        need_b = len(need) > 2 and need[2]
+        cols, sums = ctx.cols, None
+        if ctx.folded and cols is not None:  # (None after a first backward: recomputed)
+            # the bias gradient from the weight product's row of ones, unless it must be
+            # differentiable itself (create_graph)
+            if need_b and need[1] and not grad.requires_grad:
+                sums = []
+            else:
+                cols = cols[:, :-1]
         if need[1]:
-            gw = ConvWeight.apply(x, grad, *ctx.geom, tuple(w.shape[2:]), cols=ctx.cols,
-                                  rows=rows if nl else None)
-        if len(need) > 2 and need[2]:
-            gb = _bias_grad(grad)
+            gw = ConvWeight.apply(x, grad, *ctx.geom, tuple(w.shape[2:]), cols=cols,
+                                  rows=rows if nl else None, bias_sum=sums)
+        if need_b:
+            gb = _make(sums[0]) if sums else _bias_grad(grad)
         ctx.cols = None
         return gx, gw, gb
 
@@ -371,7 +380,8 @@ class ConvWeight(Function):
     _array_forward = True
 
     @staticmethod
-    def forward(ctx, x, y, stride, pads, dilation, groups, ksize, cols=None, rows=None):
+    def forward(ctx, x, y, stride, pads, dilation, groups, ksize, cols=None, rows=None,
+                bias_sum=None):
         ctx.geom = (stride, pads, dilation, groups)
         ctx.save_for_backward(x, y)
         n, o = y.shape[:2]
@@ -384,6 +394,9 @@ class ConvWeight(Function):
         if rows is None and nl:
             rows = _rows(y, True)
         w = _weight_out(cols, y, rows, groups, nl)
+        if bias_sum is not None:  # cols ends with a row of ones: its column sums y
+            bias_sum.append(w[:, -1].copy())
+            w = w[:, :-1].copy()
         return w.reshape((y.shape[1], x.shape[1] // groups) + tuple(ksize))
 
     @staticmethod

@@ -79,3 +79,26 @@ def test_strided_with_small_window_matrix():
           _x(2, 32, 9, 10), _x(32, 1, 4, 4), _x(1), rtol=1e-4, atol=1e-5)
     check_grad(lambda x, w: F.conv2d(x, w, stride=2), _x(1, 1, 16, 17).astype(np.float64),
                _x(6, 1, 2, 2).astype(np.float64))
+
+
+def test_bias_from_weight_product_and_second_backward():
+    # the batch-first weight product also gives the bias gradient (its row of ones); a second
+    # backward through the same graph recomputes the windows
+    import ember
+
+    x, w, b, g = _x(2, 3, 10, 9), _x(4, 3, 3, 3), _x(4), _x(2, 4, 8, 7)
+    te = [ember.tensor(a, requires_grad=True) for a in (x, w, b)]
+    tt = [torch.tensor(a, requires_grad=True) for a in (x, w, b)]
+    ye, yt = F.conv2d(*te), TF.conv2d(*tt)
+    for _ in range(2):
+        ye.backward(ember.tensor(g), retain_graph=True)
+        yt.backward(torch.tensor(g), retain_graph=True)
+    for a, c in zip(te, tt):
+        np.testing.assert_allclose(a.grad.numpy(), c.grad.numpy(), rtol=1e-4, atol=1e-4)
+    # weight and bias only (the input needs no gradient), as a first layer
+    we, be = ember.tensor(w, requires_grad=True), ember.tensor(b, requires_grad=True)
+    wt, bt = torch.tensor(w, requires_grad=True), torch.tensor(b, requires_grad=True)
+    F.conv2d(ember.tensor(x), we, be).backward(ember.tensor(g))
+    TF.conv2d(torch.tensor(x), wt, bt).backward(torch.tensor(g))
+    np.testing.assert_allclose(we.grad.numpy(), wt.grad.numpy(), rtol=1e-4, atol=1e-4)
+    np.testing.assert_allclose(be.grad.numpy(), bt.grad.numpy(), rtol=1e-4, atol=1e-4)
