@@ -133,8 +133,12 @@ class TiledArgmax:
     window with a NaN picks its last NaN, as PyTorch). Every pass reads its input once, in
     long runs, where a pass per kernel tap would re-read the input ``prod(K)`` times.
 
+    A 2-d window whose last axis is cropped goes rows first instead (``_rows_first``): the
+    columns then compete by value, ties going to the lower row, then the first column.
+
     ``idx[i]`` says which tap of window axis ``i`` was chosen (bool for two taps, else uint8),
-    at the resolution of that stage.
+    at the resolution of that stage; ``order`` lists the axes in the order they were reduced
+    (``scatter`` expands them in reverse).
     """
 
     __slots__ = ("geom", "idx", "xp", "order")
