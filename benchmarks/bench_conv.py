@@ -1,13 +1,16 @@
 """Forward + backward time of the seed CNN's layers, ember vs PyTorch, in one process.
 
-Layers: Conv2d(1, 32, 3) on (64, 1, 28, 28), Conv2d(32, 64, 3) on (64, 32, 26, 26),
-MaxPool2d(2) on (64, 64, 24, 24), and the three chained (the seed CNN's); also a training-mode
-BatchNorm2d and a DCGAN-style ConvTranspose2d. Ember and torch run alternately; reports the
-medians of ``--reps`` runs, their ratio ember / torch (below 1: ember is faster) and the ratio
-of the minima (steadier on a loaded machine).
+Layers: the seed CNN's (W1 of bench_workloads.py) at their own shapes, Conv2d(1, 32, 3) on
+(64, 1, 28, 28), MaxPool2d(2) on (64, 32, 26, 26), Conv2d(32, 64, 3) on (64, 32, 13, 13),
+MaxPool2d(2) on (64, 64, 11, 11) (odd: the last row and column belong to no window); the DCGAN
+generator's three ConvTranspose2d (W5: a 1x1 input, then kernel 4 stride 2 twice); a
+training-mode BatchNorm2d; and a conv-conv-pool chain. Ember and torch run alternately;
+reports the medians of ``--reps`` runs, their ratio ember / torch (below 1: ember is faster)
+and the ratio of the minima (steadier on a loaded machine).
 
-Run: ``python benchmarks/bench_conv.py [--reps 15]``; single-threaded on a busy machine:
-``OPENBLAS_NUM_THREADS=1 python benchmarks/bench_conv.py --threads 1``
+Run: ``python benchmarks/bench_conv.py [--reps 15]``; one core each, timed by thread CPU time
+(steady while other processes share the machine; ember's BLAS runs one thread by default):
+``python benchmarks/bench_conv.py --threads 1 --cpu-time``
 """
 import argparse
 import os
@@ -21,6 +24,8 @@ sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."
 import ember  # noqa: E402
 import ember.nn  # noqa: E402,F401
 
+_clock = time.perf_counter
+
 
 def _time_pair(fe, ft, reps):
     """Run ember and torch alternately (so both see the same machine load); return the
@@ -30,9 +35,9 @@ def _time_pair(fe, ft, reps):
     te, tt = [], []
     for _ in range(reps):
         for fn, acc in ((fe, te), (ft, tt)):
-            t0 = time.perf_counter()
+            t0 = _clock()
             fn()
-            acc.append(time.perf_counter() - t0)
+            acc.append(_clock() - t0)
     return [(1e3 * float(np.median(t)), 1e3 * min(t)) for t in (te, tt)]
 
 
@@ -49,10 +54,14 @@ def _step(lib, layers, x):
 def _cases():
     return [
         ("Conv2d(1,32,3)", (64, 1, 28, 28), lambda nn: nn.Conv2d(1, 32, 3)),
-        ("Conv2d(32,64,3)", (64, 32, 26, 26), lambda nn: nn.Conv2d(32, 64, 3)),
-        ("MaxPool2d(2)", (64, 64, 24, 24), lambda nn: nn.MaxPool2d(2)),
+        ("MaxPool2d(2) 26x26", (64, 32, 26, 26), lambda nn: nn.MaxPool2d(2)),
+        ("Conv2d(32,64,3)", (64, 32, 13, 13), lambda nn: nn.Conv2d(32, 64, 3)),
+        ("MaxPool2d(2) 11x11", (64, 64, 11, 11), lambda nn: nn.MaxPool2d(2)),
+        ("ConvT2d(100,128,7)", (64, 100, 1, 1), lambda nn: nn.ConvTranspose2d(100, 128, 7)),
+        ("ConvT2d(128,64,4,2,1)", (64, 128, 7, 7),
+         lambda nn: nn.ConvTranspose2d(128, 64, 4, 2, 1)),
+        ("ConvT2d(64,1,4,2,1)", (64, 64, 14, 14), lambda nn: nn.ConvTranspose2d(64, 1, 4, 2, 1)),
         ("BatchNorm2d(32)", (64, 32, 26, 26), lambda nn: nn.BatchNorm2d(32)),
-        ("ConvT2d(64,32,4,2,1)", (64, 64, 7, 7), lambda nn: nn.ConvTranspose2d(64, 32, 4, 2, 1)),
         ("conv-conv-pool", (64, 1, 28, 28),
          lambda nn: nn.Sequential(nn.Conv2d(1, 32, 3), nn.Conv2d(32, 64, 3), nn.MaxPool2d(2))
          if hasattr(nn, "Sequential") else None),
@@ -76,12 +85,19 @@ def main():
     ap.add_argument("--reps", type=int, default=15)
     ap.add_argument("--threads", type=int, default=0,
                     help="torch threads (set OPENBLAS_NUM_THREADS for NumPy to match)")
+    ap.add_argument("--cpu-time", action="store_true",
+                    help="time by this thread's CPU time (needs --threads 1)")
     args = ap.parse_args()
+    if args.cpu_time:
+        if args.threads != 1:
+            ap.error("--cpu-time measures one thread: pass --threads 1 too")
+        global _clock
+        _clock = time.thread_time
     if args.threads:
         torch.set_num_threads(args.threads)
     rng = np.random.default_rng(0)
     print(f"torch threads: {torch.get_num_threads()}")
-    print(f"{'layer (fwd+bwd)':<22}{'ember ms':>10}{'torch ms':>10}{'ratio':>8}"
+    print(f"{'layer (fwd+bwd)':<24}{'ember ms':>10}{'torch ms':>10}{'ratio':>8}"
           f"{'ratio of mins':>15}")
     for name, shape, make in _cases():
         tm = make(torch.nn)
@@ -93,7 +109,7 @@ def main():
         xa = rng.standard_normal(shape).astype(np.float32)
         (te, te_min), (tt, tt_min) = _time_pair(_step(ember, em, ember.tensor(xa)),
                                                 _step(torch, tm, torch.tensor(xa)), args.reps)
-        print(f"{name:<22}{te:>10.2f}{tt:>10.2f}{te / tt:>8.2f}{te_min / tt_min:>15.2f}")
+        print(f"{name:<24}{te:>10.2f}{tt:>10.2f}{te / tt:>8.2f}{te_min / tt_min:>15.2f}")
 
 
 if __name__ == "__main__":

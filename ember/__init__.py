@@ -16,6 +16,7 @@ from . import ops
 from .ops import *  # noqa: F401,F403
 from . import autograd, backends  # noqa: F401
 from .backends import _blas  # noqa: F401  (BLAS thread policy: one thread by default)
+from .backends import _malloc  # noqa: F401  (keep freed heap mapped: no per-step page faults)
 from . import accelerator, cuda  # noqa: F401
 from .ops import random  # noqa: F401  (ember.random.manual_seed, fork_rng, ... as torch.random)
 from .autograd.grad_mode import is_inference_mode_enabled  # noqa: F401

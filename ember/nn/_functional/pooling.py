@@ -40,7 +40,27 @@ def _batched(input, nd, name):
     return input, False
 
 
+# Geometries of calls seen before (checks passed), keyed by everything they depend on: the
+# checks and PoolGeom took half of a small max pool's time. PoolGeom is never mutated.
+_geoms = {}
+
+
 def _geometry(input, nd, kernel_size, stride, padding, dilation, ceil_mode):
+    try:
+        key = (input._data.shape, nd, kernel_size, stride, padding, dilation, ceil_mode)
+        hit = _geoms.get(key)
+    except TypeError:  # lists are not hashable
+        key = hit = None
+    if hit is None:
+        hit = _geometry_checked(input, nd, kernel_size, stride, padding, dilation, ceil_mode)
+        if key is not None:
+            if len(_geoms) > 512:
+                _geoms.clear()
+            _geoms[key] = hit
+    return hit
+
+
+def _geometry_checked(input, nd, kernel_size, stride, padding, dilation, ceil_mode):
     k = _tup(kernel_size, nd)
     s = k if stride is None or (isinstance(stride, (tuple, list)) and len(stride) == 0) \
         else _tup(stride, nd)
@@ -65,7 +85,7 @@ def _geometry(input, nd, kernel_size, stride, padding, dilation, ceil_mode):
 def _max_pool(nd, input, kernel_size, stride, padding, dilation, ceil_mode, return_indices):
     x, unbatched = _batched(input, nd, f"max_pool{nd}d")
     geom, _ = _geometry(x, nd, kernel_size, stride, padding, dilation, ceil_mode)
-    out, local = MaxPool.apply(x, geom)
+    out, local = MaxPool.apply(x, geom, return_indices)
     if unbatched:
         out = out.squeeze(0)
     if not return_indices:
