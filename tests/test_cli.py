@@ -200,3 +200,23 @@ def torch_bce(logits, target):
     t = torch.tensor(logits)
     return torch.nn.functional.binary_cross_entropy_with_logits(
         t, torch.full_like(t, target)).item()
+
+
+def test_gan_lr_tail_decay_schedule(tmp_path):
+    """--lr-decay-from E: constant until epoch E, then linear to zero at the last epoch; set on
+    resume, it takes effect from there (the factor depends on the position only)."""
+    from ember.cli.gan import _lr_factor
+
+    cfg = {"epochs": 10, "lr_decay_from": 6}
+    assert [_lr_factor(cfg, t) for t in (0, 6, 8, 10)] == [1.0, 1.0, 0.5, 0.0]
+    assert _lr_factor({"epochs": 10}, 9.5) == 1.0
+    out = tmp_path / "g"
+    common = ["--quiet", "--no-plots"]
+    ember_cli("train", "gan", "--dataset", "digits", "--epochs", "1", "--limit", "256",
+              "--out", str(out), *common)
+    ember_cli("train", "--resume", str(out), "--epochs", "3", "--lr-decay-from", "1", *common)
+    rows = [json.loads(line) for line in open(out / "metrics.jsonl")]
+    lr = json.load(open(out / "config.json"))["lr"]
+    # last step of epoch 2 is at t = 1 + 3/4 (4 steps of 64): factor (3 - 1.75) / 2
+    assert rows[0]["lr"] == lr and rows[1]["lr"] == pytest.approx(lr * 0.625)
+    assert rows[2]["lr"] == pytest.approx(lr * 0.125)

@@ -50,8 +50,12 @@ def train_gan(run_dir, cfg, images, args):
         bar = _progress(n, f"epoch {epoch + 1}/{cfg['epochs']}", args.quiet)
         sum_d = sum_g = 0.0
         steps = 0
+        steps_per_epoch = -(-n // bs)
         for (real,) in epoch_batches((x,), bs, cfg["seed"] * 100003 + epoch,
                                      cfg.get("workers", 0)):
+            lr = cfg["lr"] * _lr_factor(cfg, epoch + steps / steps_per_epoch)
+            for group in opt_g.param_groups + opt_d.param_groups:
+                group["lr"] = lr
             k = len(real)
             z = ember.randn(k, G.nz).to(dev)
             fake = G(z)
@@ -76,7 +80,7 @@ def train_gan(run_dir, cfg, images, args):
             bar.close()
         dt = time.perf_counter() - t0
         rec = dict(epoch=epoch + 1, loss_D=sum_d / steps, loss_G=sum_g / steps,
-                   epoch_time=dt, items_per_s=n / dt)
+                   epoch_time=dt, items_per_s=n / dt, lr=opt_g.param_groups[0]["lr"])
         print(f"epoch {epoch + 1}/{cfg['epochs']}  loss D {rec['loss_D']:.4f}  "
               f"G {rec['loss_G']:.4f}  |  {dt:.1f}s", flush=True)
         shown = G if ema is None else _refresh_bn(ema.module, cfg["seed"])
@@ -146,3 +150,13 @@ def _losses(kind, real_label=1.0):
         return (F.binary_cross_entropy_with_logits(real, target)
                 + F.binary_cross_entropy_with_logits(fake, ember.zeros_like(fake)))
     return d_loss, lambda fake: F.binary_cross_entropy_with_logits(fake, ember.ones_like(fake))
+
+
+def _lr_factor(cfg, t):
+    """The learning-rate multiplier at fractional epoch ``t`` (``--lr-decay-from E``): 1 up to
+    epoch E, then a straight line to 0 at the last epoch, the tail decay of pix2pix/CycleGAN.
+    A function of the position alone, so a resumed run continues the same schedule."""
+    start, end = cfg.get("lr_decay_from"), cfg["epochs"]
+    if start is None or t <= start or end <= start:
+        return 1.0
+    return max(0.0, (end - t) / (end - start))

@@ -45,6 +45,9 @@ def add_parser(sub):
                    help="(dcgan) spectral-normalised discriminator without batch norm")
     p.add_argument("--g-head", type=int, default=None, metavar="C",
                    help="(dcgan) channels of the generator's first 7x7 map (default 128)")
+    p.add_argument("--lr-decay-from", type=int, default=None, metavar="EPOCH",
+                   help="(GANs) keep the learning rate until this epoch, then decay it "
+                        "linearly to zero at the last epoch (may be set on --resume)")
     p.add_argument("--ema", type=float, default=0.0, metavar="DECAY",
                    help="(GANs) also keep an exponential moving average of the generator's "
                         "weights with this decay (e.g. 0.999); samples and scores use it")
@@ -65,6 +68,8 @@ def _config(args):
         cfg = run_dir.read_config()
         if args.epochs is not None:
             cfg["epochs"] = args.epochs
+        if args.lr_decay_from is not None:
+            cfg["lr_decay_from"] = args.lr_decay_from
         return run_dir, cfg
     if args.model is None:
         raise CLIError("give a model to train (or --resume RUN_DIR)")
@@ -76,6 +81,7 @@ def _config(args):
                optimizer=args.optimizer or opt, seed=args.seed, workers=args.workers,
                real_label=args.real_label, ema=args.ema, gan_loss=args.gan_loss,
                spectral_norm=args.spectral_norm, g_head=args.g_head,
+               lr_decay_from=args.lr_decay_from,
                scheduler=args.scheduler or ("none" if args.model in models.GANS else "cosine"),
                device=args.device, limit=args.limit)
     out = args.out or os.path.join("runs", f"{args.model}-{args.dataset}")
