@@ -420,13 +420,8 @@ class Var(Function):
     @staticmethod
     def forward(ctx, x, axes, keepdim, correction, take_sqrt):
         n = x.size if axes is None else int(np.prod([x.shape[a] for a in axes]))
-        denom = x.dtype.type(n - correction if n > correction else 0)
-        with np.errstate(all="ignore"):
-            d = x - x.mean(axis=axes, keepdims=True)
-            out = get_array_module(x).true_divide((d * d).sum(axis=axes, keepdims=keepdim),
-                                                  denom)
-            if take_sqrt:
-                out = get_array_module(x).sqrt(out)
+        denom = n - correction if n > correction else 0
+        out = _var_array(x, axes, keepdim, n, denom, take_sqrt)
         ctx.axes, ctx.keepdim, ctx.denom, ctx.take_sqrt = axes, keepdim, float(denom), take_sqrt
         ctx.save_for_backward(x, out if take_sqrt else None)
         return out
@@ -440,6 +435,37 @@ class Var(Function):
         g = _expand_back(grad, x.shape, ctx.axes, ctx.keepdim)
         centred = x - x.mean(dim=ctx.axes, keepdim=True) if ctx.axes is not None else x - x.mean()
         return g * centred * (2.0 / ctx.denom), None, None, None, None
+
+
+def _var_array(x, axes, keepdim, n, denom, take_sqrt):
+    """Two-pass variance accumulated in float64 (complex128) and rounded once to x's dtype.
+
+    This is how PyTorch's CPU kernels get their last bit: over ``dim`` a Welford pass with
+    double accumulators (the same value as a double two-pass, to rounding), over the whole
+    tensor the deviations from the *float32* mean summed in double (``std_var_all_cpu``). So
+    a float32 result matches torch's to the ulp, except when |mean| >> std over a full
+    reduction: there the float32 mean's last bit (NumPy's pairwise sum vs torch's cascade
+    sum) shows. Float64 inputs differ from torch in the last float64 ulp (summation order).
+    The float64 work is internal; the result has the input's (real) dtype.
+    """
+    xp = get_array_module(x)
+    acc = xp.complex128 if x.dtype.kind == "c" else xp.float64
+    with np.errstate(all="ignore"):
+        d = x.astype(acc)
+        if axes is None:
+            d -= x.sum() / x.dtype.type(n) if n else xp.nan
+        else:
+            d -= d.sum(axis=axes, keepdims=True) / n if n else xp.nan
+        if d.dtype.kind == "c":
+            d = d.real * d.real + d.imag * d.imag  # |x - mean|^2
+        else:
+            xp.multiply(d, d, out=d)
+        out = d.sum(axis=axes, keepdims=keepdim) / denom if denom else \
+            d.sum(axis=axes, keepdims=keepdim) * xp.inf
+        if take_sqrt:
+            out = xp.sqrt(out)
+    real = x.real.dtype if x.dtype.kind == "c" else x.dtype
+    return xp.asarray(out).astype(real, copy=False)
 
 
 def _var_args(input, dim, unbiased, keepdim, correction, name):
