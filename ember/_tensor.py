@@ -56,8 +56,10 @@ class Tensor:
         tensor([[2., 4.]])
     """
 
-    __slots__ = ("_data", "_requires_grad", "_grad_fn", "_output_nr", "_grad", "_version",
-                 "_base", "__dict__", "__weakref__")
+    # _version_counter: a one-element list, the version counter shared by a tensor, its views
+    # and detach()es; in-place ops bump it, and backward checks the versions of saved tensors.
+    __slots__ = ("_data", "_requires_grad", "_grad_fn", "_output_nr", "_grad",
+                 "_version_counter", "_base", "__dict__", "__weakref__")
 
     # Rarely-set attributes live in __dict__ with these class-level defaults, so creating a
     # tensor (the hot path) assigns only the slots above.
@@ -87,7 +89,7 @@ class Tensor:
         self._grad_fn = None
         self._output_nr = 0
         self._grad = None
-        self._version = [0]
+        self._version_counter = [0]
         self._base = None
         if requires_grad:
             self.requires_grad_(True)
@@ -103,7 +105,7 @@ class Tensor:
         t._grad_fn = None
         t._output_nr = 0
         t._grad = None
-        t._version = [0]
+        t._version_counter = [0]
         t._base = None
         return t
 
@@ -299,8 +301,10 @@ class Tensor:
         return self._output_nr
 
     @property
-    def _version_value(self):
-        return self._version[0]
+    def _version(self):
+        """How many in-place writes this tensor's storage has seen (shared with its views and
+        ``detach()``es; ``.data`` starts a fresh count), as PyTorch's ``t._version``."""
+        return self._version_counter[0]
 
     @property
     def data(self):
@@ -386,7 +390,7 @@ class Tensor:
     def detach(self):
         """A new tensor on the same storage, cut from the graph."""
         t = Tensor._make(self._data)
-        t._version = self._version
+        t._version_counter = self._version_counter
         return t
 
     def detach_(self):
@@ -401,7 +405,7 @@ class Tensor:
     def _alias(self):
         """A new tensor object sharing data, version and autograd identity with self."""
         t = Tensor._make(self._data)
-        t._version = self._version
+        t._version_counter = self._version_counter
         t._requires_grad = self._requires_grad
         t._grad_fn = self._grad_fn
         t._output_nr = self._output_nr
@@ -479,7 +483,7 @@ class Tensor:
         flat = self._data.reshape(-1)
         vals = [callable(v) for v in flat.tolist()]
         self._data[...] = np.asarray(vals, dtype=self._data.dtype).reshape(self._data.shape)
-        self._version[0] += 1
+        self._version_counter[0] += 1
         return self
 
     def __len__(self):
@@ -561,7 +565,7 @@ class Tensor:
         self._grad_fn = None
         self._output_nr = 0
         self._grad = None
-        self._version = [0]
+        self._version_counter = [0]
         self._base = None
 
     def to(self, *args, **kwargs):

@@ -69,3 +69,56 @@ def test_var_std_gradients_match_torch():
         getattr(e, name)(**kw).sum().backward()
         getattr(t, name)(**kw).sum().backward()
         np.testing.assert_allclose(e.grad.numpy(), t.grad.numpy(), rtol=1e-5, atol=1e-6)
+
+
+# --- _version: an int, shared by views and detach(), fresh for .data -----------------------------
+def _version_trace(lib):
+    a = lib.zeros(3)
+    out = [type(a._version).__name__, a._version]
+    a.add_(1)
+    out.append(a._version)
+    v = a[1:]
+    out.append(v._version)
+    v.mul_(2)
+    out += [a._version, v._version]
+    d = a.data
+    out.append(d._version)
+    d.add_(1)
+    out += [a._version, d._version]
+    e = a.detach()
+    out.append(e._version)
+    e.add_(1)
+    out.append(a._version)
+    a[0] = 5
+    out += [a._version, a.view(3)._version, a.clone()._version]
+    x = lib.zeros(2)
+    p = lib.nn.Parameter(x)
+    out.append(p._version)
+    x.add_(1)
+    out.append(p._version)
+    with lib.no_grad():
+        p.add_(1)
+    out.append(p._version)
+    return out
+
+
+def test_version_is_an_int_matching_torch():
+    assert _version_trace(ember) == _version_trace(torch)
+
+
+def test_version_is_read_only_like_torch():
+    for lib in (ember, torch):
+        with pytest.raises(AttributeError):
+            lib.zeros(1)._version = 3
+
+
+def test_version_bumped_by_optimizer_step_like_torch():
+    vs = []
+    for lib in (ember, torch):
+        p = lib.nn.Parameter(lib.ones(3))
+        opt = lib.optim.SGD([p], lr=0.1, momentum=0.9)
+        p.sum().backward()
+        v0 = p._version
+        opt.step()
+        vs.append(p._version - v0 > 0)
+    assert vs == [True, True]

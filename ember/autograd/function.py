@@ -120,24 +120,24 @@ _OUT = object()
 
 
 def _saved_in(t):
-    return (_IN, t, t._version[0])
+    return (_IN, t, t._version_counter[0])
 
 
 def _saved_out(t, output_nr):
-    return (_OUT, t._data, t._version, output_nr, t._version[0])
+    return (_OUT, t._data, t._version_counter, output_nr, t._version_counter[0])
 
 
 def _unpack(s, node):
     if s[0] is _IN:
         t, expected = s[1], s[2]
-        current = t._version[0]
+        current = t._version_counter[0]
         if current != expected:
             _raise_modified(t, t._grad_fn.name() if t._grad_fn is not None else None,
                             current, expected)
         return t
     _, data, counter, nr, expected = s
     t = _Tensor._make(data)
-    t._version = counter
+    t._version_counter = counter
     t._requires_grad = True
     t._grad_fn = node
     t._output_nr = nr
@@ -295,7 +295,7 @@ class Function(Node):
             r._grad_fn = None
             r._output_nr = 0
             r._grad = None
-            r._version = [0]
+            r._version_counter = [0]
             r._base = None
             if not record:
                 return r
@@ -418,7 +418,7 @@ def _save_single(ctx, args, out, r):
             continue
         for a in args:
             if isinstance(a, _Tensor) and (a._data is x or a is x):
-                saved.append((_IN, a, a._version[0]))
+                saved.append((_IN, a, a._version_counter[0]))
                 break
         else:
             saved.append(_resolve_saved(ctx, x, args, (out,), (r,)))
@@ -441,10 +441,10 @@ def _as_output(ctx, o, args, record):
         if o is a:
             dirty = ctx._dirty
             if dirty is not None and any(d is a for d in dirty):
-                a._version[0] += 1
+                a._version_counter[0] += 1
                 return a
             t = _make(a._data)
-            t._version = a._version
+            t._version_counter = a._version_counter
             t._base = a
             return t
     return o

@@ -352,7 +352,7 @@ def _fill_(self, arr):
                            "operation.")
     xp = get_array_module(self._data)
     xp.copyto(self._data, xp.asarray(arr), casting="unsafe")
-    self._version[0] += 1
+    self._version_counter[0] += 1
     return self
 
 
