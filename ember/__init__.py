@@ -20,6 +20,10 @@ from .backends import _malloc  # noqa: F401  (keep freed heap mapped: no per-ste
 from . import accelerator, cuda  # noqa: F401
 from .ops import random  # noqa: F401  (ember.random.manual_seed, fork_rng, ... as torch.random)
 from .autograd.grad_mode import is_inference_mode_enabled  # noqa: F401
+from .autograd import (is_anomaly_check_nan_enabled, is_anomaly_enabled,  # noqa: F401
+                       set_anomaly_enabled)
+from .ops.complex import (adjoint, conj, conj_physical, imag, real,  # noqa: F401
+                          resolve_conj, resolve_neg)
 from ._dtype import can_cast, finfo, iinfo  # noqa: F401
 from ._config import (get_float32_matmul_precision, get_num_threads,  # noqa: F401
                       set_float32_matmul_precision, set_num_threads)
@@ -55,7 +59,9 @@ __all__ = (
      "set_printoptions", "autograd", "backends", "save", "load", "cuda", "accelerator", "random",
      "is_complex", "is_inference_mode_enabled", "can_cast", "finfo", "iinfo",
      "get_num_threads", "set_num_threads", "get_float32_matmul_precision",
-     "set_float32_matmul_precision",
+     "set_float32_matmul_precision", "is_anomaly_enabled", "is_anomaly_check_nan_enabled",
+     "set_anomaly_enabled", "real", "imag", "conj", "conj_physical", "resolve_conj",
+     "resolve_neg", "adjoint",
      "float16", "half", "float32", "float", "float64", "double", "int8", "int16", "short",
      "int32", "int", "int64", "long", "uint8", "bool", "complex64", "complex128", "cfloat",
      "cdouble"]

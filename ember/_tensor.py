@@ -136,6 +136,11 @@ class Tensor:
     def is_cpu(self):
         return self.device.type == "cpu"
 
+    def get_device(self):
+        """The CUDA device index, or -1 for a CPU tensor (as PyTorch)."""
+        dev = self.device
+        return -1 if dev.type == "cpu" else (dev.index or 0)
+
     def dim(self):
         return self._data.ndim
 

@@ -122,3 +122,79 @@ def test_version_bumped_by_optimizer_step_like_torch():
         opt.step()
         vs.append(p._version - v0 > 0)
     assert vs == [True, True]
+
+
+# --- real / imag / conj / adjoint / get_device / anomaly flags -----------------------------------
+def _outcome(fn):
+    try:
+        r = fn()
+    except Exception as e:  # the exception type and message are part of the contract
+        return (type(e).__name__, str(e))
+    if isinstance(r, (ember.Tensor, torch.Tensor)):
+        return ("tensor", str(r.dtype).split(".")[-1], tuple(r.shape), r.detach().tolist())
+    return r
+
+
+@pytest.mark.parametrize("expr", [
+    "t.real is t", "t.imag", "lib.ones(3, dtype=lib.int64).imag",
+    "lib.tensor([1 + 2j, 3 - 1j]).real", "lib.tensor([1 + 2j, 3 - 1j]).imag",
+    "lib.real(lib.tensor([1 + 2j]))", "lib.imag(lib.tensor([1 + 2j]))",
+    "t.adjoint()", "lib.ones(3).adjoint()", "lib.ones(2, 3, 4).adjoint()",
+    "lib.tensor([[1 + 2j, 3 - 1j]]).adjoint()", "lib.adjoint(lib.tensor([[1 + 2j]]))",
+    "t.conj() is t", "lib.tensor([1 + 2j]).conj()", "t.resolve_conj() is t", "t.is_conj()",
+    "t.get_device()", "lib.is_anomaly_enabled()", "lib.is_anomaly_check_nan_enabled()"])
+def test_complex_parts_and_small_apis_match_torch(expr):
+    res = []
+    for lib in (ember, torch):
+        t = lib.ones(2, 3)
+        res.append(_outcome(lambda: eval(expr, {"lib": lib, "t": t})))
+    assert res[0] == res[1]
+
+
+def test_real_of_a_real_tensor_is_itself():
+    t = ember.ones(2)
+    assert t.real is t and ember.real(t) is t
+
+
+def test_real_imag_are_views_with_torch_gradients():
+    data = [[1 + 2j, 3 - 1j]]
+    out = []
+    for lib in (ember, torch):
+        y = lib.tensor([1 + 2j, 3 - 1j])
+        y.real.mul_(2)
+        y.imag.add_(1)
+        after = (y.tolist(), y._version)
+        y.real = lib.zeros(2)
+        grads = []
+        for f in (lambda c: c.conj().real.sum(), lambda c: (c.conj().imag * 2).sum(),
+                  lambda c: (c.adjoint().real * lib.tensor([[2.], [3.]])).sum()):
+            c = lib.tensor(data, requires_grad=True)
+            f(c).backward()
+            grads.append([complex(z) + 0 for z in c.grad.flatten().tolist()])
+        out.append((after, y.tolist(), grads))
+    assert out[0] == out[1]
+
+
+@pytest.mark.parametrize("check_nan", [True, False])
+def test_detect_anomaly_check_nan_matches_torch(check_nan):
+    res = []
+    for lib in (ember, torch):
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            with lib.autograd.detect_anomaly(check_nan=check_nan):
+                flags = (lib.is_anomaly_enabled(), lib.is_anomaly_check_nan_enabled())
+                x = lib.zeros(2, requires_grad=True)
+                out = _outcome(lambda: (x * 0).div(x * 0).sum().backward())
+        res.append((flags, out[0] if isinstance(out, tuple) else out,
+                    lib.is_anomaly_enabled(), lib.is_anomaly_check_nan_enabled()))
+    assert res[0] == res[1]
+
+
+def test_set_detect_anomaly_restores_both_flags():
+    for lib in (ember, torch):
+        with lib.autograd.set_detect_anomaly(True, check_nan=False):
+            assert lib.is_anomaly_enabled() and not lib.is_anomaly_check_nan_enabled()
+        assert not lib.is_anomaly_enabled() and lib.is_anomaly_check_nan_enabled()
+        lib.set_anomaly_enabled(True)
+        assert lib.is_anomaly_enabled()
+        lib.set_anomaly_enabled(False)

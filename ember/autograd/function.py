@@ -147,13 +147,13 @@ def _unpack(s, node):
 
 
 def _raise_modified(t, label, current, expected):
-    from . import engine
+    from . import is_anomaly_enabled
 
     which = ""
     if label is not None:
         which = f", which is output {t._output_nr} of {_short_label(label)},"
     hint = ("Hint: the backtrace further above can point to the operation that failed to "
-            "compute its gradient." if engine._anomaly[0] else
+            "compute its gradient." if is_anomaly_enabled() else
             "Hint: enable anomaly detection to find the operation that failed to compute its "
             "gradient, with torch.autograd.set_detect_anomaly(True, check_nan=False).")
     raise RuntimeError(
