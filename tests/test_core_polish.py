@@ -198,3 +198,40 @@ def test_set_detect_anomaly_restores_both_flags():
         lib.set_anomaly_enabled(True)
         assert lib.is_anomaly_enabled()
         lib.set_anomaly_enabled(False)
+
+
+# --- gradcheck's failure report -------------------------------------------------------------------
+def _half_square(lib):
+    class HalfSquare(lib.autograd.Function):  # backward off by a factor 2
+        @staticmethod
+        def forward(ctx, x):
+            ctx.save_for_backward(x)
+            return x * x
+
+        @staticmethod
+        def backward(ctx, g):
+            (x,) = ctx.saved_tensors
+            return g * x
+
+    return HalfSquare.apply
+
+
+@pytest.mark.parametrize("case", range(4))
+def test_gradcheck_error_message_matches_torch(case):
+    msgs = []
+    for lib in (ember, torch):
+        f = _half_square(lib)
+        x = lib.tensor([1., 2.], dtype=lib.float64, requires_grad=True)
+        y = lib.tensor([3.], dtype=lib.float64, requires_grad=True)
+        z = lib.tensor([1., 2.], dtype=lib.float64)
+        fn, inputs = [(lambda a, b: (f(a), b * 2), (x, y)),
+                      (lambda a, b: (b * 2, a * 2 + f(a).sum()), (x, y)),
+                      (lambda c, a: (lib.ones(2), f(a) * c), (z, x)),  # non-differentiable
+                      (lambda c, a: f(a)[0], (z, x))][case]
+        mod = __import__(lib.__name__ + ".autograd.gradcheck", fromlist=["GradcheckError"])
+        with pytest.raises(mod.GradcheckError) as info:
+            lib.autograd.gradcheck(fn, inputs)
+        assert isinstance(info.value, RuntimeError)
+        msgs.append(str(info.value).replace("ember.", "torch."))
+        assert lib.autograd.gradcheck(fn, inputs, raise_exception=False) is False
+    assert msgs[0] == msgs[1]
