@@ -52,9 +52,30 @@ def is_complex(input):
     return input.is_complex()
 
 
+def is_nonzero(input):
+    """Whether a one-element tensor is nonzero (``bool(input)``; more elements raise)."""
+    return input.__bool__()  # (``bool`` is the dtype here)
+
+
+def is_storage(obj):
+    """False: ember has no separate storage objects."""
+    return False
+
+
+def typename(obj):
+    """The type name of ``obj``: ``'torch.FloatTensor'`` for a float32 tensor (as
+    ``Tensor.type()``), else the qualified class name."""
+    if isinstance(obj, Tensor):
+        return obj.type()
+    cls = type(obj)
+    module = cls.__module__
+    return cls.__qualname__ if module in (None, "builtins") else f"{module}.{cls.__qualname__}"
+
+
 __all__ = (
     ["Tensor", "Size", "dtype", "device", "layout", "strided", "is_tensor", "numel", "result_type",
-     "is_floating_point", "no_grad", "enable_grad", "set_grad_enabled", "inference_mode",
+     "is_floating_point", "is_nonzero", "is_storage", "typename", "no_grad", "enable_grad",
+     "set_grad_enabled", "inference_mode",
      "is_grad_enabled", "get_default_dtype", "set_default_dtype", "promote_types",
      "set_printoptions", "autograd", "backends", "save", "load", "cuda", "accelerator", "random",
      "is_complex", "is_inference_mode_enabled", "can_cast", "finfo", "iinfo",

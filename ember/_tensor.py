@@ -118,7 +118,7 @@ class Tensor:
         """The shape, or the size of dimension ``dim``."""
         if dim is None:
             return Size(self._data.shape)
-        return self._data.shape[self._wrap_dim(dim)]
+        return self._data.shape[self._wrap_dim_of_shape(dim)]
 
     @property
     def dtype(self):
@@ -168,7 +168,7 @@ class Tensor:
 
     def stride(self, dim=None):
         st = tuple(s // self._data.itemsize for s in self._data.strides)
-        return st if dim is None else st[self._wrap_dim(dim)]
+        return st if dim is None else st[self._wrap_dim_of_shape(dim)]
 
     def is_contiguous(self, memory_format=None):
         return bool(self._data.flags.c_contiguous)
@@ -217,6 +217,12 @@ class Tensor:
             raise IndexError(f"Dimension out of range (expected to be in range of [{-n}, "
                              f"{n - 1}], but got {dim})")
         return dim % n
+
+    def _wrap_dim_of_shape(self, dim):
+        """``_wrap_dim`` for indexing the shape or strides: a 0-d tensor has no dimensions."""
+        if self._data.ndim == 0:
+            raise IndexError(f"Dimension specified as {dim} but tensor has no dimensions")
+        return self._wrap_dim(dim)
 
     def _type_name(self):
         d = self.dtype.name
@@ -661,6 +667,12 @@ class Tensor:
 
     def bool(self):
         return self.to(_dtype.bool)
+
+    def cfloat(self):
+        return self.to(_dtype.complex64)
+
+    def cdouble(self):
+        return self.to(_dtype.complex128)
 
     def type_as(self, other):
         return self.to(other.dtype)

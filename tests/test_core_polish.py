@@ -144,11 +144,10 @@ def _outcome(fn):
     "t.conj() is t", "lib.tensor([1 + 2j]).conj()", "t.resolve_conj() is t", "t.is_conj()",
     "t.get_device()", "lib.is_anomaly_enabled()", "lib.is_anomaly_check_nan_enabled()"])
 def test_complex_parts_and_small_apis_match_torch(expr):
-    res = []
-    for lib in (ember, torch):
-        t = lib.ones(2, 3)
-        res.append(_outcome(lambda: eval(expr, {"lib": lib, "t": t})))
-    assert res[0] == res[1]
+    def run(lib):
+        return _outcome(lambda: eval(expr, {"lib": lib, "t": lib.ones(2, 3)}))
+
+    assert run(ember) == run(torch)
 
 
 def test_real_of_a_real_tensor_is_itself():
@@ -156,38 +155,40 @@ def test_real_of_a_real_tensor_is_itself():
     assert t.real is t and ember.real(t) is t
 
 
+def _complex_parts_trace(lib):
+    y = lib.tensor([1 + 2j, 3 - 1j])
+    y.real.mul_(2)
+    y.imag.add_(1)
+    after = (y.tolist(), y._version)
+    y.real = lib.zeros(2)
+    grads = []
+    w = lib.tensor([[2.], [3.]])
+    for f in (lambda c: c.conj().real.sum(), lambda c: (c.conj().imag * 2).sum(),
+              lambda c: (c.adjoint().real * w).sum()):
+        c = lib.tensor([[1 + 2j, 3 - 1j]], requires_grad=True)
+        f(c).backward()
+        grads.append([complex(z) + 0 for z in c.grad.flatten().tolist()])
+    return after, y.tolist(), grads
+
+
 def test_real_imag_are_views_with_torch_gradients():
-    data = [[1 + 2j, 3 - 1j]]
-    out = []
-    for lib in (ember, torch):
-        y = lib.tensor([1 + 2j, 3 - 1j])
-        y.real.mul_(2)
-        y.imag.add_(1)
-        after = (y.tolist(), y._version)
-        y.real = lib.zeros(2)
-        grads = []
-        for f in (lambda c: c.conj().real.sum(), lambda c: (c.conj().imag * 2).sum(),
-                  lambda c: (c.adjoint().real * lib.tensor([[2.], [3.]])).sum()):
-            c = lib.tensor(data, requires_grad=True)
-            f(c).backward()
-            grads.append([complex(z) + 0 for z in c.grad.flatten().tolist()])
-        out.append((after, y.tolist(), grads))
-    assert out[0] == out[1]
+    assert _complex_parts_trace(ember) == _complex_parts_trace(torch)
+
+
+def _anomaly_trace(lib, check_nan):
+    x = lib.zeros(2, requires_grad=True)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        with lib.autograd.detect_anomaly(check_nan=check_nan):
+            flags = (lib.is_anomaly_enabled(), lib.is_anomaly_check_nan_enabled())
+            out = _outcome(lambda: (x * 0).div(x * 0).sum().backward())
+    return (flags, out[0] if isinstance(out, tuple) else out, lib.is_anomaly_enabled(),
+            lib.is_anomaly_check_nan_enabled())
 
 
 @pytest.mark.parametrize("check_nan", [True, False])
 def test_detect_anomaly_check_nan_matches_torch(check_nan):
-    res = []
-    for lib in (ember, torch):
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore")
-            with lib.autograd.detect_anomaly(check_nan=check_nan):
-                flags = (lib.is_anomaly_enabled(), lib.is_anomaly_check_nan_enabled())
-                x = lib.zeros(2, requires_grad=True)
-                out = _outcome(lambda: (x * 0).div(x * 0).sum().backward())
-        res.append((flags, out[0] if isinstance(out, tuple) else out,
-                    lib.is_anomaly_enabled(), lib.is_anomaly_check_nan_enabled()))
-    assert res[0] == res[1]
+    assert _anomaly_trace(ember, check_nan) == _anomaly_trace(torch, check_nan)
 
 
 def test_set_detect_anomaly_restores_both_flags():
@@ -216,22 +217,158 @@ def _half_square(lib):
     return HalfSquare.apply
 
 
+def _gradcheck_failure(lib, case):
+    f = _half_square(lib)
+    x = lib.tensor([1., 2.], dtype=lib.float64, requires_grad=True)
+    y = lib.tensor([3.], dtype=lib.float64, requires_grad=True)
+    z = lib.tensor([1., 2.], dtype=lib.float64)
+    ones = lib.ones(2)
+    fn, inputs = [(lambda a, b: (f(a), b * 2), (x, y)),
+                  (lambda a, b: (b * 2, a * 2 + f(a).sum()), (x, y)),
+                  (lambda c, a: (ones, f(a) * c), (z, x)),  # a non-differentiable output
+                  (lambda c, a: f(a)[0], (z, x))][case]
+    mod = __import__(lib.__name__ + ".autograd.gradcheck", fromlist=["GradcheckError"])
+    with pytest.raises(mod.GradcheckError) as info:
+        lib.autograd.gradcheck(fn, inputs)
+    assert isinstance(info.value, RuntimeError)
+    assert lib.autograd.gradcheck(fn, inputs, raise_exception=False) is False
+    return str(info.value).replace("ember.", "torch.")
+
+
 @pytest.mark.parametrize("case", range(4))
 def test_gradcheck_error_message_matches_torch(case):
-    msgs = []
+    assert _gradcheck_failure(ember, case) == _gradcheck_failure(torch, case)
+
+
+# --- creation ops, random APIs, conversions: outcomes (value or exception) match torch -------------
+def _normalised(lib, expr):
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        out = _outcome(lambda: eval(expr, {"lib": lib, "np": np}))
+    msgs = [str(w.message).replace("torch.tensor(", "ember.tensor(") for w in caught]
+    return repr((out, msgs)).replace("torch.", "ember.")
+
+
+PARITY = [
+    # size forms and their errors
+    "lib.zeros(size=(2,))", "lib.ones(size=[2, 1])", "lib.empty(size=(0,)).shape",
+    "lib.rand(size=(2,)).shape", "lib.randn(size=(2, 3)).shape", "lib.zeros(2, size=[2])",
+    "lib.zeros(2.0)", "lib.zeros((2.0,))", "lib.zeros((2, 1.5))", "lib.zeros(2, 3, 1.5)",
+    "lib.zeros(1.5, 2)", "lib.zeros(2, (3,))", "lib.zeros(True)", "lib.zeros(lib.tensor(2.))",
+    "lib.zeros(lib.tensor(3))", "lib.zeros(np.int64(2))", "lib.rand(2.0)", "lib.randn((2, 1.5))",
+    "lib.full(2, 3.)", "lib.full((2.0,), 1.)", "lib.full([], 2.)", "lib.full((2,), lib.tensor(3.))",
+    # out=: written in place, dtype from out, PyTorch's errors
+    "lib.zeros(2, out=lib.empty(5))", "lib.ones(2, out=lib.empty(2, dtype=lib.int64))",
+    "lib.zeros(2, dtype=lib.int64, out=lib.empty(0))", "lib.full((2,), 7, out=lib.empty(2))",
+    "lib.full((2,), 7.5, out=lib.empty(0, dtype=lib.int64))",
+    "lib.arange(3, out=lib.empty(0, dtype=lib.float64))", "lib.arange(0, 1, 0.5, out=lib.empty(0))",
+    "lib.linspace(0, 1, 3, out=lib.empty(0, dtype=lib.int64))",
+    "lib.eye(2, out=lib.empty(0, dtype=lib.int64))",
+    "lib.logspace(0, 2, 3, out=lib.empty(0, dtype=lib.float64))",
+    "lib.rand(2, out=lib.empty(0, dtype=lib.float64)).dtype",
+    "lib.rand(2, out=lib.empty(0, dtype=lib.int64))",
+    "lib.randn(2, 3, out=lib.empty(0, dtype=lib.float64)).shape",
+    "lib.randint(0, 5, (2,), out=lib.empty(0)).dtype",
+    "lib.randint(0, 5, (2,), out=lib.empty(0, dtype=lib.int32)).dtype",
+    "lib.randperm(3, out=lib.empty(0)).sort().values",
+    "lib.normal(0., 1., (2,), out=lib.empty(0, dtype=lib.float64)).dtype",
+    "lib.zeros(2, out=lib.ones(2, requires_grad=True))",
+    "lib.multinomial(lib.tensor([1., 2.]), 2, out=lib.empty(0))",
+    # arange / linspace
+    "lib.arange(0, 1, 0.1)", "lib.arange(0, 1, 0.3)", "lib.arange(-1, 1, 0.1).shape",
+    "lib.arange(1.0, 1.3, 0.1).shape", "lib.arange(0, 0.3, 0.1).shape", "lib.arange(0, 1, 1 / 3)",
+    "lib.arange(0., 2.1, 0.7)", "lib.arange(10, 0, -3)", "lib.arange(0, 5, 0)", "lib.arange(5, 0)",
+    "lib.arange(lib.tensor(2.5))", "lib.arange(5, requires_grad=True)",
+    "lib.linspace(0, 10, 4, dtype=lib.int64)", "lib.linspace(0.5, 7.5, 5, dtype=lib.int64)",
+    "lib.linspace(-0.5, 7.9, 5, dtype=lib.int64)", "lib.linspace(-1.5, 2.5, 3, dtype=lib.int64)",
+    "lib.linspace(-7, 0, 5, dtype=lib.int32)", "lib.linspace(1, 10, 10, dtype=lib.uint8)",
+    "lib.linspace(0, 1, 1)", "lib.linspace(0, 1, 0)", "lib.linspace(0, 1, -1)",
+    # tensor(): copy-construct warning, overflow
+    "lib.tensor(lib.ones(2))", "lib.ones(2).new_tensor(lib.ones(2))",
+    "lib.ones(2).new_tensor(lib.ones(2, dtype=lib.int64))", "lib.tensor(1e100)",
+    "lib.tensor(2**63)", "lib.ones(2).new_tensor([1, 2], requires_grad=True)",
+    # randint signatures and bounds
+    "lib.randint(5, (3,)).shape", "lib.randint(5, size=(3,)).shape", "lib.randint(2, 5, (3,)).shape",
+    "lib.randint(low=2, high=5, size=(3,)).shape", "lib.randint(high=5, size=(3,)).shape",
+    "lib.randint(5, [2]).shape", "lib.randint(5, lib.Size([2])).shape",
+    "lib.randint(lib.tensor(5), (2,)).shape", "lib.randint(5, 3)", "lib.randint(5.0, (2,))",
+    "lib.randint(5, 5, (2,))", "lib.randint(0, 300, (2,), dtype=lib.uint8)",
+    "lib.randint(-1, 3, (2,), dtype=lib.uint8)", "lib.randint(-200, 3, (2,), dtype=lib.int8)",
+    "lib.randint(0, 129, (2,), dtype=lib.int8)", "lib.randint(0, 128, (2,), dtype=lib.int8).dtype",
+    "lib.randint(0, 2**31 + 1, (2,), dtype=lib.int32)", "lib.randint(0, 3, (2,), dtype=lib.bool)",
+    "lib.randint(0, 70000, (2,), dtype=lib.float16)", "lib.randint(0, 2**63, (2,))",
+    "lib.randint(3, (2, 2), requires_grad=True)", "lib.randint(-3, -1, (50,)).max().item() < -1",
+    # randperm / multinomial errors
+    "lib.randperm(-1)", "lib.randperm(0)", "lib.randperm(4, dtype=lib.float32).sort().values",
+    "lib.multinomial(lib.tensor([1., 2.]), 0)", "lib.multinomial(lib.tensor([1., 2.]), -1)",
+    "lib.multinomial(lib.tensor([1, 2]), 1)", "lib.multinomial(lib.ones(2, 0), 1)",
+    "lib.multinomial(lib.tensor([1., 2.]), 2.0)", "lib.multinomial(lib.tensor([-1., 2.]), 3)",
+    "lib.multinomial(lib.tensor([-1., 2.]), 1)", "lib.multinomial(lib.tensor([0., 0.]), 1)",
+    "lib.multinomial(lib.tensor([1., 0.]), 2).sort().values", "lib.multinomial(lib.ones(2, 2, 2), 1)",
+    "lib.multinomial(lib.tensor([float('nan'), 2.]), 1)",
+    # Generator
+    "type(lib.manual_seed(3)).__name__", "lib.manual_seed(3).initial_seed()",
+    "lib.manual_seed(1.5).initial_seed()", "lib.manual_seed(2**64)",
+    "lib.Generator().manual_seed(-1).initial_seed()", "lib.Generator().manual_seed(2**64)",
+    "lib.Generator().manual_seed(-2**63 - 1)", "lib.Generator().manual_seed(1.5)",
+    "lib.Generator().manual_seed('1')", "lib.Generator().manual_seed(lib.tensor(3))",
+    "lib.Generator().manual_seed(5).initial_seed()", "lib.Generator().get_state().dtype",
+    "lib.Generator().get_state().dim()", "lib.Generator().set_state([1])",
+    "lib.Generator().set_state(lib.zeros(3))", "type(lib.Generator().seed()).__name__",
+    "lib.get_rng_state().dtype", "lib.random.manual_seed(4).initial_seed()",
+    # item / tolist / __format__ / conversions
+    "lib.tensor([1., 2.]).item()", "lib.tensor([]).item()", "lib.tensor([[1.5]]).item()",
+    "type(lib.tensor(2).tolist()).__name__", "lib.tensor(2.5, dtype=lib.float16).tolist()",
+    "lib.tensor(0.1).tolist()", "lib.tensor(True).tolist()", "lib.zeros(2, 0).tolist()",
+    "format(lib.tensor(3.14159), '.2f')", "format(lib.tensor(3), '05d')", "format(lib.tensor(0.1), '')",
+    "format(lib.tensor([1.]), '.2f')", "format(lib.tensor(1.5), '>8')", "f'{lib.tensor(7)}'",
+    "format(lib.tensor(2.5, requires_grad=True), '.1f')", "'%.2f' % lib.tensor(2.5)",
+    "lib.ones(()).size(0)", "lib.ones(()).size(-1)", "lib.ones(()).stride(0)", "lib.ones(()).stride()",
+    "lib.ones(2, 3).size(-3)", "lib.tensor([1.5]).cfloat().dtype", "lib.tensor([1.5]).cdouble()",
+    "lib.is_nonzero(lib.tensor([1.]))", "lib.is_nonzero(lib.tensor([1., 2.]))",
+    "lib.is_nonzero(lib.tensor([]))", "lib.is_storage(lib.ones(1))", "lib.typename(lib.ones(1))",
+    "lib.typename(lib.ones(1, dtype=lib.int64))", "lib.typename(1)",
+]
+
+
+@pytest.mark.parametrize("expr", PARITY)
+def test_outcome_matches_torch(expr):
+    assert _normalised(ember, expr) == _normalised(torch, expr)
+
+
+def test_out_returns_the_out_tensor_and_bumps_its_version():
     for lib in (ember, torch):
-        f = _half_square(lib)
-        x = lib.tensor([1., 2.], dtype=lib.float64, requires_grad=True)
-        y = lib.tensor([3.], dtype=lib.float64, requires_grad=True)
-        z = lib.tensor([1., 2.], dtype=lib.float64)
-        fn, inputs = [(lambda a, b: (f(a), b * 2), (x, y)),
-                      (lambda a, b: (b * 2, a * 2 + f(a).sum()), (x, y)),
-                      (lambda c, a: (lib.ones(2), f(a) * c), (z, x)),  # non-differentiable
-                      (lambda c, a: f(a)[0], (z, x))][case]
-        mod = __import__(lib.__name__ + ".autograd.gradcheck", fromlist=["GradcheckError"])
-        with pytest.raises(mod.GradcheckError) as info:
-            lib.autograd.gradcheck(fn, inputs)
-        assert isinstance(info.value, RuntimeError)
-        msgs.append(str(info.value).replace("ember.", "torch."))
-        assert lib.autograd.gradcheck(fn, inputs, raise_exception=False) is False
-    assert msgs[0] == msgs[1]
+        o = lib.empty(5)
+        v = o._version
+        r = lib.zeros(2, out=o)
+        assert r is o and tuple(o.shape) == (2,) and o._version > v
+        o = lib.empty(3, dtype=lib.int64)
+        assert lib.randint(0, 4, (3,), out=o) is o and lib.randperm(3, out=o) is o
+
+
+def test_generator_state_round_trip_reproduces_draws():
+    g = ember.Generator().manual_seed(7)
+    state = g.get_state()
+    a = ember.rand(4, generator=g)
+    assert g.set_state(state) is g
+    assert ember.equal(a, ember.rand(4, generator=g)) and g.initial_seed() == 7
+
+
+@pytest.mark.parametrize("kw", [{}, {"precision": 2}, {"profile": "short"}, {"sci_mode": True},
+                                {"sci_mode": False}, {"threshold": 5, "edgeitems": 1},
+                                {"linewidth": 30}, {"precision": 0}, {"precision": 8}])
+def test_printoptions_match_torch(kw):
+    arrays = [np.array([1.23456, 2.5, -3.0], np.float32), np.arange(12.).reshape(3, 4) / 7,
+              np.array([1e-5, 1e5, 3.], np.float32), np.arange(20),
+              np.array([0.1, np.nan, np.inf], np.float32), np.array(3.14159, np.float32),
+              np.linspace(0, 1, 30, dtype=np.float32).reshape(2, 15)]
+    out = []
+    for lib in (ember, torch):
+        try:
+            lib.set_printoptions(**kw)
+            out.append([repr(lib.from_numpy(a.copy())).replace("torch.", "ember.")
+                        for a in arrays])
+        finally:
+            lib.set_printoptions(profile="default")
+            lib.set_printoptions(sci_mode=None)
+    assert out[0] == out[1]
