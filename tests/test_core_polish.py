@@ -240,7 +240,7 @@ def test_gradcheck_error_message_matches_torch(case):
     assert _gradcheck_failure(ember, case) == _gradcheck_failure(torch, case)
 
 
-# --- creation ops, random APIs, conversions: outcomes (value or exception) match torch -------------
+# --- creation ops, random APIs, conversions: outcomes (value or exception) match torch ------------
 def _normalised(lib, expr):
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
@@ -288,7 +288,8 @@ PARITY = [
     "lib.ones(2).new_tensor(lib.ones(2, dtype=lib.int64))", "lib.tensor(1e100)",
     "lib.tensor(2**63)", "lib.ones(2).new_tensor([1, 2], requires_grad=True)",
     # randint signatures and bounds
-    "lib.randint(5, (3,)).shape", "lib.randint(5, size=(3,)).shape", "lib.randint(2, 5, (3,)).shape",
+    "lib.randint(5, (3,)).shape", "lib.randint(5, size=(3,)).shape",
+    "lib.randint(2, 5, (3,)).shape",
     "lib.randint(low=2, high=5, size=(3,)).shape", "lib.randint(high=5, size=(3,)).shape",
     "lib.randint(5, [2]).shape", "lib.randint(5, lib.Size([2])).shape",
     "lib.randint(lib.tensor(5), (2,)).shape", "lib.randint(5, 3)", "lib.randint(5.0, (2,))",
@@ -304,7 +305,8 @@ PARITY = [
     "lib.multinomial(lib.tensor([1, 2]), 1)", "lib.multinomial(lib.ones(2, 0), 1)",
     "lib.multinomial(lib.tensor([1., 2.]), 2.0)", "lib.multinomial(lib.tensor([-1., 2.]), 3)",
     "lib.multinomial(lib.tensor([-1., 2.]), 1)", "lib.multinomial(lib.tensor([0., 0.]), 1)",
-    "lib.multinomial(lib.tensor([1., 0.]), 2).sort().values", "lib.multinomial(lib.ones(2, 2, 2), 1)",
+    "lib.multinomial(lib.tensor([1., 0.]), 2).sort().values",
+    "lib.multinomial(lib.ones(2, 2, 2), 1)",
     "lib.multinomial(lib.tensor([float('nan'), 2.]), 1)",
     # Generator
     "type(lib.manual_seed(3)).__name__", "lib.manual_seed(3).initial_seed()",
@@ -320,10 +322,12 @@ PARITY = [
     "lib.tensor([1., 2.]).item()", "lib.tensor([]).item()", "lib.tensor([[1.5]]).item()",
     "type(lib.tensor(2).tolist()).__name__", "lib.tensor(2.5, dtype=lib.float16).tolist()",
     "lib.tensor(0.1).tolist()", "lib.tensor(True).tolist()", "lib.zeros(2, 0).tolist()",
-    "format(lib.tensor(3.14159), '.2f')", "format(lib.tensor(3), '05d')", "format(lib.tensor(0.1), '')",
+    "format(lib.tensor(3.14159), '.2f')", "format(lib.tensor(3), '05d')",
+    "format(lib.tensor(0.1), '')",
     "format(lib.tensor([1.]), '.2f')", "format(lib.tensor(1.5), '>8')", "f'{lib.tensor(7)}'",
     "format(lib.tensor(2.5, requires_grad=True), '.1f')", "'%.2f' % lib.tensor(2.5)",
-    "lib.ones(()).size(0)", "lib.ones(()).size(-1)", "lib.ones(()).stride(0)", "lib.ones(()).stride()",
+    "lib.ones(()).size(0)", "lib.ones(()).size(-1)", "lib.ones(()).stride(0)",
+    "lib.ones(()).stride()",
     "lib.ones(2, 3).size(-3)", "lib.tensor([1.5]).cfloat().dtype", "lib.tensor([1.5]).cdouble()",
     "lib.is_nonzero(lib.tensor([1.]))", "lib.is_nonzero(lib.tensor([1., 2.]))",
     "lib.is_nonzero(lib.tensor([]))", "lib.is_storage(lib.ones(1))", "lib.typename(lib.ones(1))",
@@ -372,3 +376,62 @@ def test_printoptions_match_torch(kw):
             lib.set_printoptions(profile="default")
             lib.set_printoptions(sci_mode=None)
     assert out[0] == out[1]
+
+
+# --- reductions: dim checks, float16 accumulation, nansum/nanmean/nanmedian/aminmax --------------
+REDUCE_PARITY = [
+    "lib.ones(2, 3).sum(dim=(0, -2))", "lib.ones(2, 3).sum(dim=(1, -1, 0))",
+    "lib.ones(2, 3).mean(dim=[1, 1])", "lib.ones(2, 3).amax(dim=(1, 1))",
+    "lib.ones(2, 3).var(dim=(1, 1))", "lib.ones(2, 3).norm(dim=(0, 0))",
+    "lib.ones(2, 3).logsumexp(dim=(0, 0))", "lib.tensor(3.).sum((0, -1))",
+    "lib.tensor(3.).sum((0, 1))", "lib.tensor(3.).sum(1)", "lib.tensor(3.).amax(1)",
+    "lib.tensor(3.).var(1)", "lib.tensor(3.).mean(-2)", "lib.tensor(3.).sum(-1)",
+    "lib.ones(0).argmax()", "lib.ones(0, 3).argmax(0)", "lib.ones(0, 3).argmin(1)",
+    "lib.ones(2, 3).prod(dim=(0, 1))",
+    "lib.tensor([60000., 60000.], dtype=lib.float16).sum()",
+    "lib.tensor([60000., 60000.], dtype=lib.float16).mean()",
+    "lib.tensor([[1., float('nan')], [3., 4.]]).nansum(1)", "lib.nansum(lib.tensor([1, 2]))",
+    "lib.tensor([float('nan')]).nansum(dtype=lib.float64)",
+    "lib.tensor([[1., float('nan')], [3., 4.]]).nanmean()",
+    "lib.nanmean(lib.ones(2, 3), dim=1, keepdim=True)", "lib.nanmean(lib.tensor([1, 2]))",
+    "lib.nanmean(lib.tensor([float('nan')]))",
+    "lib.tensor([[1., float('nan')], [3., 4.]]).nanmedian()",
+    "lib.tensor([[1., 1., float('nan'), 3.], [2., 1., float('nan'), 1.]]).nanmedian(1)",
+    "lib.tensor([2., 1., float('nan'), 1.]).nanmedian(0, keepdim=True)",
+    "lib.tensor([float('nan')] * 2).nanmedian()", "lib.ones(0).nanmedian()",
+    "lib.ones(0, 2).nanmedian(0)", "lib.tensor([1, 3, 2]).nanmedian()",
+    "lib.aminmax(lib.tensor([[1., 5.], [3., 2.]]))", "lib.aminmax(lib.tensor(3.))",
+    "lib.aminmax(lib.ones(2, 3), dim=1, keepdim=True)", "lib.aminmax(lib.ones(2, 3), keepdim=True)",
+    "lib.aminmax(lib.tensor([1, 5]))", "lib.aminmax(lib.ones(0))", "lib.ones(2).aminmax(1)",
+    "lib.ones(2, 3).aminmax(dim=-1)",
+]
+
+
+@pytest.mark.parametrize("expr", REDUCE_PARITY)
+def test_reduction_outcome_matches_torch(expr):
+    assert _normalised(ember, expr) == _normalised(torch, expr)
+
+
+def test_float16_sum_and_mean_accumulate_in_float32_like_torch():
+    x = np.random.default_rng(0).standard_normal((50, 100)).astype(np.float16)
+    for kw in ({}, {"dim": 1}, {"dim": 0}):
+        for name in ("sum", "mean"):
+            e = getattr(ember.from_numpy(x), name)(**kw).numpy()
+            t = getattr(torch.from_numpy(x), name)(**kw).numpy()
+            np.testing.assert_array_equal(e, t)
+
+
+def _nan_reduction_grads(lib):
+    nan = float("nan")
+    out = []
+    for f in (lambda x: x.nansum(), lambda x: lib.nanmean(x, 1).sum(),
+              lambda x: x.nanmedian(), lambda x: x.nanmedian(1).values.nansum(),
+              lambda x: (lambda r: r.min.sum() + 2 * r.max.sum())(lib.aminmax(x, dim=0))):
+        x = lib.tensor([[1., nan, 1.], [3., 4., 4.]], requires_grad=True)
+        f(x).backward()
+        out.append(np.round(x.grad.numpy(), 6).tolist())
+    return repr(out)
+
+
+def test_nan_reductions_and_aminmax_gradients_match_torch():
+    assert _nan_reduction_grads(ember) == _nan_reduction_grads(torch)
