@@ -435,3 +435,18 @@ def _nan_reduction_grads(lib):
 
 def test_nan_reductions_and_aminmax_gradients_match_torch():
     assert _nan_reduction_grads(ember) == _nan_reduction_grads(torch)
+
+
+@pytest.mark.parametrize("expr", [
+    "lib.autograd.gradcheck(lambda x: x ** 2, lib.tensor([1., 2.], dtype=lib.float64))",
+    "lib.autograd.gradcheck(lambda x: x.detach() ** 2, "
+    "lib.tensor([1., 2.], dtype=lib.float64, requires_grad=True))",
+    "lib.autograd.gradcheck(lambda x: x.detach() ** 2, "
+    "lib.tensor([1., 2.], dtype=lib.float64, requires_grad=True), raise_exception=False)",
+    "lib.autograd.gradcheck(lambda x: x.sum().detach() * 0, "
+    "lib.tensor([1., 2.], dtype=lib.float64, requires_grad=True))",
+    "lib.autograd.gradcheck(lambda x, n: x ** n, "
+    "(lib.tensor([1., 2.], dtype=lib.float64, requires_grad=True), 3))",
+])
+def test_gradcheck_input_and_output_checks_match_torch(expr):
+    assert _normalised(ember, expr) == _normalised(torch, expr)

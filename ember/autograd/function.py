@@ -495,6 +495,10 @@ def once_differentiable(fn):
     return wrapper
 
 
+# PyTorch's ctx is an instance of FunctionCtx; ember's ctx is the graph node itself.
+FunctionCtx = Node
+
+
 class InplaceFunction(Function):
     def __init__(self, inplace=False):
         self.inplace = inplace
