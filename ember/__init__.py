@@ -8,6 +8,8 @@ from ._dtype import (bool, cdouble, cfloat, complex64, complex128, double, dtype
                      float, float16, float32, float64, get_default_dtype, half, int, int8,
                      int16, int32, int64, long, promote_types, set_default_dtype, short, uint8)
 from ._tensor import Size, Tensor, layout, strided  # noqa: F401
+from ._tensor import (channels_last, channels_last_3d, contiguous_format,  # noqa: F401
+                      memory_format, preserve_format)
 from ._tensor_str import set_printoptions
 from .autograd import (enable_grad, inference_mode, is_grad_enabled, no_grad,  # noqa: F401
                        set_grad_enabled)
@@ -73,7 +75,9 @@ def typename(obj):
 
 
 __all__ = (
-    ["Tensor", "Size", "dtype", "device", "layout", "strided", "is_tensor", "numel", "result_type",
+    ["Tensor", "Size", "dtype", "device", "layout", "strided", "memory_format",
+     "contiguous_format", "preserve_format", "channels_last", "channels_last_3d", "is_tensor",
+     "numel", "result_type",
      "is_floating_point", "is_nonzero", "is_storage", "typename", "no_grad", "enable_grad",
      "set_grad_enabled", "inference_mode",
      "is_grad_enabled", "get_default_dtype", "set_default_dtype", "promote_types",

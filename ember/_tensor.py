@@ -171,7 +171,14 @@ class Tensor:
         return st if dim is None else st[self._wrap_dim_of_shape(dim)]
 
     def is_contiguous(self, memory_format=None):
-        return bool(self._data.flags.c_contiguous)
+        """Whether the elements are dense in row-major order (or, with
+        ``memory_format=ember.channels_last``, in NHWC order for a 4-d tensor)."""
+        a = self._data
+        if memory_format is channels_last:
+            return a.ndim == 4 and bool(a.transpose(0, 2, 3, 1).flags.c_contiguous)
+        if memory_format is channels_last_3d:
+            return a.ndim == 5 and bool(a.transpose(0, 2, 3, 4, 1).flags.c_contiguous)
+        return bool(a.flags.c_contiguous)
 
     def is_floating_point(self):
         return self._data.dtype.kind == "f"
@@ -734,6 +741,37 @@ def _layout_by_name(name):
 
 
 strided = layout("strided")
+
+
+class memory_format:
+    """A memory layout request (``ember.contiguous_format``, ``ember.channels_last``, ...).
+
+    ember stores tensors row-major; these are accepted where PyTorch takes them, and
+    ``Tensor.is_contiguous(memory_format=...)`` answers for the tensor's actual strides.
+    """
+
+    __slots__ = ("name",)
+
+    def __init__(self, name):
+        self.name = name
+
+    def __repr__(self):
+        return "ember." + self.name
+
+    def __reduce__(self):
+        return (_memory_format_by_name, (self.name,))
+
+
+def _memory_format_by_name(name):
+    return _MEMORY_FORMATS[name]
+
+
+contiguous_format = memory_format("contiguous_format")
+preserve_format = memory_format("preserve_format")
+channels_last = memory_format("channels_last")
+channels_last_3d = memory_format("channels_last_3d")
+_MEMORY_FORMATS = {m.name: m for m in (contiguous_format, preserve_format, channels_last,
+                                       channels_last_3d)}
 Tensor.__module__ = Size.__module__ = "ember"
 _TYPE_NAMES = {"float32": "Float", "float64": "Double", "float16": "Half", "int64": "Long",
                "int32": "Int", "int16": "Short", "int8": "Char", "uint8": "Byte",
@@ -757,4 +795,5 @@ def _rebuild(array, requires_grad, dev="cpu"):
 
 _function._set_tensor_class(Tensor)
 
-__all__ = ["Tensor", "Size", "get_array_module", "layout", "strided"]
+__all__ = ["Tensor", "Size", "get_array_module", "layout", "strided", "memory_format",
+           "contiguous_format", "preserve_format", "channels_last", "channels_last_3d"]

@@ -332,6 +332,26 @@ PARITY = [
     "lib.is_nonzero(lib.tensor([1.]))", "lib.is_nonzero(lib.tensor([1., 2.]))",
     "lib.is_nonzero(lib.tensor([]))", "lib.is_storage(lib.ones(1))", "lib.typename(lib.ones(1))",
     "lib.typename(lib.ones(1, dtype=lib.int64))", "lib.typename(1)",
+    # new_* factories, *_like, eye/arange/linspace/full argument checks, casts, dtype=float
+    "lib.ones(2).new_zeros(size=(2,))", "lib.ones(2).new_zeros([2, 3])",
+    "lib.ones(2).new_full(2, 3.)", "lib.ones(2).new_zeros(2.5)", "lib.ones(2).new_full((2,), 3)",
+    "lib.ones(2, dtype=lib.int64).new_full((2,), 3.5)",
+    "lib.ones(2).new_full(size=(2,), fill_value=3.)",
+    "lib.ones(2).new_empty((2,), requires_grad=True).requires_grad",
+    "lib.zeros_like(lib.ones(2), memory_format=lib.preserve_format)",
+    "lib.ones(2, 3, 4, 5).is_contiguous(memory_format=lib.channels_last)",
+    "lib.ones(2, 1, 4, 5).is_contiguous(memory_format=lib.channels_last)",
+    "lib.ones(2, 3).is_contiguous(memory_format=lib.channels_last)",
+    "lib.ones(2, 3, 4, 5).permute(0, 2, 3, 1).contiguous().permute(0, 3, 1, 2)"
+    ".is_contiguous(memory_format=lib.channels_last)", "repr(lib.channels_last)",
+    "lib.tensor(float('nan')).long()", "lib.tensor([1e10]).to(lib.int32).dtype",
+    "lib.range(0, 1, 0.5)", "lib.eye(2.0)", "lib.arange(3, dtype=lib.bool)",
+    "lib.arange(float('inf'))", "lib.arange(float('nan'))", "lib.arange(0, 5, lib.tensor(2))",
+    "lib.linspace(1 + 1j, 2 + 2j, 3)", "lib.linspace(lib.tensor([0.]), 1, 3)",
+    "lib.linspace(0, lib.tensor([1.]), 3)", "lib.linspace(lib.tensor(0), lib.tensor(10), 3)",
+    "lib.full((2,), None)", "lib.full((2,), 'a')", "lib.full((2,), 2**40)",
+    "lib.full((2,), 3, dtype=lib.bool)", "lib.zeros(2, dtype=float)", "lib.zeros(2, dtype=int)",
+    "lib.tensor([1, 2], dtype=float)", "lib.ones(2).to(float)", "lib.ones(2).to(complex).dtype",
 ]
 
 

@@ -318,15 +318,21 @@ def full(size, fill_value, *, out=None, dtype=None, layout=None, device=None,
         >>> ember.full((2,), 7)
         tensor([7, 7])
     """
-    dtype = _out_dtype(dtype, out)
+    t = _full(size, fill_value, _out_dtype(dtype, out), device, requires_grad, "full")
+    return _into(t, out, "full")
+
+
+def _full(size, fill_value, dtype, device, requires_grad, name):
+    if isinstance(fill_value, Tensor):
+        fill_value = fill_value.item()
+    if not isinstance(fill_value, (builtins.int, builtins.float, complex, np.generic)):
+        raise TypeError(f"{name}(): argument 'fill_value' (position 2) must be Number, not "
+                        f"{_type_name(fill_value)}")
     if dtype is None:
-        if isinstance(fill_value, Tensor):
-            fill_value = fill_value.item()
         dtype = _infer_dtype(fill_value)
     if isinstance(size, (builtins.int, np.integer)) and not isinstance(size, builtins.bool):
-        raise TypeError("full(): argument 'size' (position 1) must be tuple of ints, not int")
-    t = _filled(fill_value, _size((size,), "full"), dtype, device, requires_grad)
-    return _into(t, out, "full")
+        raise TypeError(f"{name}(): argument 'size' (position 1) must be tuple of ints, not int")
+    return _filled(fill_value, _size((size,), name), dtype, device, requires_grad)
 
 
 def scalar_tensor(s, *, dtype=None, device=None, requires_grad=False):
@@ -385,6 +391,10 @@ def arange(start=0, end=None, step=1, *, out=None, dtype=None, layout=None, devi
     if dtype is None:
         dtype = _infer_dtype([start, end, step])
     dt = to_dtype(dtype)
+    if dt._cat == 0:
+        raise NotImplementedError('"arange_cpu" not implemented for \'Bool\'')
+    if not (math.isfinite(start) and math.isfinite(end)):
+        raise RuntimeError(f"unsupported range: {start} -> {end}")
     n = builtins.max(0, math.ceil((end - start) / step))
     xp, _ = _xp_for(device)
     if dt._cat == 1 and all(isinstance(v, builtins.int) for v in (start, end, step)):
@@ -397,6 +407,12 @@ def arange(start=0, end=None, step=1, *, out=None, dtype=None, layout=None, devi
 
 def range(start=0, end=None, step=1, *, dtype=None, device=None, requires_grad=False):
     """Deprecated inclusive range (``end`` included), default dtype float."""
+    import warnings
+
+    warnings.warn("ember.range is deprecated and will be removed in a future release because "
+                  "its behavior is inconsistent with Python's range builtin. Instead, use "
+                  "ember.arange, which produces values in [start, end).", UserWarning,
+                  stacklevel=2)
     if end is None:
         start, end = 0, start
     n = builtins.int(math.floor((end - start) / step)) + 1
@@ -408,12 +424,22 @@ def range(start=0, end=None, step=1, *, dtype=None, device=None, requires_grad=F
 def linspace(start, end, steps, *, out=None, dtype=None, layout=None, device=None,
              requires_grad=False):
     """``steps`` evenly spaced values from ``start`` to ``end`` inclusive."""
+    if not _is_index(steps):
+        raise TypeError(f"linspace(): argument 'steps' (position 3) must be int, not "
+                        f"{_type_name(steps)}")
     steps = builtins.int(steps)
     if steps < 0:
         raise RuntimeError("number of steps must be non-negative")
+    for label, v in (("start", start), ("end", end)):
+        if isinstance(v, Tensor) and v._data.ndim:
+            raise RuntimeError("linspace only supports 0-dimensional start and end tensors, "
+                               f"but got {label} with {v._data.ndim} dimension(s).")
     xp, _ = _xp_for(device)
-    dt = _dt(_out_dtype(dtype, out))
     start, end = _num(start), _num(end)
+    dtype = _out_dtype(dtype, out)
+    if dtype is None and (isinstance(start, complex) or isinstance(end, complex)):
+        dtype = _dtype._cat_default(3)
+    dt = _dt(dtype)
     if dt._cat < 2:  # integer outputs: PyTorch truncates the ends to the dtype first
         start, end = builtins.int(start), builtins.int(end)
     t = _finish(_linspace(xp, start, end, steps, dt.np), device, requires_grad)
@@ -453,6 +479,10 @@ def eye(n, m=None, *, out=None, dtype=None, layout=None, device=None, requires_g
         tensor([[1., 0.],
                 [0., 1.]])
     """
+    for arg, v, pos in (("n", n, 1), ("m", m, 2)):
+        if v is not None and not _is_index(v):
+            raise TypeError(f"eye(): argument '{arg}' (position {pos}) must be int, not "
+                            f"{_type_name(v)}")
     if n < 0:
         raise RuntimeError(f"n must be greater or equal to 0, got {n}")
     if m is not None and m < 0:
@@ -472,7 +502,12 @@ class ToCopy(Function):
         ctx.src_dtype, ctx.src_dev = x.dtype, device_of(x)
         if dev is not None:
             x = to_device(x, dev)
-        return x.astype(npdt, copy=False) if npdt is not None else x
+        if npdt is None:
+            return x
+        if x.dtype.kind in "fc" and np.dtype(npdt).kind in "biu":
+            with np.errstate(invalid="ignore", over="ignore"):  # nan/inf -> int: silent (torch)
+                return x.astype(npdt, copy=False)
+        return x.astype(npdt, copy=False)
 
     @staticmethod
     def backward(ctx, grad):
@@ -502,18 +537,22 @@ def _new_tensor(self, data, dtype=None, device=None, requires_grad=False):
                   requires_grad=requires_grad)
 
 
-def _new_factory(fn):
-    def method(self, *size, dtype=None, device=None, requires_grad=False, **kw):
-        return fn(*size, dtype=dtype or self.dtype, device=device or self.device,
-                  requires_grad=requires_grad)
+def _new_factory(fill, name):
+    def method(self, *size, dtype=None, device=None, requires_grad=False, layout=None,
+               pin_memory=False, **kw):
+        return _filled(fill, _size(size, name, kw), dtype or self.dtype, device or self.device,
+                       requires_grad)
 
+    method.__name__ = method.__qualname__ = name
     return method
 
 
-def _new_full(self, size, fill_value, dtype=None, device=None, requires_grad=False, **kw):
-    return full(size, fill_value, dtype=dtype or self.dtype, device=device or self.device,
-                requires_grad=requires_grad)
+def _new_full(self, size, fill_value, *, dtype=None, device=None, requires_grad=False,
+              layout=None, pin_memory=False):
+    return _full(size, fill_value, dtype or self.dtype, device or self.device, requires_grad,
+                 "new_full")
 
 
-register(new_tensor=_new_tensor, new_zeros=_new_factory(zeros), new_ones=_new_factory(ones),
-         new_empty=_new_factory(empty), new_full=_new_full)
+register(new_tensor=_new_tensor, new_zeros=_new_factory(0, "new_zeros"),
+         new_ones=_new_factory(1, "new_ones"), new_empty=_new_factory(0, "new_empty"),
+         new_full=_new_full)
