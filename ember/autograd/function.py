@@ -117,6 +117,23 @@ class AccumulateGrad(Node):
 #                                           holds no reference to its own outputs (no cycle).
 _IN = object()
 _OUT = object()
+# (_PACKED, packed, unpack_hook): saved under ``ember.autograd.graph.saved_tensors_hooks``
+_PACKED = object()
+_saved_hooks = []  # the active (pack_hook, unpack_hook) pairs, innermost last
+
+
+def _pack_saved(ctx, saved):
+    """Run the innermost pack hook on each saved tensor (hooks are off inside it, as in
+    PyTorch, so the ops it runs save nothing through it)."""
+    active = _saved_hooks[:]
+    pack, unpack = active[-1]
+    _saved_hooks.clear()
+    try:
+        return [(_PACKED, pack(_unpack(s, ctx)), unpack)
+                if s.__class__ is tuple and s and (s[0] is _IN or s[0] is _OUT) else s
+                for s in saved]
+    finally:
+        _saved_hooks[:] = active
 
 
 def _saved_in(t):
@@ -253,7 +270,8 @@ class Function(Node):
                 )
             return ()
         return tuple(_unpack(s, self) if s.__class__ is tuple and s and (s[0] is _IN or s[0]
-                                                                           is _OUT) else s
+                                                                           is _OUT) else
+                     s[2](s[1]) if s.__class__ is tuple and s and s[0] is _PACKED else s
                      for s in saved)
 
     saved_variables = saved_tensors
@@ -305,6 +323,8 @@ class Function(Node):
                 r._grad_fn = ctx
             if ctx._to_save is not None:
                 ctx._saved = _save_single(ctx, args, raw_out, r)
+                if _saved_hooks:
+                    ctx._saved = _pack_saved(ctx, ctx._saved)
             return r
         for a in args:
             if isinstance(a, Tensor) and a._requires_grad:
@@ -396,6 +416,8 @@ def _record_outputs(ctx, args, out, results):
     if to_save is not None:
         ctx._to_save = None
         ctx._saved = [_resolve_saved(ctx, s, args, outs, results) for s in to_save]
+        if _saved_hooks:
+            ctx._saved = _pack_saved(ctx, ctx._saved)
 
 
 def _meta(r):
