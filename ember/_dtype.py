@@ -86,8 +86,10 @@ def to_dtype(d):
     """Normalise a dtype-like (ember dtype, NumPy dtype, Python type, string) to an ember dtype."""
     if d.__class__ is dtype:
         return d
-    if d is builtins_float:
-        return _default[0]
+    if d is builtins_float:  # a Python float is a double: torch maps ``float`` to float64
+        return float64
+    if d is builtins_complex:
+        return complex128
     if d is builtins_int:
         return int64
     if d is builtins_bool:
@@ -113,6 +115,7 @@ def from_numpy_dtype(npd):
 import builtins  # noqa: E402
 
 builtins_float, builtins_int, builtins_bool = builtins.float, builtins.int, builtins.bool
+builtins_complex = builtins.complex
 
 _promote_cache = {}
 

@@ -56,8 +56,10 @@ class Tensor:
         tensor([[2., 4.]])
     """
 
-    __slots__ = ("_data", "_requires_grad", "_grad_fn", "_output_nr", "_grad", "_version",
-                 "_base", "__dict__", "__weakref__")
+    # _version_counter: a one-element list, the version counter shared by a tensor, its views
+    # and detach()es; in-place ops bump it, and backward checks the versions of saved tensors.
+    __slots__ = ("_data", "_requires_grad", "_grad_fn", "_output_nr", "_grad",
+                 "_version_counter", "_base", "__dict__", "__weakref__")
 
     # Rarely-set attributes live in __dict__ with these class-level defaults, so creating a
     # tensor (the hot path) assigns only the slots above.
@@ -87,7 +89,7 @@ class Tensor:
         self._grad_fn = None
         self._output_nr = 0
         self._grad = None
-        self._version = [0]
+        self._version_counter = [0]
         self._base = None
         if requires_grad:
             self.requires_grad_(True)
@@ -103,7 +105,7 @@ class Tensor:
         t._grad_fn = None
         t._output_nr = 0
         t._grad = None
-        t._version = [0]
+        t._version_counter = [0]
         t._base = None
         return t
 
@@ -116,7 +118,7 @@ class Tensor:
         """The shape, or the size of dimension ``dim``."""
         if dim is None:
             return Size(self._data.shape)
-        return self._data.shape[self._wrap_dim(dim)]
+        return self._data.shape[self._wrap_dim_of_shape(dim)]
 
     @property
     def dtype(self):
@@ -133,6 +135,11 @@ class Tensor:
     @property
     def is_cpu(self):
         return self.device.type == "cpu"
+
+    def get_device(self):
+        """The CUDA device index, or -1 for a CPU tensor (as PyTorch)."""
+        dev = self.device
+        return -1 if dev.type == "cpu" else (dev.index or 0)
 
     def dim(self):
         return self._data.ndim
@@ -161,10 +168,17 @@ class Tensor:
 
     def stride(self, dim=None):
         st = tuple(s // self._data.itemsize for s in self._data.strides)
-        return st if dim is None else st[self._wrap_dim(dim)]
+        return st if dim is None else st[self._wrap_dim_of_shape(dim)]
 
     def is_contiguous(self, memory_format=None):
-        return bool(self._data.flags.c_contiguous)
+        """Whether the elements are dense in row-major order (or, with
+        ``memory_format=ember.channels_last``, in NHWC order for a 4-d tensor)."""
+        a = self._data
+        if memory_format is channels_last:
+            return a.ndim == 4 and bool(a.transpose(0, 2, 3, 1).flags.c_contiguous)
+        if memory_format is channels_last_3d:
+            return a.ndim == 5 and bool(a.transpose(0, 2, 3, 4, 1).flags.c_contiguous)
+        return bool(a.flags.c_contiguous)
 
     def is_floating_point(self):
         return self._data.dtype.kind == "f"
@@ -210,6 +224,12 @@ class Tensor:
             raise IndexError(f"Dimension out of range (expected to be in range of [{-n}, "
                              f"{n - 1}], but got {dim})")
         return dim % n
+
+    def _wrap_dim_of_shape(self, dim):
+        """``_wrap_dim`` for indexing the shape or strides: a 0-d tensor has no dimensions."""
+        if self._data.ndim == 0:
+            raise IndexError(f"Dimension specified as {dim} but tensor has no dimensions")
+        return self._wrap_dim(dim)
 
     def _type_name(self):
         d = self.dtype.name
@@ -299,8 +319,10 @@ class Tensor:
         return self._output_nr
 
     @property
-    def _version_value(self):
-        return self._version[0]
+    def _version(self):
+        """How many in-place writes this tensor's storage has seen (shared with its views and
+        ``detach()``es; ``.data`` starts a fresh count), as PyTorch's ``t._version``."""
+        return self._version_counter[0]
 
     @property
     def data(self):
@@ -386,7 +408,7 @@ class Tensor:
     def detach(self):
         """A new tensor on the same storage, cut from the graph."""
         t = Tensor._make(self._data)
-        t._version = self._version
+        t._version_counter = self._version_counter
         return t
 
     def detach_(self):
@@ -401,7 +423,7 @@ class Tensor:
     def _alias(self):
         """A new tensor object sharing data, version and autograd identity with self."""
         t = Tensor._make(self._data)
-        t._version = self._version
+        t._version_counter = self._version_counter
         t._requires_grad = self._requires_grad
         t._grad_fn = self._grad_fn
         t._output_nr = self._output_nr
@@ -479,7 +501,7 @@ class Tensor:
         flat = self._data.reshape(-1)
         vals = [callable(v) for v in flat.tolist()]
         self._data[...] = np.asarray(vals, dtype=self._data.dtype).reshape(self._data.shape)
-        self._version[0] += 1
+        self._version_counter[0] += 1
         return self
 
     def __len__(self):
@@ -561,7 +583,7 @@ class Tensor:
         self._grad_fn = None
         self._output_nr = 0
         self._grad = None
-        self._version = [0]
+        self._version_counter = [0]
         self._base = None
 
     def to(self, *args, **kwargs):
@@ -653,6 +675,12 @@ class Tensor:
     def bool(self):
         return self.to(_dtype.bool)
 
+    def cfloat(self):
+        return self.to(_dtype.complex64)
+
+    def cdouble(self):
+        return self.to(_dtype.complex128)
+
     def type_as(self, other):
         return self.to(other.dtype)
 
@@ -713,6 +741,37 @@ def _layout_by_name(name):
 
 
 strided = layout("strided")
+
+
+class memory_format:
+    """A memory layout request (``ember.contiguous_format``, ``ember.channels_last``, ...).
+
+    ember stores tensors row-major; these are accepted where PyTorch takes them, and
+    ``Tensor.is_contiguous(memory_format=...)`` answers for the tensor's actual strides.
+    """
+
+    __slots__ = ("name",)
+
+    def __init__(self, name):
+        self.name = name
+
+    def __repr__(self):
+        return "ember." + self.name
+
+    def __reduce__(self):
+        return (_memory_format_by_name, (self.name,))
+
+
+def _memory_format_by_name(name):
+    return _MEMORY_FORMATS[name]
+
+
+contiguous_format = memory_format("contiguous_format")
+preserve_format = memory_format("preserve_format")
+channels_last = memory_format("channels_last")
+channels_last_3d = memory_format("channels_last_3d")
+_MEMORY_FORMATS = {m.name: m for m in (contiguous_format, preserve_format, channels_last,
+                                       channels_last_3d)}
 Tensor.__module__ = Size.__module__ = "ember"
 _TYPE_NAMES = {"float32": "Float", "float64": "Double", "float16": "Half", "int64": "Long",
                "int32": "Int", "int16": "Short", "int8": "Char", "uint8": "Byte",
@@ -736,4 +795,5 @@ def _rebuild(array, requires_grad, dev="cpu"):
 
 _function._set_tensor_class(Tensor)
 
-__all__ = ["Tensor", "Size", "get_array_module", "layout", "strided"]
+__all__ = ["Tensor", "Size", "get_array_module", "layout", "strided", "memory_format",
+           "contiguous_format", "preserve_format", "channels_last", "channels_last_3d"]

@@ -118,7 +118,8 @@ def test_default_dtype():
 def test_to_dtype_accepts_python_types_and_strings():
     x = ember.tensor([1.5, 2.5])
     assert x.to(int).dtype is ember.int64
-    assert x.to(float).dtype is ember.float32
+    assert x.to(float).dtype is ember.float64  # as torch: a Python float is a double
+    assert x.to(complex).dtype is ember.complex128
     assert x.to(bool).dtype is ember.bool
     assert x.to(ember.float64).dtype is ember.float64
     assert x.to(np.float64).dtype is ember.float64

@@ -7,7 +7,8 @@ from .grad_mode import enable_grad, inference_mode, is_grad_enabled, no_grad, se
 __all__ = ["Function", "backward", "grad", "Variable", "no_grad", "enable_grad",
            "set_grad_enabled", "inference_mode", "is_grad_enabled", "gradcheck",
            "gradgradcheck", "set_detect_anomaly", "detect_anomaly", "once_differentiable",
-           "is_anomaly_enabled", "functional"]
+           "is_anomaly_enabled", "is_anomaly_check_nan_enabled", "set_anomaly_enabled",
+           "functional"]
 
 
 def _seq(x):
@@ -68,61 +69,88 @@ def Variable(tensor, requires_grad=False, volatile=False):
     return tensor
 
 
+# Anomaly mode. The engine reads only ``engine._anomaly[0]`` (check backward outputs for NaN),
+# which is on when the mode is on with ``check_nan``; the two flags themselves live here.
+_anomaly_mode = {"enabled": False, "check_nan": True}
+
+
+def set_anomaly_enabled(enabled, check_nan=True):
+    """Turn anomaly detection on or off (``torch.set_anomaly_enabled``)."""
+    _anomaly_mode["enabled"], _anomaly_mode["check_nan"] = bool(enabled), bool(check_nan)
+    engine._anomaly[0] = bool(enabled) and bool(check_nan)
+
+
+def is_anomaly_enabled():
+    """Whether anomaly detection is on."""
+    return _anomaly_mode["enabled"]
+
+
+def is_anomaly_check_nan_enabled():
+    """Whether anomaly detection checks backward outputs for NaN (True by default)."""
+    return _anomaly_mode["check_nan"]
+
+
 class set_detect_anomaly:
     """Turn anomaly detection on or off (immediately, or for a ``with`` block): a backward
     that produces NaN raises, naming the op, e.g. ``Function 'DivBackward0' returned nan values
-    in its 0th output.``"""
+    in its 0th output.`` (unless ``check_nan=False``).
+
+    Args:
+        mode (bool): enable (True) or disable (False) anomaly detection.
+        check_nan (bool): raise when a backward produces NaN. Default: True.
+    """
 
     def __init__(self, mode, check_nan=True):
-        self.prev = engine._anomaly[0]
-        engine._anomaly[0] = bool(mode)
+        self.prev = is_anomaly_enabled()
+        self.prev_check_nan = is_anomaly_check_nan_enabled()
+        set_anomaly_enabled(mode, check_nan)
 
     def __enter__(self):
-        return self
+        pass
 
     def __exit__(self, *exc):
-        engine._anomaly[0] = self.prev
+        set_anomaly_enabled(self.prev, self.prev_check_nan)
 
 
 class detect_anomaly:
     """Context manager / decorator that enables anomaly detection (with PyTorch's warning).
+
+    Args:
+        check_nan (bool): raise when a backward produces NaN. Default: True.
 
     Example:
         >>> import ember, warnings
         >>> with warnings.catch_warnings():
         ...     warnings.simplefilter("ignore")
         ...     with ember.autograd.detect_anomaly():
-        ...         ember.autograd.is_anomaly_enabled()
+        ...         ember.is_anomaly_enabled()
         True
     """
 
     def __init__(self, check_nan=True):
         import warnings
 
+        self.prev = is_anomaly_enabled()
+        self.check_nan = check_nan
+        self.prev_check_nan = is_anomaly_check_nan_enabled()
         warnings.warn("Anomaly Detection has been enabled. This mode will increase the runtime "
                       "and should only be enabled for debugging.", stacklevel=2)
-        self.prev = engine._anomaly[0]
 
     def __enter__(self):
-        engine._anomaly[0] = True
-        return self
+        set_anomaly_enabled(True, self.check_nan)
 
     def __exit__(self, *exc):
-        engine._anomaly[0] = self.prev
+        set_anomaly_enabled(self.prev, self.prev_check_nan)
 
     def __call__(self, fn):
         import functools
 
         @functools.wraps(fn)
         def wrapper(*args, **kwargs):
-            with self.__class__():
+            with self.__class__(self.check_nan):
                 return fn(*args, **kwargs)
 
         return wrapper
-
-
-def is_anomaly_enabled():
-    return engine._anomaly[0]
 
 
 from . import function, functional, graph  # noqa: E402,F401

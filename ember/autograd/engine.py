@@ -347,7 +347,7 @@ def _accumulate(t, g, create_graph, steal_refs=None):
         cd = cur._data
         if cd.shape == gd.shape:
             cd += gd
-            cur._version[0] += 1
+            cur._version_counter[0] += 1
         else:
             t._grad = cur + g.detach()
     if t._post_acc_hooks:

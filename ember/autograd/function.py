@@ -117,27 +117,44 @@ class AccumulateGrad(Node):
 #                                           holds no reference to its own outputs (no cycle).
 _IN = object()
 _OUT = object()
+# (_PACKED, packed, unpack_hook): saved under ``ember.autograd.graph.saved_tensors_hooks``
+_PACKED = object()
+_saved_hooks = []  # the active (pack_hook, unpack_hook) pairs, innermost last
+
+
+def _pack_saved(ctx, saved):
+    """Run the innermost pack hook on each saved tensor (hooks are off inside it, as in
+    PyTorch, so the ops it runs save nothing through it)."""
+    active = _saved_hooks[:]
+    pack, unpack = active[-1]
+    _saved_hooks.clear()
+    try:
+        return [(_PACKED, pack(_unpack(s, ctx)), unpack)
+                if s.__class__ is tuple and s and (s[0] is _IN or s[0] is _OUT) else s
+                for s in saved]
+    finally:
+        _saved_hooks[:] = active
 
 
 def _saved_in(t):
-    return (_IN, t, t._version[0])
+    return (_IN, t, t._version_counter[0])
 
 
 def _saved_out(t, output_nr):
-    return (_OUT, t._data, t._version, output_nr, t._version[0])
+    return (_OUT, t._data, t._version_counter, output_nr, t._version_counter[0])
 
 
 def _unpack(s, node):
     if s[0] is _IN:
         t, expected = s[1], s[2]
-        current = t._version[0]
+        current = t._version_counter[0]
         if current != expected:
             _raise_modified(t, t._grad_fn.name() if t._grad_fn is not None else None,
                             current, expected)
         return t
     _, data, counter, nr, expected = s
     t = _Tensor._make(data)
-    t._version = counter
+    t._version_counter = counter
     t._requires_grad = True
     t._grad_fn = node
     t._output_nr = nr
@@ -147,13 +164,13 @@ def _unpack(s, node):
 
 
 def _raise_modified(t, label, current, expected):
-    from . import engine
+    from . import is_anomaly_enabled
 
     which = ""
     if label is not None:
         which = f", which is output {t._output_nr} of {_short_label(label)},"
     hint = ("Hint: the backtrace further above can point to the operation that failed to "
-            "compute its gradient." if engine._anomaly[0] else
+            "compute its gradient." if is_anomaly_enabled() else
             "Hint: enable anomaly detection to find the operation that failed to compute its "
             "gradient, with torch.autograd.set_detect_anomaly(True, check_nan=False).")
     raise RuntimeError(
@@ -253,7 +270,8 @@ class Function(Node):
                 )
             return ()
         return tuple(_unpack(s, self) if s.__class__ is tuple and s and (s[0] is _IN or s[0]
-                                                                           is _OUT) else s
+                                                                           is _OUT) else
+                     s[2](s[1]) if s.__class__ is tuple and s and s[0] is _PACKED else s
                      for s in saved)
 
     saved_variables = saved_tensors
@@ -295,7 +313,7 @@ class Function(Node):
             r._grad_fn = None
             r._output_nr = 0
             r._grad = None
-            r._version = [0]
+            r._version_counter = [0]
             r._base = None
             if not record:
                 return r
@@ -305,6 +323,8 @@ class Function(Node):
                 r._grad_fn = ctx
             if ctx._to_save is not None:
                 ctx._saved = _save_single(ctx, args, raw_out, r)
+                if _saved_hooks:
+                    ctx._saved = _pack_saved(ctx, ctx._saved)
             return r
         for a in args:
             if isinstance(a, Tensor) and a._requires_grad:
@@ -396,6 +416,8 @@ def _record_outputs(ctx, args, out, results):
     if to_save is not None:
         ctx._to_save = None
         ctx._saved = [_resolve_saved(ctx, s, args, outs, results) for s in to_save]
+        if _saved_hooks:
+            ctx._saved = _pack_saved(ctx, ctx._saved)
 
 
 def _meta(r):
@@ -418,7 +440,7 @@ def _save_single(ctx, args, out, r):
             continue
         for a in args:
             if isinstance(a, _Tensor) and (a._data is x or a is x):
-                saved.append((_IN, a, a._version[0]))
+                saved.append((_IN, a, a._version_counter[0]))
                 break
         else:
             saved.append(_resolve_saved(ctx, x, args, (out,), (r,)))
@@ -441,10 +463,10 @@ def _as_output(ctx, o, args, record):
         if o is a:
             dirty = ctx._dirty
             if dirty is not None and any(d is a for d in dirty):
-                a._version[0] += 1
+                a._version_counter[0] += 1
                 return a
             t = _make(a._data)
-            t._version = a._version
+            t._version_counter = a._version_counter
             t._base = a
             return t
     return o
@@ -493,6 +515,10 @@ def once_differentiable(fn):
             _state.enabled = prev
 
     return wrapper
+
+
+# PyTorch's ctx is an instance of FunctionCtx; ember's ctx is the graph node itself.
+FunctionCtx = Node
 
 
 class InplaceFunction(Function):

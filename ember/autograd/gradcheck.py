@@ -5,7 +5,7 @@ compare the numerical Jacobian column with the analytical one from backward.
 """
 import numpy as np
 
-__all__ = ["gradcheck", "gradgradcheck"]
+__all__ = ["gradcheck", "gradgradcheck", "GradcheckError"]
 
 
 def _T():
@@ -98,19 +98,46 @@ def gradcheck(func, inputs, *, eps=1e-6, atol=1e-5, rtol=1e-3, raise_exception=T
             warnings.warn(f"Input #{i} requires gradient and is not a double precision "
                           "floating point. This check will likely fail if all the inputs are "
                           "not of double precision floating point.", stacklevel=2)
+    if not any(isinstance(x, _T()) and x._requires_grad for x in inputs):
+        raise ValueError("gradcheck expects at least one input tensor to require gradient, "
+                         "but none of them have requires_grad=True.")
     num = _numerical_jacobian(func, inputs, eps)
-    ana = _analytical_jacobian(func, inputs)
-    for i, (n, a) in enumerate(zip(num, ana)):
-        if n is None:
+    if not any(o._requires_grad for o in _outputs(func, inputs)):
+        # no differentiable output: the function must not depend on the inputs numerically
+        nonzero = any(bool((c != 0).any()) for n in num if n is not None for c in n)
+        msg = "Numerical gradient for function expected to be zero" if nonzero else None
+    else:
+        msg = _first_mismatch(func, inputs, num, _analytical_jacobian(func, inputs), rtol,
+                              atol)
+    if msg is None:
+        return True
+    if raise_exception:
+        raise GradcheckError(msg)
+    return False
+
+
+def _first_mismatch(func, inputs, num, ana, rtol, atol):
+    """PyTorch's message for the first (output, input) Jacobian block that disagrees, or None.
+
+    As in PyTorch, outputs are walked first and both indices count only the differentiable
+    ones (outputs that require grad, inputs that require grad); a block has one row per input
+    element and one column per output element.
+    """
+    diff_out = [o._requires_grad for o in _outputs(func, inputs)]
+    diff_in = [i for i, n in enumerate(num) if n is not None]
+    oi = 0
+    for k, is_diff in enumerate(diff_out):
+        if not is_diff:
             continue
-        for k, (nk, ak) in enumerate(zip(n, a)):
+        for j, i in enumerate(diff_in):
+            nk, ak = num[i][k], ana[i][k]
             if not np.allclose(ak, nk, rtol=rtol, atol=atol):
-                msg = (f"Jacobian mismatch for output {k} with respect to input {i},\n"
-                       f"numerical:{nk}\nanalytical:{ak}\n")
-                if raise_exception:
-                    raise GradcheckError(msg)
-                return False
-    return True
+                dt = inputs[i]._data.dtype
+                return (f"Jacobian mismatch for output {oi} with respect to input {j},\n"
+                        f"numerical:{_T()._make(nk.astype(dt))!r}\n"
+                        f"analytical:{_T()._make(ak.astype(dt))!r}\n")
+        oi += 1
+    return None
 
 
 def gradgradcheck(func, inputs, grad_outputs=None, *, eps=1e-6, atol=1e-5, rtol=1e-3,
@@ -148,4 +175,5 @@ def gradgradcheck(func, inputs, grad_outputs=None, *, eps=1e-6, atol=1e-5, rtol=
 
 
 class GradcheckError(RuntimeError):
-    pass
+    """Raised by :func:`gradcheck` / :func:`gradgradcheck` when a check fails (a
+    ``RuntimeError``, as ``torch.autograd.gradcheck.GradcheckError``)."""

@@ -23,7 +23,7 @@ def _fill(tensor, host):
     a = tensor._data
     xp = get_array_module(a)
     a[...] = host if xp is np else xp.asarray(host)
-    tensor._version[0] += 1
+    tensor._version_counter[0] += 1
     return tensor
 
 
@@ -106,7 +106,7 @@ def trunc_normal_(tensor, mean=0.0, std=1.0, a=-2.0, b=2.0, generator=None):
 def constant_(tensor, val):
     """Fill with ``val``."""
     tensor._data[...] = val
-    tensor._version[0] += 1
+    tensor._version_counter[0] += 1
     return tensor
 
 

@@ -57,7 +57,7 @@ def _share(cls, data):
     t._grad_fn = None
     t._output_nr = 0
     t.grad = None
-    t._version = data._version
+    t._version_counter = data._version_counter
     t._base = None
     return t
 

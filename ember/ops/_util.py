@@ -239,7 +239,7 @@ def _write(self, out):
                                "tensor refers to a single memory location. Please clone() the "
                                "tensor before performing the operation.")
         xp.copyto(dst, src, casting="unsafe")
-    self._version[0] += 1
+    self._version_counter[0] += 1
 
 
 def _short(dt):
@@ -276,7 +276,7 @@ class _ViewWrite(Function):
 def make_view(out, parent, fn):
     """Mark ``out`` as a view of ``parent``: shared version counter and a way to re-derive
     it from the root base (``fn(parent_tensor) -> view``), for in-place writes through it."""
-    out._version = parent._version
+    out._version_counter = parent._version_counter
     pbase = parent._base
     if pbase is None:
         root = out._base = parent

@@ -65,7 +65,11 @@ def _to_array(data, dtype):
     dt = dtype if dtype is not None else _infer_dtype(data)
     if isinstance(data, (list, tuple)) and _has_tensor(data):
         data = _tensors_to_lists(data)
-    return np.array(data, dtype=dt.np)
+    try:
+        with np.errstate(over="ignore"):  # 1e100 -> float32 is inf, silently (PyTorch)
+            return np.array(data, dtype=dt.np)
+    except OverflowError:
+        raise ValueError("Overflow when unpacking long long") from None
 
 
 def _check_ragged(data):
@@ -124,8 +128,18 @@ def tensor(data, *, dtype=None, device=None, requires_grad=False, pin_memory=Fal
         >>> ember.tensor([1, 2]).dtype, ember.tensor([1.0]).dtype
         (ember.int64, ember.float32)
     """
+    if isinstance(data, Tensor):
+        _warn_copy_construct("ember.tensor(sourceTensor)")
     dt = to_dtype(dtype) if dtype is not None else None
     return _finish(_to_array(data, dt), device, requires_grad)
+
+
+def _warn_copy_construct(call):
+    import warnings
+
+    warnings.warn("To copy construct from a tensor, it is recommended to use "
+                  "sourceTensor.detach().clone() or sourceTensor.detach().clone()."
+                  f"requires_grad_(True), rather than {call}.", UserWarning, stacklevel=3)
 
 
 def as_tensor(data, dtype=None, device=None):
@@ -155,9 +169,34 @@ def from_numpy(ndarray):
     return _make(ndarray)
 
 
-def _size(size, name=None):
-    if len(size) == 1 and isinstance(size[0], (tuple, list)):
+def _size(size, name, kw=None):
+    """The shape from ``f(2, 3)``, ``f((2, 3))``, ``f([2, 3])`` or ``f(size=(2, 3))`` (``kw``:
+    the factory's extra keywords), with PyTorch's TypeErrors for non-integer sizes."""
+    kw_size = None
+    if kw:
+        for k in kw:
+            if k != "size":
+                raise TypeError(f"{name}() got an unexpected keyword argument '{k}'")
+        kw_size = kw["size"]
+    if kw_size is not None:
+        if size:
+            raise TypeError(f"{name}() got multiple values for argument 'size'")
+        size = (kw_size,)
+    pos = "argument 'size' (position 1) must be tuple of ints"
+    if len(size) == 1 and not _is_index(size[0]):
+        if not isinstance(size[0], (tuple, list)):
+            raise TypeError(f"{name}(): {pos}, not {_type_name(size[0])}")
         size = size[0]
+        if size and not _is_index(size[0]):
+            raise TypeError(f"{name}(): {pos}, but found element of type "
+                            f"{_type_name(size[0])} at pos 0")
+    elif size and not _is_index(size[0]):
+        raise TypeError(f"{name}() takes 1 positional argument but {len(size)} were given")
+    for i, s in enumerate(size):
+        if not _is_index(s):
+            raise TypeError(f"{name}(): argument 'size' failed to unpack the object at pos "
+                            f"{i + 1} with error \"type must be tuple of ints,but got "
+                            f"{_type_name(s)}\"")
     out = tuple(builtins.int(s) for s in size)
     for s in out:
         if s < 0:
@@ -165,6 +204,45 @@ def _size(size, name=None):
                 raise RuntimeError("zeros: Dimension size must be non-negative.")
             raise RuntimeError(f"Trying to create tensor with negative dimension {s}: "
                                f"{list(out)}")
+    return out
+
+
+def _is_index(s):
+    if isinstance(s, Tensor):
+        return s._data.dtype.kind in "iu" and s._data.ndim == 0
+    return isinstance(s, (builtins.int, np.integer)) and not isinstance(s, (builtins.bool,
+                                                                             np.bool_))
+
+
+def _type_name(x):
+    return "Tensor" if isinstance(x, Tensor) else type(x).__name__
+
+
+def _out_dtype(dtype, out):
+    """The dtype of a factory called with ``out=``: ``out``'s, which ``dtype`` must match."""
+    if out is None:
+        return dtype
+    if dtype is not None and to_dtype(dtype) != out.dtype:
+        from ._util import _short
+
+        raise RuntimeError(f"dtype {_short(to_dtype(dtype))} does not match dtype of out "
+                           f"parameter ({_short(out.dtype)})")
+    return out.dtype
+
+
+def _into(result, out, name):
+    """Write a factory's ``result`` into ``out`` (resized if its shape differs) and return
+    ``out``, as PyTorch's ``out=`` variants do; they refuse tensors that require grad."""
+    if out is None:
+        return result
+    if out._requires_grad or result._requires_grad:
+        raise RuntimeError(f"aten::{name}(): functions with out=... arguments don't support "
+                           "automatic differentiation, but one of the arguments requires grad.")
+    if out._data.shape == result._data.shape:
+        out._data[...] = result._data
+    else:
+        out._data = result._data.astype(out._data.dtype, copy=False)
+    out._version_counter[0] += 1
     return out
 
 
@@ -206,21 +284,25 @@ def _filled(fill, size, dtype, device, requires_grad):
 
 
 def zeros(*size, out=None, dtype=None, layout=None, device=None, requires_grad=False,
-          pin_memory=False):
-    """A tensor of zeros of the given size."""
-    return _filled(0, _size(size, "zeros"), dtype, device, requires_grad)
+          pin_memory=False, **kw):
+    """A tensor of zeros of the given size (``zeros(2, 3)``, ``zeros((2, 3))`` or
+    ``zeros(size=(2, 3))``)."""
+    shape = _size(size, "zeros", kw)
+    return _into(_filled(0, shape, _out_dtype(dtype, out), device, requires_grad), out, "zeros")
 
 
 def ones(*size, out=None, dtype=None, layout=None, device=None, requires_grad=False,
-         pin_memory=False):
+         pin_memory=False, **kw):
     """A tensor of ones of the given size."""
-    return _filled(1, _size(size), dtype, device, requires_grad)
+    shape = _size(size, "ones", kw)
+    return _into(_filled(1, shape, _out_dtype(dtype, out), device, requires_grad), out, "ones")
 
 
 def empty(*size, out=None, dtype=None, layout=None, device=None, requires_grad=False,
-          pin_memory=False, memory_format=None):
+          pin_memory=False, memory_format=None, **kw):
     """An uninitialised tensor (ember fills it with zeros)."""
-    return _filled(0, _size(size), dtype, device, requires_grad)
+    shape = _size(size, "empty", kw)
+    return _into(_filled(0, shape, _out_dtype(dtype, out), device, requires_grad), out, "empty")
 
 
 def empty_strided(size, stride, *, dtype=None, device=None, requires_grad=False):
@@ -229,13 +311,28 @@ def empty_strided(size, stride, *, dtype=None, device=None, requires_grad=False)
 
 def full(size, fill_value, *, out=None, dtype=None, layout=None, device=None,
          requires_grad=False):
-    """A tensor filled with ``fill_value``; its dtype is inferred from the value."""
+    """A tensor filled with ``fill_value``; its dtype is inferred from the value.
+
+    Example:
+        >>> import ember
+        >>> ember.full((2,), 7)
+        tensor([7, 7])
+    """
+    t = _full(size, fill_value, _out_dtype(dtype, out), device, requires_grad, "full")
+    return _into(t, out, "full")
+
+
+def _full(size, fill_value, dtype, device, requires_grad, name):
+    if isinstance(fill_value, Tensor):
+        fill_value = fill_value.item()
+    if not isinstance(fill_value, (builtins.int, builtins.float, complex, np.generic)):
+        raise TypeError(f"{name}(): argument 'fill_value' (position 2) must be Number, not "
+                        f"{_type_name(fill_value)}")
     if dtype is None:
-        if isinstance(fill_value, Tensor):
-            fill_value = fill_value.item()
         dtype = _infer_dtype(fill_value)
-    return _filled(fill_value, _size((size,) if isinstance(size, builtins.int) else size),
-                   dtype, device, requires_grad)
+    if isinstance(size, (builtins.int, np.integer)) and not isinstance(size, builtins.bool):
+        raise TypeError(f"{name}(): argument 'size' (position 1) must be tuple of ints, not int")
+    return _filled(fill_value, _size((size,), name), dtype, device, requires_grad)
 
 
 def scalar_tensor(s, *, dtype=None, device=None, requires_grad=False):
@@ -290,9 +387,14 @@ def arange(start=0, end=None, step=1, *, out=None, dtype=None, layout=None, devi
         raise RuntimeError("step must be nonzero")
     if (end - start) * step < 0:
         raise RuntimeError("upper bound and lower bound inconsistent with step sign")
+    dtype = _out_dtype(dtype, out)
     if dtype is None:
         dtype = _infer_dtype([start, end, step])
     dt = to_dtype(dtype)
+    if dt._cat == 0:
+        raise NotImplementedError('"arange_cpu" not implemented for \'Bool\'')
+    if not (math.isfinite(start) and math.isfinite(end)):
+        raise RuntimeError(f"unsupported range: {start} -> {end}")
     n = builtins.max(0, math.ceil((end - start) / step))
     xp, _ = _xp_for(device)
     if dt._cat == 1 and all(isinstance(v, builtins.int) for v in (start, end, step)):
@@ -300,11 +402,17 @@ def arange(start=0, end=None, step=1, *, out=None, dtype=None, layout=None, devi
     else:
         # computed in float64 then cast, as PyTorch computes start + i * step in double
         arr = (start + xp.arange(n, dtype=np.float64) * step).astype(dt.np)
-    return _finish(arr, device, requires_grad)
+    return _into(_finish(arr, device, requires_grad), out, "arange")
 
 
 def range(start=0, end=None, step=1, *, dtype=None, device=None, requires_grad=False):
     """Deprecated inclusive range (``end`` included), default dtype float."""
+    import warnings
+
+    warnings.warn("ember.range is deprecated and will be removed in a future release because "
+                  "its behavior is inconsistent with Python's range builtin. Instead, use "
+                  "ember.arange, which produces values in [start, end).", UserWarning,
+                  stacklevel=2)
     if end is None:
         start, end = 0, start
     n = builtins.int(math.floor((end - start) / step)) + 1
@@ -316,12 +424,26 @@ def range(start=0, end=None, step=1, *, dtype=None, device=None, requires_grad=F
 def linspace(start, end, steps, *, out=None, dtype=None, layout=None, device=None,
              requires_grad=False):
     """``steps`` evenly spaced values from ``start`` to ``end`` inclusive."""
+    if not _is_index(steps):
+        raise TypeError(f"linspace(): argument 'steps' (position 3) must be int, not "
+                        f"{_type_name(steps)}")
     steps = builtins.int(steps)
     if steps < 0:
         raise RuntimeError("number of steps must be non-negative")
+    for label, v in (("start", start), ("end", end)):
+        if isinstance(v, Tensor) and v._data.ndim:
+            raise RuntimeError("linspace only supports 0-dimensional start and end tensors, "
+                               f"but got {label} with {v._data.ndim} dimension(s).")
     xp, _ = _xp_for(device)
+    start, end = _num(start), _num(end)
+    dtype = _out_dtype(dtype, out)
+    if dtype is None and (isinstance(start, complex) or isinstance(end, complex)):
+        dtype = _dtype._cat_default(3)
     dt = _dt(dtype)
-    return _finish(_linspace(xp, _num(start), _num(end), steps, dt.np), device, requires_grad)
+    if dt._cat < 2:  # integer outputs: PyTorch truncates the ends to the dtype first
+        start, end = builtins.int(start), builtins.int(end)
+    t = _finish(_linspace(xp, start, end, steps, dt.np), device, requires_grad)
+    return _into(t, out, "linspace")
 
 
 def _linspace(xp, start, end, steps, npdt):
@@ -339,10 +461,13 @@ def _linspace(xp, start, end, steps, npdt):
     return out.astype(npdt, copy=False)
 
 
-def logspace(start, end, steps, base=10.0, *, dtype=None, device=None, requires_grad=False):
+def logspace(start, end, steps, base=10.0, *, out=None, dtype=None, layout=None, device=None,
+             requires_grad=False):
+    """``base ** linspace(start, end, steps)``."""
     xp, _ = _xp_for(device)
-    arr = base ** xp.linspace(start, end, builtins.int(steps), dtype=np.float64)
-    return _finish(arr.astype(_dt(dtype).np), None, requires_grad)
+    arr = base ** xp.linspace(_num(start), _num(end), builtins.int(steps), dtype=np.float64)
+    t = _finish(arr.astype(_dt(_out_dtype(dtype, out)).np), device, requires_grad)
+    return _into(t, out, "logspace")
 
 
 def eye(n, m=None, *, out=None, dtype=None, layout=None, device=None, requires_grad=False):
@@ -354,13 +479,17 @@ def eye(n, m=None, *, out=None, dtype=None, layout=None, device=None, requires_g
         tensor([[1., 0.],
                 [0., 1.]])
     """
+    for arg, v, pos in (("n", n, 1), ("m", m, 2)):
+        if v is not None and not _is_index(v):
+            raise TypeError(f"eye(): argument '{arg}' (position {pos}) must be int, not "
+                            f"{_type_name(v)}")
     if n < 0:
         raise RuntimeError(f"n must be greater or equal to 0, got {n}")
     if m is not None and m < 0:
         raise RuntimeError(f"m must be greater or equal to 0, got {m}")
     xp, _ = _xp_for(device)
-    return _finish(xp.eye(n, m if m is not None else n, dtype=_dt(dtype).np), device,
-                   requires_grad)
+    arr = xp.eye(n, m if m is not None else n, dtype=_dt(_out_dtype(dtype, out)).np)
+    return _into(_finish(arr, device, requires_grad), out, "eye")
 
 
 class ToCopy(Function):
@@ -373,7 +502,12 @@ class ToCopy(Function):
         ctx.src_dtype, ctx.src_dev = x.dtype, device_of(x)
         if dev is not None:
             x = to_device(x, dev)
-        return x.astype(npdt, copy=False) if npdt is not None else x
+        if npdt is None:
+            return x
+        if x.dtype.kind in "fc" and np.dtype(npdt).kind in "biu":
+            with np.errstate(invalid="ignore", over="ignore"):  # nan/inf -> int: silent (torch)
+                return x.astype(npdt, copy=False)
+        return x.astype(npdt, copy=False)
 
     @staticmethod
     def backward(ctx, grad):
@@ -394,22 +528,31 @@ def _to_copy(t, dtype=None, dev=None):
 
 
 def _new_tensor(self, data, dtype=None, device=None, requires_grad=False):
+    if isinstance(data, Tensor):
+        _warn_copy_construct("tensor.new_tensor(sourceTensor)")
+        data = data.detach()  # (no second warning from tensor())
+        return _finish(_to_array(data, to_dtype(dtype or self.dtype)), device or self.device,
+                       requires_grad)
     return tensor(data, dtype=dtype or self.dtype, device=device or self.device,
                   requires_grad=requires_grad)
 
 
-def _new_factory(fn):
-    def method(self, *size, dtype=None, device=None, requires_grad=False, **kw):
-        return fn(*size, dtype=dtype or self.dtype, device=device or self.device,
-                  requires_grad=requires_grad)
+def _new_factory(fill, name):
+    def method(self, *size, dtype=None, device=None, requires_grad=False, layout=None,
+               pin_memory=False, **kw):
+        return _filled(fill, _size(size, name, kw), dtype or self.dtype, device or self.device,
+                       requires_grad)
 
+    method.__name__ = method.__qualname__ = name
     return method
 
 
-def _new_full(self, size, fill_value, dtype=None, device=None, requires_grad=False, **kw):
-    return full(size, fill_value, dtype=dtype or self.dtype, device=device or self.device,
-                requires_grad=requires_grad)
+def _new_full(self, size, fill_value, *, dtype=None, device=None, requires_grad=False,
+              layout=None, pin_memory=False):
+    return _full(size, fill_value, dtype or self.dtype, device or self.device, requires_grad,
+                 "new_full")
 
 
-register(new_tensor=_new_tensor, new_zeros=_new_factory(zeros), new_ones=_new_factory(ones),
-         new_empty=_new_factory(empty), new_full=_new_full)
+register(new_tensor=_new_tensor, new_zeros=_new_factory(0, "new_zeros"),
+         new_ones=_new_factory(1, "new_ones"), new_empty=_new_factory(0, "new_empty"),
+         new_full=_new_full)

@@ -426,7 +426,7 @@ def _out(result, out):
         out._data = result._data.astype(out._data.dtype)
     else:
         out._data[...] = result._data
-    out._version[0] += 1
+    out._version_counter[0] += 1
     return out
 
 

@@ -323,7 +323,7 @@ def setitem(self, idx, value):
             raise RuntimeError(f"shape mismatch: value tensor of shape {list(np.shape(v))} "
                                f"cannot be broadcast to indexing result of shape "
                                f"{list(_get(self._data, cidx).shape)}") from e
-        self._version[0] += 1
+        self._version_counter[0] += 1
         return
     if self._grad_fn is None and self._requires_grad:
         _, basic = _convert_index(idx, get_array_module(self._data))
@@ -379,7 +379,7 @@ def fill_(self, value):
         if not self._data.flags.writeable:
             raise _overlap_error()
         self._data[...] = value._data if isinstance(value, Tensor) else value
-        self._version[0] += 1
+        self._version_counter[0] += 1
         return self
     return inplace(self, _fill, value)
 
@@ -434,7 +434,7 @@ def copy_(self, src, non_blocking=False):
             raise _overlap_error()
         xp = get_array_module(self._data)
         xp.copyto(self._data, _on_device(src._data, self._data), casting="unsafe")
-        self._version[0] += 1
+        self._version_counter[0] += 1
         return self
     if src.device != self.device:
         src = src.to(self.device)

@@ -108,7 +108,7 @@ def _view_dtype(input, dtype):
         raise RuntimeError(f"view(dtype): only dtypes of the same element size are supported "
                            f"here, got {input.dtype} -> {dt}")
     out = _make(x.view(dt.np))
-    out._version = input._version
+    out._version_counter = input._version_counter
     return out
 
 

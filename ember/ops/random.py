@@ -6,12 +6,14 @@ generator is mt19937). Samples are drawn in the target float dtype where NumPy c
 otherwise in float64 and cast; never left as float64.
 """
 import builtins
+import json
 
 import numpy as np
 
 from .._dtype import _FROM_NP, get_default_dtype, to_dtype
 from ..backends import device as _device
 from ._util import Tensor, _make, _state, broadcast_shapes, register
+from .creation import _into, _out_dtype
 
 __all__ = ["Generator", "manual_seed", "seed", "initial_seed", "get_rng_state",
            "set_rng_state", "default_generator", "rand", "randn", "randint", "randperm",
@@ -39,9 +41,15 @@ class Generator:
         self.manual_seed(_DEFAULT_SEED)
 
     def manual_seed(self, seed):
-        """Reseed; returns the generator."""
-        self._seed = builtins.int(seed)
-        self._rng = np.random.default_rng(self._seed & 0xFFFFFFFFFFFFFFFF)
+        """Reseed with an integer in [-2**63, 2**64) (kept modulo 2**64, as PyTorch's
+        ``initial_seed()`` shows it); returns the generator."""
+        if not isinstance(seed, (builtins.int, np.integer)) or isinstance(seed, builtins.bool):
+            raise RuntimeError(f"manual_seed expected a long, but got {_type_name(seed)}")
+        seed = builtins.int(seed)
+        if not -2 ** 63 <= seed < 2 ** 64:
+            raise ValueError("Overflow when unpacking long long")
+        self._seed = seed & 0xFFFFFFFFFFFFFFFF
+        self._rng = np.random.default_rng(self._seed)
         return self
 
     def seed(self):
@@ -51,20 +59,37 @@ class Generator:
         return s
 
     def initial_seed(self):
+        """The seed last set (by ``manual_seed`` or ``seed``)."""
         return self._seed
 
     def get_state(self):
-        """The generator state as a uint8 tensor."""
-        import pickle
+        """The generator state as a uint8 tensor (JSON of NumPy's PCG64 state; PyTorch's
+        mt19937 states are not interchangeable with it)."""
+        raw = json.dumps([self._seed, self._rng.bit_generator.state]).encode()
+        return _make(np.frombuffer(raw, dtype=np.uint8).copy())
 
-        return _make(np.frombuffer(pickle.dumps(self._rng.bit_generator.state),
-                                   dtype=np.uint8).copy())
-
-    def set_state(self, state):
-        import pickle
-
-        self._rng.bit_generator.state = pickle.loads(np.asarray(state._data).tobytes())
+    def set_state(self, new_state):
+        """Restore a state from :meth:`get_state`; returns the generator."""
+        if not isinstance(new_state, Tensor):
+            raise TypeError(f"expected a torch.ByteTensor, but got {_type_name(new_state)}")
+        if new_state._data.dtype != np.uint8:
+            raise TypeError("RNG state must be a torch.ByteTensor")
+        try:
+            seed, state = json.loads(_host(new_state._data).tobytes())
+            self._rng.bit_generator.state = state
+        except (ValueError, TypeError, KeyError) as e:
+            raise RuntimeError("Invalid RNG state: expected the bytes of an ember Generator "
+                               f"state ({e})") from None
+        self._seed = seed
         return self
+
+
+def _type_name(x):
+    return "Tensor" if isinstance(x, Tensor) else type(x).__name__
+
+
+def _host(a):
+    return a if type(a) is np.ndarray else a.get()
 
 
 default_generator = Generator()
@@ -86,6 +111,7 @@ def manual_seed(seed):
         >>> _ = ember.manual_seed(0); ember.equal(a, ember.randn(2))
         True
     """
+    seed = builtins.int(seed)  # PyTorch's manual_seed accepts anything int() takes
     _cuda_generator().manual_seed(seed)
     return default_generator.manual_seed(seed)
 
@@ -155,14 +181,10 @@ def _rng(generator, device=None):
     return default_generator._rng
 
 
-def _size(size):
-    if len(size) == 1 and isinstance(size[0], (tuple, list)):
-        size = size[0]
-    out = tuple(builtins.int(s) for s in size)
-    if any(s < 0 for s in out):
-        raise RuntimeError(f"Trying to create tensor with negative dimension {min(out)}: "
-                           f"{list(out)}")
-    return out
+def _size(size, name="rand", kw=None):
+    from .creation import _size as size_of
+
+    return size_of(size, name, kw)
 
 
 def _finish(arr, dtype, device, requires_grad):
@@ -196,15 +218,15 @@ def _draw_dtype(dt):
 
 
 def rand(*size, generator=None, out=None, dtype=None, layout=None, device=None,
-         requires_grad=False, pin_memory=False):
+         requires_grad=False, pin_memory=False, **kw):
     """Uniform samples in [0, 1)."""
-    dt = _float_dtype(dtype, "check_uniform_bounds")
-    arr = _rng(generator, device).random(_size(size), dtype=_draw_dtype(dt))
-    return _finish(arr, dt, device, requires_grad)
+    dt = _float_dtype(_out_dtype(dtype, out), "check_uniform_bounds")
+    arr = _rng(generator, device).random(_size(size, "rand", kw), dtype=_draw_dtype(dt))
+    return _into(_finish(arr, dt, device, requires_grad), out, "rand")
 
 
 def randn(*size, generator=None, out=None, dtype=None, layout=None, device=None,
-          requires_grad=False, pin_memory=False):
+          requires_grad=False, pin_memory=False, **kw):
     """Standard normal samples.
 
     Example:
@@ -212,38 +234,99 @@ def randn(*size, generator=None, out=None, dtype=None, layout=None, device=None,
         >>> ember.randn(2, 3).shape
         ember.Size([2, 3])
     """
-    dt = _float_dtype(dtype, "normal_kernel_cpu")
-    arr = _rng(generator, device).standard_normal(_size(size), dtype=_draw_dtype(dt))
-    return _finish(arr, dt, device, requires_grad)
+    dt = _float_dtype(_out_dtype(dtype, out), "normal_kernel_cpu")
+    arr = _rng(generator, device).standard_normal(_size(size, "randn", kw),
+                                                  dtype=_draw_dtype(dt))
+    return _into(_finish(arr, dt, device, requires_grad), out, "randn")
 
 
 def randint(low=0, high=None, size=None, *, generator=None, out=None, dtype=None, layout=None,
             device=None, requires_grad=False, pin_memory=False):
-    """Integers uniform in [low, high); int64 unless ``dtype`` says otherwise."""
-    if size is None and isinstance(high, (tuple, list)):
-        low, high, size = 0, low, high
-    if high is None:
+    """Integers uniform in [low, high): ``randint(high, size)`` or ``randint(low, high, size)``;
+    int64 unless ``dtype`` (or ``out``) says otherwise.
+
+    Example:
+        >>> import ember
+        >>> ember.randint(3, 5, (4,)).dtype
+        ember.int64
+    """
+    low, high, size = _randint_args(low, high, size)
+    dt = _out_dtype(dtype, out)
+    dt = to_dtype(dt) if dt is not None else to_dtype("int64")
+    _check_randint_bounds(low, high, dt)
+    arr = _rng(generator, device).integers(low, high, size=_size((size,), "randint"),
+                                           dtype=np.int64)
+    return _into(_finish(arr, dt, device, requires_grad), out, "randint")
+
+
+_RANDINT_FORMS = ("\n * (int high, tuple of ints size, *, torch.Generator generator, Tensor out "
+                  "= None, torch.dtype dtype = None, torch.layout layout = None, torch.device "
+                  "device = None, bool pin_memory = False, bool requires_grad = False)\n * (int "
+                  "low, int high, tuple of ints size, *, torch.Generator generator, Tensor out "
+                  "= None, torch.dtype dtype = None, torch.layout layout = None, torch.device "
+                  "device = None, bool pin_memory = False, bool requires_grad = False)\n")
+
+
+def _randint_args(low, high, size):
+    """(low, high, size) from PyTorch's two forms, with its TypeErrors."""
+    given = [a for a in (low, high, size) if a is not None]
+    if size is None and isinstance(high, (tuple, list)):  # randint(high, size)
+        if not _is_int(low):
+            raise TypeError("randint(): argument 'high' (position 1) must be int, not "
+                            f"{_type_name(low)}")
+        return 0, builtins.int(low), high
+    if size is not None and high is None:  # randint(high, size=...)
         low, high = 0, low
-    if size is None:
-        raise TypeError("randint() missing 1 required positional argument: 'size'")
-    low, high = builtins.int(low), builtins.int(high)
+    if size is None and high is not None and len(given) == 2 and _is_int(high):
+        raise TypeError("randint(): argument 'size' (position 2) must be tuple of ints, not "
+                        f"{_type_name(high)}")
+    if size is None or not isinstance(size, (tuple, list)) or not (_is_int(low)
+                                                                 and _is_int(high)):
+        got = ", ".join(_type_name(a) for a in given)
+        raise TypeError(f"randint() received an invalid combination of arguments - got "
+                        f"({got}), but expected one of:{_RANDINT_FORMS}")
+    return builtins.int(low), builtins.int(high), size
+
+
+def _is_int(x):
+    if isinstance(x, Tensor):
+        return x._data.ndim == 0 and x._data.dtype.kind in "iu"
+    return isinstance(x, (builtins.int, np.integer)) and not isinstance(x, builtins.bool)
+
+
+def _check_randint_bounds(low, high, dt):
+    if not -2 ** 63 <= low < 2 ** 63 or not -2 ** 63 <= high < 2 ** 63:
+        raise ValueError("Overflow when unpacking long long")
     if low >= high:
         raise RuntimeError(f"random_ expects 'from' to be less than 'to', but got from={low} "
                            f">= to={high}")
-    dt = to_dtype(dtype) if dtype is not None else to_dtype("int64")
-    if dt._cat == 0 and high > 2:
-        raise RuntimeError("to - 1 is out of bounds for bool")
-    arr = _rng(generator, device).integers(low, high, size=_size(tuple(size)), dtype=np.int64)
-    return _finish(arr, dt, device, requires_grad)
+    if dt._cat == 0:
+        lo, hi = 0, 1
+    elif dt._cat == 1:
+        info = np.iinfo(dt.np)
+        lo, hi = builtins.int(info.min), builtins.int(info.max)
+    elif dt.np == np.float16:
+        lo, hi = -65504, 65504
+    else:
+        return
+    from .._tensor import _cpp_name
+
+    if not lo <= low <= hi:
+        raise RuntimeError(f"from is out of bounds for {_cpp_name(dt)}")
+    if not lo <= high - 1 <= hi:
+        raise RuntimeError(f"to - 1 is out of bounds for {_cpp_name(dt)}")
 
 
 def randperm(n, *, generator=None, out=None, dtype=None, layout=None, device=None,
              requires_grad=False, pin_memory=False):
     """A random permutation of ``0 .. n-1`` (int64 by default)."""
     n = builtins.int(n)
-    _size((n,))
-    dt = to_dtype(dtype) if dtype is not None else to_dtype("int64")
-    return _finish(_rng(generator, device).permutation(n), dt, device, requires_grad)
+    if n < 0:
+        raise RuntimeError(f"Trying to create tensor with negative dimension {n}: [{n}]")
+    dt = _out_dtype(dtype, out)
+    dt = to_dtype(dt) if dt is not None else to_dtype("int64")
+    t = _finish(_rng(generator, device).permutation(n), dt, device, requires_grad)
+    return _into(t, out, "randperm")
 
 
 def normal(mean=0.0, std=1.0, size=None, *, generator=None, out=None, dtype=None, layout=None,
@@ -262,12 +345,13 @@ def normal(mean=0.0, std=1.0, size=None, *, generator=None, out=None, dtype=None
             from ..backends import to_device
 
             arr = to_device(arr, ref.device)
-        return _make(arr)
+        return _into(_make(arr), out, "normal")
     _check_std(std)
-    dt = _float_dtype(dtype, "normal_kernel_cpu")
-    z = _rng(generator, device).standard_normal(_size(tuple(size)) if size is not None
+    dt = _float_dtype(_out_dtype(dtype, out), "normal_kernel_cpu")
+    z = _rng(generator, device).standard_normal(_size((size,), "normal") if size is not None
                                                 else (), dtype=_draw_dtype(dt))
-    return _finish(np.asarray(mean + std * z), dt, device, requires_grad)
+    t = _finish(np.asarray(mean + std * z), dt, device, requires_grad)
+    return _into(t, out, "normal")
 
 
 def _check_std(s):
@@ -286,6 +370,20 @@ def multinomial(input, num_samples, replacement=False, *, generator=None, out=No
     xp = get_array_module(input._data)
     if input._data.ndim not in (1, 2):
         raise RuntimeError("prob_dist must be 1 or 2 dim")
+    if input._data.dtype.kind != "f":
+        raise RuntimeError("multinomial only supports floating-point dtypes for input, got: "
+                           f"{_short_name(input.dtype)}")
+    if not _is_int(num_samples):
+        raise TypeError("multinomial(): argument 'num_samples' (position 2) must be int, not "
+                        f"{_type_name(num_samples)}")
+    num_samples = builtins.int(num_samples)
+    if num_samples <= 0:
+        raise RuntimeError("cannot sample n_sample <= 0 samples")
+    if not replacement and num_samples > input._data.shape[-1]:
+        raise RuntimeError("cannot sample n_sample > prob_dist.size(-1) samples without "
+                           "replacement")
+    if out is not None and out._data.dtype != np.int64:
+        raise RuntimeError(f"multinomial expects Long tensor out, got: {_short_name(out.dtype)}")
     p = xp.asarray(input._data, dtype=np.float64)
     single = p.ndim == 1
     p2 = p[None] if single else p
@@ -294,9 +392,6 @@ def multinomial(input, num_samples, replacement=False, *, generator=None, out=No
     sums = p2.sum(-1, keepdims=True)
     if bool((sums <= 0).any()):
         raise RuntimeError("invalid multinomial distribution (sum of probabilities <= 0)")
-    if not replacement and num_samples > p2.shape[-1]:
-        raise RuntimeError("cannot sample n_sample > prob_dist.size(-1) samples without "
-                           "replacement")
     rng = _rng(generator, input.device)
     u = rng.random((p2.shape[0], num_samples) if replacement else p2.shape)
     u = xp.asarray(u)
@@ -310,7 +405,7 @@ def multinomial(input, num_samples, replacement=False, *, generator=None, out=No
             keys = xp.log(p2) - xp.log(-xp.log(u))
         idx = xp.argsort(-keys, axis=-1, kind="stable")[:, :num_samples]
     idx = idx.astype(np.int64)
-    return _make(idx[0] if single else idx)
+    return _into(_make(idx[0] if single else idx), out, "multinomial")
 
 
 def bernoulli(input, p=None, *, generator=None, out=None):
@@ -352,7 +447,7 @@ def _fill_(self, arr):
                            "operation.")
     xp = get_array_module(self._data)
     xp.copyto(self._data, xp.asarray(arr), casting="unsafe")
-    self._version[0] += 1
+    self._version_counter[0] += 1
     return self
 
 

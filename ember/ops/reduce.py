@@ -30,7 +30,7 @@ from .elementwise import _Null, _out
 
 __all__ = ["sum", "mean", "prod", "max", "min", "amax", "amin", "argmax", "argmin", "var",
            "std", "var_mean", "std_mean", "norm", "cumsum", "cumprod", "all", "any",
-           "count_nonzero", "median", "mode"]
+           "count_nonzero", "median", "mode", "nansum", "nanmean", "aminmax", "nanmedian"]
 
 
 def _expand_back(grad, shape, axes, keepdim):
@@ -73,6 +73,8 @@ class Sum(Function):
     @staticmethod
     def forward(ctx, x, axes, keepdim, npdt):
         ctx.shape, ctx.axes, ctx.keepdim = x.shape, axes, keepdim
+        if x.dtype == np.float16 and npdt is None:
+            return _half_via_float(x.sum(axis=axes, keepdims=keepdim, dtype=np.float32))
         return x.sum(axis=axes, keepdims=keepdim, dtype=npdt)
 
     @staticmethod
@@ -93,6 +95,9 @@ class Mean(Function):
         ctx.n = n
         xp = get_array_module(x)
         with np.errstate(invalid="ignore", divide="ignore"):
+            if x.dtype == np.float16:
+                s = x.sum(axis=axes, keepdims=keepdim, dtype=np.float32)
+                return _half_via_float(s / np.float32(n) if n else s * xp.nan)
             s = x.sum(axis=axes, keepdims=keepdim)
             return xp.true_divide(s, x.dtype.type(n)) if n else s * xp.nan
 
@@ -103,6 +108,13 @@ class Mean(Function):
             g = get_array_module(grad._data).true_divide(grad._data, ctx.n)
             return _make(_broadcast_back(g, ctx.shape, ctx.axes, ctx.keepdim))
         return _expand_back(grad / ctx.n, ctx.shape, ctx.axes, ctx.keepdim)
+
+
+def _half_via_float(s):
+    """A float16 reduction accumulated in float32 (as PyTorch's CPU kernels do), rounded
+    once; overflow to inf is silent, as in PyTorch."""
+    with np.errstate(over="ignore"):
+        return s.astype(np.float16)
 
 
 def sum(input, dim=None, keepdim=False, *, dtype=None):
@@ -145,8 +157,69 @@ def mean(input, dim=None, keepdim=False, *, dtype=None):
 
 
 
+def nansum(input, dim=None, keepdim=False, *, dtype=None):
+    """Sum over ``dim`` treating NaN as zero (its gradient there is 0).
+
+    Example:
+        >>> import ember
+        >>> ember.tensor([1., float("nan"), 2.]).nansum()
+        tensor(3.)
+    """
+    if input._data.dtype.kind in "fc":
+        input = _where(input.isnan(), 0.0, input)
+    return sum(input, dim, keepdim, dtype=dtype)
+
+
+def nanmean(input, dim=None, keepdim=False, *, dtype=None):
+    """Mean over ``dim`` of the non-NaN elements (NaN where all are NaN).
+
+    Example:
+        >>> import ember
+        >>> ember.tensor([1., float("nan"), 2.]).nanmean()
+        tensor(1.5000)
+    """
+    if dtype is not None:
+        input = input.to(dtype)
+    if input._data.dtype.kind not in "fc":
+        raise RuntimeError("nanmean(): expected input to have floating point or complex dtype "
+                           f"but got {_TORCH_NAMES.get(input.dtype.name, input.dtype.name)}")
+    count = sum(~input.isnan(), dim, keepdim)
+    return nansum(input, dim, keepdim) / count
+
+
+def aminmax(input, *, dim=None, keepdim=False):
+    """``(amin, amax)`` over ``dim`` (all elements if None) as a named tuple ``(min, max)``;
+    ties share the gradient evenly, as in ``amax``.
+
+    Example:
+        >>> import ember
+        >>> ember.aminmax(ember.tensor([[1., 5.], [3., 2.]]), dim=1)
+        ember.return_types.aminmax(
+        min=tensor([1., 2.]),
+        max=tensor([5., 3.]))
+    """
+    if input._data.size == 0 and (dim is None or input._data.ndim == 0
+                                  or input._data.shape[wrap_dim(dim, input._data.ndim)] == 0):
+        raise RuntimeError("aminmax(): cannot compute aminmax over an empty dimension as the "
+                           "operation has no identity.")
+    d = () if dim is None else dim
+    return return_types.aminmax(amin(input, d, keepdim), amax(input, d, keepdim))
+
+
 def _axes(dim, ndim):
-    """Normalised reduction axes; None means all (a 0-d tensor has nothing else)."""
+    """Normalised reduction axes; None means all (a 0-d tensor has nothing else). Dims are
+    checked as PyTorch does: in range (``[-1, 0]`` for 0-d) and none repeated."""
+    if dim is None:
+        return None
+    if isinstance(dim, (tuple, list)):
+        seen = set()
+        for d in dim:
+            w = wrap_dim(d, ndim)
+            if w in seen:
+                raise RuntimeError(f"dim {w} appears multiple times in the list of dims")
+            seen.add(w)
+    elif ndim == 0:
+        wrap_dim(dim, 0)
     return None if ndim == 0 else normalize_dims(dim, ndim)
 
 
@@ -261,6 +334,10 @@ def prod(input, dim=None, keepdim=False, *, dtype=None):
     if dtype is not None:
         input = input.to(dtype)
     npdt = np.int64 if input._data.dtype.kind in "biu" else None
+    if isinstance(dim, (tuple, list)):
+        raise TypeError("prod() received an invalid combination of arguments - got (dim=tuple, ), "
+                        "but expected one of:\n * (*, torch.dtype dtype = None)\n * (int dim, "
+                        "bool keepdim = False, *, torch.dtype dtype = None)\n")
     if dim is None:
         flat = input.reshape(-1)
         out = Prod.apply(flat, 0, False, npdt)
@@ -298,9 +375,11 @@ def _evenly(grad, x, out, axes, keepdim, nan_ties):
     mask = x._data == o
     if nan_ties:  # a NaN result: PyTorch spreads the gradient over the NaNs
         mask |= (x._data != x._data) & (o != o)
-    count = mask.sum(axis=axes, keepdims=True).astype(x._data.dtype)
-    g = _expand_back(grad, shape, axes, keepdim) / _c(count)
-    return _where(_c(mask), g, 0.0)
+    dt = x._data.dtype
+    with np.errstate(invalid="ignore", divide="ignore"):
+        # mask / count: a NaN result matches no element, 0/0 gives it a NaN gradient (PyTorch)
+        scale = mask.astype(dt) / mask.sum(axis=axes, keepdims=True).astype(dt)
+    return _expand_back(grad, shape, axes, keepdim) * _c(scale)
 
 
 def _extreme(input, dim, keepdim, largest, name, nan_ties):
@@ -386,9 +465,11 @@ def _arg(input, dim, keepdim, largest, name):
     x = input._data
     xp = get_array_module(x)
     f = xp.argmax if largest else xp.argmin
-    if x.size == 0 and (dim is None or x.shape[wrap_dim(dim, x.ndim)] == 0):
-        raise RuntimeError(f"{name}(): Expected reduction dim to be specified for "
-                           "input.numel() == 0.")
+    if x.size == 0 and dim is None:
+        raise IndexError(f"{name}(): Expected reduction dim to be specified for "
+                         "input.numel() == 0.")
+    if x.size == 0 and x.ndim and x.shape[wrap_dim(dim, x.ndim)] == 0:
+        raise IndexError(f"{name}(): Expected reduction dim {dim} to have non-zero size.")
     if dim is None or x.ndim == 0:
         if dim is not None:
             wrap_dim(dim, 0)
@@ -420,13 +501,8 @@ class Var(Function):
     @staticmethod
     def forward(ctx, x, axes, keepdim, correction, take_sqrt):
         n = x.size if axes is None else int(np.prod([x.shape[a] for a in axes]))
-        denom = x.dtype.type(n - correction if n > correction else 0)
-        with np.errstate(all="ignore"):
-            d = x - x.mean(axis=axes, keepdims=True)
-            out = get_array_module(x).true_divide((d * d).sum(axis=axes, keepdims=keepdim),
-                                                  denom)
-            if take_sqrt:
-                out = get_array_module(x).sqrt(out)
+        denom = n - correction if n > correction else 0
+        out = _var_array(x, axes, keepdim, n, denom, take_sqrt)
         ctx.axes, ctx.keepdim, ctx.denom, ctx.take_sqrt = axes, keepdim, float(denom), take_sqrt
         ctx.save_for_backward(x, out if take_sqrt else None)
         return out
@@ -440,6 +516,37 @@ class Var(Function):
         g = _expand_back(grad, x.shape, ctx.axes, ctx.keepdim)
         centred = x - x.mean(dim=ctx.axes, keepdim=True) if ctx.axes is not None else x - x.mean()
         return g * centred * (2.0 / ctx.denom), None, None, None, None
+
+
+def _var_array(x, axes, keepdim, n, denom, take_sqrt):
+    """Two-pass variance accumulated in float64 (complex128) and rounded once to x's dtype.
+
+    This is how PyTorch's CPU kernels get their last bit: over ``dim`` a Welford pass with
+    double accumulators (the same value as a double two-pass, to rounding), over the whole
+    tensor the deviations from the *float32* mean summed in double (``std_var_all_cpu``). So
+    a float32 result matches torch's to the ulp, except when |mean| >> std over a full
+    reduction: there the float32 mean's last bit (NumPy's pairwise sum vs torch's cascade
+    sum) shows. Float64 inputs differ from torch in the last float64 ulp (summation order).
+    The float64 work is internal; the result has the input's (real) dtype.
+    """
+    xp = get_array_module(x)
+    acc = xp.complex128 if x.dtype.kind == "c" else xp.float64
+    with np.errstate(all="ignore"):
+        d = x.astype(acc)
+        if axes is None:
+            d -= x.sum() / x.dtype.type(n) if n else xp.nan
+        else:
+            d -= d.sum(axis=axes, keepdims=True) / n if n else xp.nan
+        if d.dtype.kind == "c":
+            d = d.real * d.real + d.imag * d.imag  # |x - mean|^2
+        else:
+            xp.multiply(d, d, out=d)
+        out = d.sum(axis=axes, keepdims=keepdim) / denom if denom else \
+            d.sum(axis=axes, keepdims=keepdim) * xp.inf
+        if take_sqrt:
+            out = xp.sqrt(out)
+    real = x.real.dtype if x.dtype.kind == "c" else x.dtype
+    return xp.asarray(out).astype(real, copy=False)
 
 
 def _var_args(input, dim, unbiased, keepdim, correction, name):
@@ -659,6 +766,46 @@ def median(input, dim=None, keepdim=False):
     return _select(input, idx.astype(np.int64), ax, keepdim, "median")
 
 
+class Nanmedian(Median):
+    _array_forward = True
+
+    @staticmethod
+    def forward(ctx, x):
+        xp = get_array_module(x)
+        flat = xp.sort(x.reshape(-1))  # NaN sorts last: the first k are the numbers
+        k = int((flat == flat).sum())
+        out = xp.asarray(flat[(k - 1) // 2] if k else xp.nan, dtype=x.dtype)
+        ctx.save_for_backward(x, out)
+        return out
+
+
+def nanmedian(input, dim=None, keepdim=False):
+    """:func:`median` ignoring NaN: the lower median of the non-NaN values (NaN if none).
+
+    Example:
+        >>> import ember
+        >>> ember.tensor([3., float("nan"), 1., 2.]).nanmedian()
+        tensor(2.)
+    """
+    x = input._data
+    if x.dtype.kind != "f":
+        return median(input, dim, keepdim)
+    if dim is None:
+        if x.size == 0:
+            return _make(get_array_module(x).asarray(np.nan, dtype=x.dtype))
+        return Nanmedian.apply(input)
+    xp = get_array_module(x)
+    x1 = x.reshape(1) if x.ndim == 0 else x
+    ax = wrap_dim(dim, x.ndim)
+    if x1.shape[ax] == 0:
+        raise IndexError(f"median(): Expected reduction dim {ax} to have non-zero size.")
+    order = xp.argsort(x1, axis=ax, kind="stable")  # NaN last
+    k = (x1 == x1).sum(axis=ax, keepdims=True)
+    idx = xp.take_along_axis(order, xp.maximum(k - 1, 0) // 2, axis=ax)
+    r = _select(input, idx.astype(np.int64), ax, keepdim, "median")
+    return return_types.nanmedian(r.values, r.indices)
+
+
 def mode(input, dim=-1, keepdim=False):
     """``(values, indices)``: the most frequent value along ``dim`` (the smallest on ties) and
     the index of its last occurrence, as PyTorch.
@@ -693,8 +840,15 @@ def mode(input, dim=-1, keepdim=False):
 
 
 
+def _aminmax_method(self, *args, dim=None, keepdim=False):
+    if args:
+        raise TypeError(f"aminmax() takes 0 positional arguments but {len(args)} was given")
+    return aminmax(self, dim=dim, keepdim=keepdim)
+
+
 register(
     sum=sum, mean=mean, prod=prod, max=max, min=min, amax=amax, amin=amin, argmax=argmax,
     argmin=argmin, var=var, std=std, norm=norm, all=all,
-    any=any, count_nonzero=count_nonzero, median=median, mode=mode,
+    any=any, count_nonzero=count_nonzero, median=median, mode=mode, nansum=nansum,
+    nanmean=nanmean, aminmax=_aminmax_method, nanmedian=nanmedian,
 )

@@ -174,7 +174,7 @@ class LBFGS(Optimizer):
         for p in self._params:
             n = p.numel()
             p._data += step_size * update[offset:offset + n].reshape(p._data.shape)
-            p._version[0] += 1
+            p._version_counter[0] += 1
             offset += n
 
     def _directional_evaluate(self, closure, x, t, d):
@@ -183,7 +183,7 @@ class LBFGS(Optimizer):
         flat_grad = self._gather_flat_grad()
         for p, saved in zip(self._params, x):
             p._data[...] = saved
-            p._version[0] += 1
+            p._version_counter[0] += 1
         return loss, flat_grad
 
     def step(self, closure):

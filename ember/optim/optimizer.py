@@ -215,7 +215,7 @@ class Optimizer:
                     else:
                         g.requires_grad_(False)
                     g._data[...] = 0
-                    g._version[0] += 1
+                    g._version_counter[0] += 1
 
     def step(self, closure=None):
         """Perform one optimization step.
@@ -248,7 +248,7 @@ class Optimizer:
             self._update(p._data, g, state, group)
             if state:  # no empty entries (SGD without momentum keeps none, as in PyTorch)
                 self.state[p] = state
-            p._version[0] += 1
+            p._version_counter[0] += 1
 
     def _update(self, p, g, state, group):
         """Update the array ``p`` in place from its gradient ``g``; implemented by subclasses."""

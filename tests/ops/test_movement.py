@@ -70,7 +70,7 @@ def test_views_share_memory_and_version():
     x.add_(1)
     for v in views:
         assert v.numpy().min() == 1.0, v
-        assert v._version is x._version
+        assert v._version_counter is x._version_counter
     assert x.reshape(6).data_ptr() == x.data_ptr()
 
 

@@ -21,7 +21,7 @@ def _update_running(running, batch_stat, momentum):
     arr = running._data
     arr *= (1.0 - momentum)
     arr += (momentum * batch_stat).astype(arr.dtype, copy=False)
-    running._version[0] += 1
+    running._version_counter[0] += 1
 
 
 def _affine_eval(input, mean, var, weight, bias, eps):

@@ -99,7 +99,7 @@ def _renorm_(weight, idx, max_norm, norm_type):
     big = norms > max_norm
     scale = (max_norm / (norms[big] + 1e-7)).astype(w.dtype)
     w[rows[big]] = sel[big] * scale[:, None]
-    weight._version[0] += 1
+    weight._version_counter[0] += 1
 
 
 def embedding(input, weight, padding_idx=None, max_norm=None, norm_type=2.0,

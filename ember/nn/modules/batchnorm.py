@@ -37,7 +37,7 @@ class _NormBase(Module):
             self.running_var._data[...] = 1
             self.num_batches_tracked._data[...] = 0
             for t in (self.running_mean, self.running_var, self.num_batches_tracked):
-                t._version[0] += 1
+                t._version_counter[0] += 1
 
     def reset_parameters(self):
         self.reset_running_stats()
@@ -75,7 +75,7 @@ class _BatchNorm(_NormBase):
         if self.training and self.track_running_stats and self.num_batches_tracked is not None:
             nbt = self.num_batches_tracked
             nbt._data[...] += 1
-            nbt._version[0] += 1
+            nbt._version_counter[0] += 1
             if self.momentum is None:  # cumulative moving average
                 factor = 1.0 / float(nbt._data)
         bn_training = self.training or (self.running_mean is None and self.running_var is None)

@@ -60,7 +60,7 @@ def clip_grads_with_norm_(parameters, max_norm, total_norm, foreach=None):
     with np.errstate(invalid="ignore"):  # inf * 0 = nan, as in PyTorch
         for g in grads:
             g._data *= coef.astype(g._data.dtype)
-            g._version[0] += 1
+            g._version_counter[0] += 1
 
 
 def clip_grad_norm_(parameters, max_norm, norm_type=2.0, error_if_nonfinite=False,
@@ -123,4 +123,4 @@ def clip_grad_value_(parameters, clip_value, foreach=None):
     for g in _grads(parameters):
         xp = get_array_module(g._data)
         xp.clip(g._data, -clip_value, clip_value, out=g._data)
-        g._version[0] += 1
+        g._version_counter[0] += 1

@@ -41,6 +41,6 @@ def vector_to_parameters(vec, parameters):
         n = p.numel()
         p._data = vec._data[pointer:pointer + n].reshape(p._data.shape).astype(
             p._data.dtype, copy=True)
-        p._version[0] += 1
+        p._version_counter[0] += 1
         pointer += n
 
