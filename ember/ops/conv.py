@@ -26,6 +26,8 @@ These are private: ``ember.nn.functional`` exposes them as ``conv1d/2d/3d`` and
 import itertools
 import math
 
+import numpy as np
+
 from ._util import Function, _make, get_array_module
 
 __all__ = []
@@ -79,6 +81,23 @@ def _offset_slices(ksize, stride, dilation, osize, lead=2):
                                  for o, d, s, p in zip(offs, dilation, stride, osize))
 
 
+def _add_taps(buf, taps, slices):
+    """``buf[sl] += tap`` for each pair: the col2im adds of kernel taps into strided slices.
+
+    NumPy's ufuncs stage a non-contiguous output through buffers of ``np.getbufsize()``
+    elements; at the default 8192 floats (three 32 KB buffers: more than L1) these adds ran
+    2.3x slower than the same adds into a contiguous array, at 2048 about as fast (measured on
+    the seed CNN's 3x3 input gradient, runs of 704 floats)."""
+    old = np.setbufsize(2048) if buf.__class__ is np.ndarray else None
+    try:
+        for tap, sl in zip(taps, slices):
+            buf[sl] += tap
+    finally:
+        if old is not None:
+            np.setbufsize(old)
+    return buf
+
+
 def _crop(buf, size, pads):
     if not any(lo or hi for lo, hi in pads):
         return buf
@@ -115,14 +134,21 @@ def _to_nchw(y, b, xp):
 # convolutions and every col2im, not for the forward of stride-1 convolutions (whose output
 # would have to move N back across a large array).
 
-def _batch_last(stride, osize, ck, o):
+def _batch_last(stride, osize, ck, o, train=False):
     """Whether a convolution (``ck`` = C*prod(K) window rows, ``o`` output channels) builds
     its windows batch-last: when the output planes are small (the batch-first layout runs one
     GEMM per sample, which degenerates to matrix-vector products for a 1x1 output: measured
-    20x slower than one GEMM), and when strided unless the window matrix is smaller than the
-    output (then moving the output's batch axis back costs more than the short runs save:
-    DCGAN's last layer, 1 channel in and 64 out, ran ~2x faster batch-first)."""
-    return math.prod(osize) < 64 or (any(s != 1 for s in stride) and ck >= o)
+    20x slower than one GEMM), and when strided or ``train`` (its weight gradient will be
+    needed) unless the window matrix is smaller than the output (then moving the output's
+    batch axis back costs more than the short runs save: DCGAN's last layer, 1 channel in and
+    64 out, ran ~2x faster batch-first; the seed CNN's first convolution 4x slower).
+
+    For a stride-1 convolution batch-last pays only in training: its window copy runs in long
+    rows and its weight gradient is one GEMM with the gradient's batch-last rows (which the
+    input gradient needs too), where batch-first runs one per sample and sums them (measured
+    on the seed CNN's Conv2d(32, 64, 3): 0.75 ms of 6.8 saved); inference keeps batch-first
+    (no output copy back)."""
+    return math.prod(osize) < 64 or ((train or any(s != 1 for s in stride)) and ck >= o)
 
 
 def _nlast(x, pads):
@@ -255,17 +281,20 @@ class Conv(Function):
     _array_forward = True
 
     @staticmethod
-    def forward(ctx, x, w, b, stride, pads, dilation, groups, osize=None, cols=None):
+    def forward(ctx, x, w, b, stride, pads, dilation, groups, osize=None, cols=None, nl=None):
         osize = tuple(osize) if osize is not None else \
             _osize(x, w.shape[2:], stride, dilation, pads)
         ctx.geom = (stride, pads, dilation, groups)
         ctx.save_for_backward(x, w)
         n, o = x.shape[0], w.shape[0]
         if _dense(x.shape[2:], w.shape[2:], pads, dilation, groups, osize):
-            ctx.cols, ctx.folded = None, False
+            ctx.cols, ctx.folded, ctx.nl = None, False, False
             y = x.reshape(n, -1) @ w.reshape(o, -1).T
             return _dense_bias(y.reshape((n, o) + osize), b)
-        nl = _batch_last(stride, osize, x.shape[1] * math.prod(w.shape[2:]), w.shape[0])
+        if nl is None:  # (a caller passing ``cols`` passes their layout)
+            nl = _batch_last(stride, osize, x.shape[1] * math.prod(w.shape[2:]), w.shape[0],
+                             ctx.needs_input_grad[1])
+        ctx.nl = nl
         fold = False
         if cols is None:
             fold = b is not None and groups == 1 and not nl
@@ -282,7 +311,7 @@ class Conv(Function):
         x, w = ctx.saved_tensors
         need = ctx.needs_input_grad
         stride, pads, dilation, groups = ctx.geom
-        nl = _batch_last(stride, grad.shape[2:], x.shape[1] * math.prod(w.shape[2:]), w.shape[0])
+        nl = ctx.nl  # the layout of ctx.cols
         gx = gw = gb = None
         rows = None
         if (need[0] or (need[1] and nl)) and not _dense(
@@ -301,7 +330,7 @@ class Conv(Function):
                 cols = cols[:, :-1]
         if need[1]:
             gw = ConvWeight.apply(x, grad, *ctx.geom, tuple(w.shape[2:]), cols=cols,
-                                  rows=rows if nl else None, bias_sum=sums)
+                                  rows=rows if nl else None, bias_sum=sums, nl=nl)
         if need_b:
             gb = _make(sums[0]) if sums else _bias_grad(grad)
         ctx.cols = None
@@ -341,9 +370,8 @@ class ConvTranspose(Function):
         shape = (c,) + y.shape[2:] + (n,)
         spad = tuple(s + lo + hi for s, (lo, hi) in zip(size, pads))
         buf = xp.zeros((c,) + spad + (n,), dtype=y.dtype)
-        for j, (_, sl) in enumerate(_offset_slices(ksize, stride, dilation, y.shape[2:],
-                                                   lead=1)):
-            buf[sl] += gcols[:, j].reshape(shape)
+        _add_taps(buf, (gcols[:, j].reshape(shape) for j in range(k)),
+                  (sl for _, sl in _offset_slices(ksize, stride, dilation, y.shape[2:], lead=1)))
         inner = buf[(slice(None),) + tuple(slice(lo, lo + s) for s, (lo, _) in
                                            zip(size, pads))]
         ctx.rows = rows if ctx.needs_input_grad[1] else None  # the weight gradient's rows
@@ -363,10 +391,10 @@ class ConvTranspose(Function):
                                                osize):  # the windows of g serve both products
             cols = _cols(grad._data, ksize, stride, dilation, pads, osize, nl)
         if need[0]:
-            gy = Conv.apply(grad, w, None, *ctx.geom, osize, cols=cols)
+            gy = Conv.apply(grad, w, None, *ctx.geom, osize, cols=cols, nl=nl)
         if need[1]:
             gw = ConvWeight.apply(grad, y, *ctx.geom, ksize, cols=cols,
-                                  rows=ctx.rows if nl else None)
+                                  rows=ctx.rows if nl else None, nl=nl)
         if len(need) > 2 and need[2]:
             gb = _bias_grad(grad)
         ctx.rows = None
@@ -375,20 +403,22 @@ class ConvTranspose(Function):
 
 class ConvWeight(Function):
     """w = conv_weight(x, y): the weight gradient of ``Conv``, as a forward (``cols`` and
-    ``rows`` pass the window matrix of ``x`` and the rows of ``y`` when the caller has them)."""
+    ``rows`` pass the window matrix of ``x`` and the rows of ``y`` when the caller has them,
+    ``nl`` their layout: see ``_batch_last``)."""
 
     _array_forward = True
 
     @staticmethod
     def forward(ctx, x, y, stride, pads, dilation, groups, ksize, cols=None, rows=None,
-                bias_sum=None):
+                bias_sum=None, nl=None):
         ctx.geom = (stride, pads, dilation, groups)
         ctx.save_for_backward(x, y)
         n, o = y.shape[:2]
         if _dense(x.shape[2:], ksize, pads, dilation, groups, y.shape[2:]):
             w = y.reshape(n, o).T @ x.reshape(n, -1)
             return w.reshape((o, x.shape[1]) + tuple(ksize))
-        nl = _batch_last(stride, y.shape[2:], x.shape[1] * math.prod(ksize), o)
+        if nl is None:  # (a caller passing ``cols`` passes their layout)
+            nl = _batch_last(stride, y.shape[2:], x.shape[1] * math.prod(ksize), o)
         if cols is None:
             cols = _cols(x, ksize, stride, dilation, pads, y.shape[2:], nl)
         if rows is None and nl:
