@@ -85,7 +85,8 @@ class PoolGeom:
 
 
 # float dtype -> (unsigned integer of its size, and of twice its size): ``_scatter_pairs``
-_PAIRS = {np.dtype(np.float32): (np.uint32, np.uint64), np.dtype(np.float16): (np.uint16, np.uint32)}
+_PAIRS = {np.dtype(np.float32): (np.uint32, np.uint64),
+          np.dtype(np.float16): (np.uint16, np.uint32)}
 
 
 def _idx_dtype(geom):
