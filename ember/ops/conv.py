@@ -182,8 +182,9 @@ def _cols(x, ksize, stride, dilation, pads, osize, batch_last, ones_row=False):
     """The window matrix of ``x``: (C*prod(K), prod(P)*N) batch-last, else (N, C*prod(K),
     prod(P)) (a stride-1 forward then writes (N, O, P) directly, one GEMM per sample).
 
-    ``ones_row`` (batch first only) appends a row of ones, so that the product with the
-    weight and the bias side by side adds the bias (no pass over the output for it)."""
+    ``ones_row`` appends a row of ones, so that the product with the weight and the bias
+    side by side adds the bias (no pass over the output for it), and the weight gradient's
+    product yields the bias gradient (no pass over the gradient for it)."""
     xp = get_array_module(x)
     if not batch_last:
         if not ones_row:
@@ -200,7 +201,12 @@ def _cols(x, ksize, stride, dilation, pads, osize, batch_last, ones_row=False):
     strides = (st[0],) + tuple(a * d for a, d in zip(st[1:-1], dilation)) + \
         tuple(a * s for a, s in zip(st[1:-1], stride)) + (st[-1],)
     win = xp.lib.stride_tricks.as_strided(xt, shape, strides)
-    return xp.ascontiguousarray(win).reshape(xt.shape[0] * math.prod(ksize), -1)
+    ck = xt.shape[0] * math.prod(ksize)
+    out = xp.empty((ck + ones_row, math.prod(osize) * xt.shape[-1]), dtype=x.dtype)
+    if ones_row:
+        out[ck] = 1
+    out[:ck].reshape(shape)[...] = win  # (a view: the rows before the ones)
+    return out
 
 
 def _conv_out(w, cols, b, groups, n, osize, batch_last, folded=False):
@@ -214,20 +220,26 @@ def _conv_out(w, cols, b, groups, n, osize, batch_last, folded=False):
             # cols^T W^T: OpenBLAS ran this orientation 5-10% faster than W cols (the seed
             # CNN's second convolution, DCGAN's input gradients); its (P, N, O) rows reach
             # (N, O, P) in two cache-friendly copies, as _from_nlast's
-            y = (cols.T @ wg[0].T).reshape(math.prod(osize), n, o)
+            wt = _with_bias(wg[0], b, xp) if folded else wg[0]
+            y = (cols.T @ wt.T).reshape(math.prod(osize), n, o)
             t = xp.ascontiguousarray(y.swapaxes(0, 1))  # (N, P, O)
-            return _to_nchw(t.swapaxes(1, 2), b, xp).reshape((n, o) + tuple(osize))
+            return _to_nchw(t.swapaxes(1, 2), None if folded else b, xp).reshape(
+                (n, o) + tuple(osize))
         y = xp.matmul(wg, cols.reshape(groups, -1, cols.shape[-1]))
         return _from_nlast(y.reshape((o,) + osize + (n,)), b, xp)
     if folded:  # a row of ones: the bias rides in the product
-        wb = xp.concatenate([wg[0], b.reshape(o, 1).astype(wg.dtype, copy=False)], axis=1)
-        return xp.matmul(wb, cols).reshape((n, o) + tuple(osize))
+        return xp.matmul(_with_bias(wg[0], b, xp), cols).reshape((n, o) + tuple(osize))
     y = xp.matmul(wg[0], cols) if groups == 1 else \
         xp.matmul(wg, cols.reshape(n, groups, -1, cols.shape[-1]))
     y = y.reshape((n, o) + tuple(osize))
     if b is not None:
         y += b.reshape((-1,) + (1,) * len(osize))
     return y
+
+
+def _with_bias(w2, b, xp):
+    """[W | b]: the (O, C*K) weight matrix and the bias as one more column."""
+    return xp.concatenate([w2, b.reshape(-1, 1).astype(w2.dtype, copy=False)], axis=1)
 
 
 def _weight_out(cols, y, rows, groups, batch_last):
@@ -303,7 +315,7 @@ class Conv(Function):
         ctx.nl = nl
         fold = False
         if cols is None:
-            fold = b is not None and groups == 1 and not nl
+            fold = b is not None and groups == 1
             cols = _cols(x, w.shape[2:], stride, dilation, pads, osize, nl, fold)
         y = _conv_out(w, cols, b, groups, n, osize, nl, fold)
         # reused by the weight gradient (a function of x alone); with the bias's row of ones,
@@ -333,7 +345,7 @@ class Conv(Function):
             if need_b and need[1] and not grad.requires_grad:
                 sums = []
             else:
-                cols = cols[:, :-1]
+                cols = cols[:-1] if nl else cols[:, :-1]
         if need[1]:
             gw = ConvWeight.apply(x, grad, *ctx.geom, tuple(w.shape[2:]), cols=cols,
                                   rows=rows if nl else None, bias_sum=sums, nl=nl)
