@@ -28,7 +28,7 @@ import math
 
 import numpy as np
 
-from ._util import Function, _make, get_array_module
+from ._util import Function, _make, _state, get_array_module
 
 __all__ = []
 
@@ -277,15 +277,15 @@ def _dense_bias(out, b):
 
 
 def _bias_grad(grad):
-    """Sum of ``grad`` (N, O, *P) over all but the channel axis, as a matrix-vector product:
-    BLAS's gemv ran 3-6x faster than NumPy's sum over the non-adjacent axes."""
+    """Sum of ``grad`` (N, O, *P) over all but the channel axis: one einsum on the array
+    (measured 1.5-2x faster than a matrix-vector product and a sum, and 3-6x faster than
+    NumPy's sum over the non-adjacent axes), in Tensor ops when the backward is recorded
+    (create_graph: the sum must be differentiable)."""
     n, o = grad.shape[:2]
-    p = math.prod(grad.shape[2:])
-    g = grad._data
-    if p == 1:
-        return grad.reshape(n, o).sum(0)
-    ones = _make(get_array_module(g).ones(p, dtype=g.dtype))
-    return (grad.reshape(n * o, p) @ ones).reshape(n, o).sum(0)
+    if not _state[0]:
+        g = grad._data
+        return _make(get_array_module(g).einsum("nop->o", g.reshape(n, o, -1)))
+    return grad.reshape(n, o, -1).sum((0, 2))
 
 
 class Conv(Function):
