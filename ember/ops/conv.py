@@ -10,12 +10,16 @@ each is the other two, so gradients of any order come from these three forwards.
 
 Layouts are chosen for BLAS (few, large products; measured per shape on one OpenBLAS thread):
 
-* a stride-1 convolution with output planes of 64 positions or more copies its windows once
-  into an (N, C*prod(K), prod(P)) matrix and runs one ``(O, C*K) @ (C*K, P)`` product per
-  sample, which writes the (N, O, *P) output in place, no transpose; its weight gradient is
-  the per-sample products summed over the batch;
-* strided convolutions and small output planes build the windows batch-last (see
-  ``_batch_last``): one ``(O, C*K) @ (C*K, P*N)`` product, one for the weight gradient;
+* a stride-1 convolution with output planes of 64 positions or more, in inference (or with
+  fewer window rows C*K than output channels), copies its windows once into an
+  (N, C*prod(K), prod(P)) matrix and runs one ``(O, C*K) @ (C*K, P)`` product per sample,
+  which writes the (N, O, *P) output in place, no transpose; its weight gradient is the
+  per-sample products summed over the batch;
+* strided convolutions, small output planes and stride-1 ones whose weight needs a gradient
+  build the windows batch-last (see ``_batch_last``): one ``(P*N, C*K) @ (C*K, O)`` product,
+  one for the weight gradient;
+* a bias rides in the forward product as a row of ones under the windows, whose column of the
+  weight gradient's product is then the bias gradient;
 * the input gradient (``ConvTranspose``) is one ``(C*K, O) @ (O, P*N)`` product whose taps are
   added into their strided slices of a batch-last buffer (the loop runs over kernel taps);
 * a convolution whose single window covers the input is one matrix product (``_dense``).
