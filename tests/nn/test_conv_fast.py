@@ -1,7 +1,8 @@
 """The layouts and special cases of ember.ops.conv against PyTorch: stride-1 convolutions with
 large output planes (one GEMM per sample, batch first, in inference or with C*K below the
-output channels), strided, small-output and training ones (batch-last windows), convolutions that are one matrix product (a single window covering the
-input: DCGAN's first and last layers), non-contiguous inputs, double backward."""
+output channels), strided, small-output and training ones (batch-last windows), convolutions
+that are one matrix product (a single window covering the input: DCGAN's first and last
+layers), non-contiguous inputs, double backward."""
 import numpy as np
 import pytest
 import torch
