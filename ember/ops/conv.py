@@ -10,12 +10,16 @@ each is the other two, so gradients of any order come from these three forwards.
 
 Layouts are chosen for BLAS (few, large products; measured per shape on one OpenBLAS thread):
 
-* a stride-1 convolution with output planes of 64 positions or more copies its windows once
-  into an (N, C*prod(K), prod(P)) matrix and runs one ``(O, C*K) @ (C*K, P)`` product per
-  sample, which writes the (N, O, *P) output in place, no transpose; its weight gradient is
-  the per-sample products summed over the batch;
-* strided convolutions and small output planes build the windows batch-last (see
-  ``_batch_last``): one ``(O, C*K) @ (C*K, P*N)`` product, one for the weight gradient;
+* a stride-1 convolution with output planes of 64 positions or more, in inference (or with
+  fewer window rows C*K than output channels), copies its windows once into an
+  (N, C*prod(K), prod(P)) matrix and runs one ``(O, C*K) @ (C*K, P)`` product per sample,
+  which writes the (N, O, *P) output in place, no transpose; its weight gradient is the
+  per-sample products summed over the batch;
+* strided convolutions, small output planes and stride-1 ones whose weight needs a gradient
+  build the windows batch-last (see ``_batch_last``): one ``(P*N, C*K) @ (C*K, O)`` product,
+  one for the weight gradient;
+* a bias rides in the forward product as a row of ones under the windows, whose column of the
+  weight gradient's product is then the bias gradient;
 * the input gradient (``ConvTranspose``) is one ``(C*K, O) @ (O, P*N)`` product whose taps are
   added into their strided slices of a batch-last buffer (the loop runs over kernel taps);
 * a convolution whose single window covers the input is one matrix product (``_dense``).
@@ -26,7 +30,9 @@ These are private: ``ember.nn.functional`` exposes them as ``conv1d/2d/3d`` and
 import itertools
 import math
 
-from ._util import Function, _make, get_array_module
+import numpy as np
+
+from ._util import Function, _make, _state, get_array_module
 
 __all__ = []
 
@@ -79,6 +85,23 @@ def _offset_slices(ksize, stride, dilation, osize, lead=2):
                                  for o, d, s, p in zip(offs, dilation, stride, osize))
 
 
+def _add_taps(buf, taps, slices):
+    """``buf[sl] += tap`` for each pair: the col2im adds of kernel taps into strided slices.
+
+    NumPy's ufuncs stage a non-contiguous output through buffers of ``np.getbufsize()``
+    elements; at the default 8192 floats (three 32 KB buffers: more than L1) these adds ran
+    2.3x slower than the same adds into a contiguous array, at 2048 about as fast (measured on
+    the seed CNN's 3x3 input gradient, runs of 704 floats)."""
+    old = np.setbufsize(2048) if buf.__class__ is np.ndarray else None
+    try:
+        for tap, sl in zip(taps, slices):
+            buf[sl] += tap
+    finally:
+        if old is not None:
+            np.setbufsize(old)
+    return buf
+
+
 def _crop(buf, size, pads):
     if not any(lo or hi for lo, hi in pads):
         return buf
@@ -115,14 +138,21 @@ def _to_nchw(y, b, xp):
 # convolutions and every col2im, not for the forward of stride-1 convolutions (whose output
 # would have to move N back across a large array).
 
-def _batch_last(stride, osize, ck, o):
+def _batch_last(stride, osize, ck, o, train=False):
     """Whether a convolution (``ck`` = C*prod(K) window rows, ``o`` output channels) builds
     its windows batch-last: when the output planes are small (the batch-first layout runs one
     GEMM per sample, which degenerates to matrix-vector products for a 1x1 output: measured
-    20x slower than one GEMM), and when strided unless the window matrix is smaller than the
-    output (then moving the output's batch axis back costs more than the short runs save:
-    DCGAN's last layer, 1 channel in and 64 out, ran ~2x faster batch-first)."""
-    return math.prod(osize) < 64 or (any(s != 1 for s in stride) and ck >= o)
+    20x slower than one GEMM), and when strided or ``train`` (its weight gradient will be
+    needed) unless the window matrix is smaller than the output (then moving the output's
+    batch axis back costs more than the short runs save: DCGAN's last layer, 1 channel in and
+    64 out, ran ~2x faster batch-first; the seed CNN's first convolution 4x slower).
+
+    For a stride-1 convolution batch-last pays only in training: its window copy runs in long
+    rows and its weight gradient is one GEMM with the gradient's batch-last rows (which the
+    input gradient needs too), where batch-first runs one per sample and sums them (measured
+    on the seed CNN's Conv2d(32, 64, 3): 0.75 ms of 6.8 saved); inference keeps batch-first
+    (no output copy back)."""
+    return math.prod(osize) < 64 or ((train or any(s != 1 for s in stride)) and ck >= o)
 
 
 def _nlast(x, pads):
@@ -156,8 +186,9 @@ def _cols(x, ksize, stride, dilation, pads, osize, batch_last, ones_row=False):
     """The window matrix of ``x``: (C*prod(K), prod(P)*N) batch-last, else (N, C*prod(K),
     prod(P)) (a stride-1 forward then writes (N, O, P) directly, one GEMM per sample).
 
-    ``ones_row`` (batch first only) appends a row of ones, so that the product with the
-    weight and the bias side by side adds the bias (no pass over the output for it)."""
+    ``ones_row`` appends a row of ones, so that the product with the weight and the bias
+    side by side adds the bias (no pass over the output for it), and the weight gradient's
+    product yields the bias gradient (no pass over the gradient for it)."""
     xp = get_array_module(x)
     if not batch_last:
         if not ones_row:
@@ -174,7 +205,12 @@ def _cols(x, ksize, stride, dilation, pads, osize, batch_last, ones_row=False):
     strides = (st[0],) + tuple(a * d for a, d in zip(st[1:-1], dilation)) + \
         tuple(a * s for a, s in zip(st[1:-1], stride)) + (st[-1],)
     win = xp.lib.stride_tricks.as_strided(xt, shape, strides)
-    return xp.ascontiguousarray(win).reshape(xt.shape[0] * math.prod(ksize), -1)
+    ck = xt.shape[0] * math.prod(ksize)
+    out = xp.empty((ck + ones_row, math.prod(osize) * xt.shape[-1]), dtype=x.dtype)
+    if ones_row:
+        out[ck] = 1
+    out[:ck].reshape(shape)[...] = win  # (a view: the rows before the ones)
+    return out
 
 
 def _conv_out(w, cols, b, groups, n, osize, batch_last, folded=False):
@@ -184,18 +220,30 @@ def _conv_out(w, cols, b, groups, n, osize, batch_last, folded=False):
     o = w.shape[0]
     wg = w.reshape(groups, o // groups, -1)
     if batch_last:
-        y = xp.matmul(wg, cols.reshape(groups, -1, cols.shape[-1])) if groups > 1 else \
-            wg[0] @ cols
+        if groups == 1:
+            # cols^T W^T: OpenBLAS ran this orientation 5-10% faster than W cols (the seed
+            # CNN's second convolution, DCGAN's input gradients); its (P, N, O) rows reach
+            # (N, O, P) in two cache-friendly copies, as _from_nlast's
+            wt = _with_bias(wg[0], b, xp) if folded else wg[0]
+            y = (cols.T @ wt.T).reshape(math.prod(osize), n, o)
+            t = xp.ascontiguousarray(y.swapaxes(0, 1))  # (N, P, O)
+            return _to_nchw(t.swapaxes(1, 2), None if folded else b, xp).reshape(
+                (n, o) + tuple(osize))
+        y = xp.matmul(wg, cols.reshape(groups, -1, cols.shape[-1]))
         return _from_nlast(y.reshape((o,) + osize + (n,)), b, xp)
     if folded:  # a row of ones: the bias rides in the product
-        wb = xp.concatenate([wg[0], b.reshape(o, 1).astype(wg.dtype, copy=False)], axis=1)
-        return xp.matmul(wb, cols).reshape((n, o) + tuple(osize))
+        return xp.matmul(_with_bias(wg[0], b, xp), cols).reshape((n, o) + tuple(osize))
     y = xp.matmul(wg[0], cols) if groups == 1 else \
         xp.matmul(wg, cols.reshape(n, groups, -1, cols.shape[-1]))
     y = y.reshape((n, o) + tuple(osize))
     if b is not None:
         y += b.reshape((-1,) + (1,) * len(osize))
     return y
+
+
+def _with_bias(w2, b, xp):
+    """[W | b]: the (O, C*K) weight matrix and the bias as one more column."""
+    return xp.concatenate([w2, b.reshape(-1, 1).astype(w2.dtype, copy=False)], axis=1)
 
 
 def _weight_out(cols, y, rows, groups, batch_last):
@@ -233,15 +281,15 @@ def _dense_bias(out, b):
 
 
 def _bias_grad(grad):
-    """Sum of ``grad`` (N, O, *P) over all but the channel axis, as a matrix-vector product:
-    BLAS's gemv ran 3-6x faster than NumPy's sum over the non-adjacent axes."""
+    """Sum of ``grad`` (N, O, *P) over all but the channel axis: one einsum on the array
+    (measured 1.5-2x faster than a matrix-vector product and a sum, and 3-6x faster than
+    NumPy's sum over the non-adjacent axes), in Tensor ops when the backward is recorded
+    (create_graph: the sum must be differentiable)."""
     n, o = grad.shape[:2]
-    p = math.prod(grad.shape[2:])
-    g = grad._data
-    if p == 1:
-        return grad.reshape(n, o).sum(0)
-    ones = _make(get_array_module(g).ones(p, dtype=g.dtype))
-    return (grad.reshape(n * o, p) @ ones).reshape(n, o).sum(0)
+    if not _state[0]:
+        g = grad._data
+        return _make(get_array_module(g).einsum("nop->o", g.reshape(n, o, -1)))
+    return grad.reshape(n, o, -1).sum((0, 2))
 
 
 class Conv(Function):
@@ -255,20 +303,23 @@ class Conv(Function):
     _array_forward = True
 
     @staticmethod
-    def forward(ctx, x, w, b, stride, pads, dilation, groups, osize=None, cols=None):
+    def forward(ctx, x, w, b, stride, pads, dilation, groups, osize=None, cols=None, nl=None):
         osize = tuple(osize) if osize is not None else \
             _osize(x, w.shape[2:], stride, dilation, pads)
         ctx.geom = (stride, pads, dilation, groups)
         ctx.save_for_backward(x, w)
         n, o = x.shape[0], w.shape[0]
         if _dense(x.shape[2:], w.shape[2:], pads, dilation, groups, osize):
-            ctx.cols, ctx.folded = None, False
+            ctx.cols, ctx.folded, ctx.nl = None, False, False
             y = x.reshape(n, -1) @ w.reshape(o, -1).T
             return _dense_bias(y.reshape((n, o) + osize), b)
-        nl = _batch_last(stride, osize, x.shape[1] * math.prod(w.shape[2:]), w.shape[0])
+        if nl is None:  # (a caller passing ``cols`` passes their layout)
+            nl = _batch_last(stride, osize, x.shape[1] * math.prod(w.shape[2:]), w.shape[0],
+                             ctx.needs_input_grad[1])
+        ctx.nl = nl
         fold = False
         if cols is None:
-            fold = b is not None and groups == 1 and not nl
+            fold = b is not None and groups == 1
             cols = _cols(x, w.shape[2:], stride, dilation, pads, osize, nl, fold)
         y = _conv_out(w, cols, b, groups, n, osize, nl, fold)
         # reused by the weight gradient (a function of x alone); with the bias's row of ones,
@@ -282,7 +333,7 @@ class Conv(Function):
         x, w = ctx.saved_tensors
         need = ctx.needs_input_grad
         stride, pads, dilation, groups = ctx.geom
-        nl = _batch_last(stride, grad.shape[2:], x.shape[1] * math.prod(w.shape[2:]), w.shape[0])
+        nl = ctx.nl  # the layout of ctx.cols
         gx = gw = gb = None
         rows = None
         if (need[0] or (need[1] and nl)) and not _dense(
@@ -298,10 +349,10 @@ class Conv(Function):
             if need_b and need[1] and not grad.requires_grad:
                 sums = []
             else:
-                cols = cols[:, :-1]
+                cols = cols[:-1] if nl else cols[:, :-1]
         if need[1]:
             gw = ConvWeight.apply(x, grad, *ctx.geom, tuple(w.shape[2:]), cols=cols,
-                                  rows=rows if nl else None, bias_sum=sums)
+                                  rows=rows if nl else None, bias_sum=sums, nl=nl)
         if need_b:
             gb = _make(sums[0]) if sums else _bias_grad(grad)
         ctx.cols = None
@@ -341,9 +392,8 @@ class ConvTranspose(Function):
         shape = (c,) + y.shape[2:] + (n,)
         spad = tuple(s + lo + hi for s, (lo, hi) in zip(size, pads))
         buf = xp.zeros((c,) + spad + (n,), dtype=y.dtype)
-        for j, (_, sl) in enumerate(_offset_slices(ksize, stride, dilation, y.shape[2:],
-                                                   lead=1)):
-            buf[sl] += gcols[:, j].reshape(shape)
+        _add_taps(buf, (gcols[:, j].reshape(shape) for j in range(k)),
+                  (sl for _, sl in _offset_slices(ksize, stride, dilation, y.shape[2:], lead=1)))
         inner = buf[(slice(None),) + tuple(slice(lo, lo + s) for s, (lo, _) in
                                            zip(size, pads))]
         ctx.rows = rows if ctx.needs_input_grad[1] else None  # the weight gradient's rows
@@ -363,10 +413,10 @@ class ConvTranspose(Function):
                                                osize):  # the windows of g serve both products
             cols = _cols(grad._data, ksize, stride, dilation, pads, osize, nl)
         if need[0]:
-            gy = Conv.apply(grad, w, None, *ctx.geom, osize, cols=cols)
+            gy = Conv.apply(grad, w, None, *ctx.geom, osize, cols=cols, nl=nl)
         if need[1]:
             gw = ConvWeight.apply(grad, y, *ctx.geom, ksize, cols=cols,
-                                  rows=ctx.rows if nl else None)
+                                  rows=ctx.rows if nl else None, nl=nl)
         if len(need) > 2 and need[2]:
             gb = _bias_grad(grad)
         ctx.rows = None
@@ -375,20 +425,22 @@ class ConvTranspose(Function):
 
 class ConvWeight(Function):
     """w = conv_weight(x, y): the weight gradient of ``Conv``, as a forward (``cols`` and
-    ``rows`` pass the window matrix of ``x`` and the rows of ``y`` when the caller has them)."""
+    ``rows`` pass the window matrix of ``x`` and the rows of ``y`` when the caller has them,
+    ``nl`` their layout: see ``_batch_last``)."""
 
     _array_forward = True
 
     @staticmethod
     def forward(ctx, x, y, stride, pads, dilation, groups, ksize, cols=None, rows=None,
-                bias_sum=None):
+                bias_sum=None, nl=None):
         ctx.geom = (stride, pads, dilation, groups)
         ctx.save_for_backward(x, y)
         n, o = y.shape[:2]
         if _dense(x.shape[2:], ksize, pads, dilation, groups, y.shape[2:]):
             w = y.reshape(n, o).T @ x.reshape(n, -1)
             return w.reshape((o, x.shape[1]) + tuple(ksize))
-        nl = _batch_last(stride, y.shape[2:], x.shape[1] * math.prod(ksize), o)
+        if nl is None:  # (a caller passing ``cols`` passes their layout)
+            nl = _batch_last(stride, y.shape[2:], x.shape[1] * math.prod(ksize), o)
         if cols is None:
             cols = _cols(x, ksize, stride, dilation, pads, y.shape[2:], nl)
         if rows is None and nl:

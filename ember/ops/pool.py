@@ -84,6 +84,11 @@ class PoolGeom:
         return flat
 
 
+# float dtype -> (unsigned integer of its size, and of twice its size): ``_scatter_pairs``
+_PAIRS = {np.dtype(np.float32): (np.uint32, np.uint64),
+          np.dtype(np.float16): (np.uint16, np.uint32)}
+
+
 def _idx_dtype(geom):
     return np.uint8 if math.prod(geom.ksize) < 256 else np.int32
 
@@ -187,6 +192,9 @@ class TiledArgmax:
         """Each window's value to the position of its maximum; zeros elsewhere."""
         xp = get_array_module(g)
         geom = self.geom
+        if geom.ksize == (2, 2) and self.order == (1, 0) and g.dtype in _PAIRS and \
+                xp is np and geom.shape[2:] == tuple(2 * p for p in geom.osize):
+            return self._scatter_pairs(g)
         buf = xp.empty(geom.shape, dtype=g.dtype)
         full = tuple(p * k for p, k in zip(geom.osize, geom.ksize))
         for i, n in enumerate(full):  # rows/columns past the last whole window
@@ -207,6 +215,30 @@ class TiledArgmax:
         if last < 0:  # a 1x1 window: the identity
             buf[(slice(None), slice(None)) + tuple(slice(0, n) for n in full)] = g
         return buf
+
+    def _scatter_pairs(self, g):
+        """``scatter`` for 2x2 windows reduced columns first, of 2- or 4-byte floats, in one
+        pass over the output: two adjacent columns are one integer twice as wide, so a window
+        row holding the maximum is its gradient's bits shifted by 0 or by one element's width
+        (first or second column), and the other row is shifted out entirely (NumPy gives 0 for
+        a shift by the whole width). Measured ~1.5x faster than two stages of masked products,
+        whose last writes every other element; and exact: an inf or nan gradient leaves zeros
+        elsewhere (a product with a zero mask would give nan there)."""
+        (ho, wo), (n, c) = self.geom.osize, self.geom.shape[:2]
+        narrow, wide = _PAIRS[g.dtype]
+        bits = np.uint8(np.dtype(narrow).itemsize * 8)
+        rows, cols = self.idx  # (n, c, ho, wo): the second row; (n, c, 2ho, wo): second column
+        # shift[n, c, i, r, j] = bits * (column chosen in row 2i+r) + 2 bits * (row r dropped),
+        # built with contiguous uint8 products and sums (broadcasting ones ran ~10x slower)
+        shift = np.empty((n, c, ho, 2, wo), dtype=np.uint8)
+        shift[:, :, :, 0] = rows
+        np.logical_not(rows, out=shift[:, :, :, 1].view(np.bool_))
+        np.multiply(shift, np.uint8(2 * bits), out=shift)
+        np.add(shift, cols.view(np.uint8).reshape(shift.shape) * bits, out=shift)
+        out = np.empty((n, c, 2 * ho, 2 * wo), dtype=g.dtype)
+        np.left_shift(g.view(narrow)[:, :, :, None, :], shift, dtype=wide,
+                      out=out.view(wide).reshape(shift.shape))
+        return out
 
     def gather(self, x):
         """Each window's element at the position of its maximum (adjoint of ``scatter``)."""

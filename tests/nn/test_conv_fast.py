@@ -1,7 +1,8 @@
 """The layouts and special cases of ember.ops.conv against PyTorch: stride-1 convolutions with
-large output planes (one GEMM per sample, batch first), strided and small-output ones
-(batch-last windows), convolutions that are one matrix product (a single window covering the
-input: DCGAN's first and last layers), non-contiguous inputs, double backward."""
+large output planes (one GEMM per sample, batch first, in inference or with C*K below the
+output channels), strided, small-output and training ones (batch-last windows), convolutions
+that are one matrix product (a single window covering the input: DCGAN's first and last
+layers), non-contiguous inputs, double backward."""
 import numpy as np
 import pytest
 import torch
@@ -63,7 +64,11 @@ def test_dense_cases_gradgrad():
 
 
 def test_gradgrad_batch_first_and_strided():
-    # with a bias, the batch-first forward folds it into the product (a row of ones)
+    # with a bias, the batch-first forward folds it into the product (a row of ones): in
+    # training when C*K is below the output channels; otherwise a stride-1 convolution whose
+    # weight needs a gradient goes batch-last
+    check_grad(lambda x, w, b: F.conv2d(x, w, b, padding=1), _x(1, 1, 8, 8).astype(np.float64),
+               _x(12, 1, 3, 3).astype(np.float64), _x(12).astype(np.float64))
     check_grad(lambda x, w, b: F.conv2d(x, w, b, padding=1), _x(1, 2, 8, 8).astype(np.float64),
                _x(2, 2, 3, 3).astype(np.float64), _x(2).astype(np.float64))
     check_grad(lambda y, w: F.conv_transpose2d(y, w, stride=2, padding=1),
@@ -86,7 +91,8 @@ def test_bias_from_weight_product_and_second_backward():
     # backward through the same graph recomputes the windows
     import ember
 
-    x, w, b, g = _x(2, 3, 10, 9), _x(4, 3, 3, 3), _x(4), _x(2, 4, 8, 7)
+    # (C*K = 9 below the 12 output channels: batch-first in training)
+    x, w, b, g = _x(2, 1, 10, 9), _x(12, 1, 3, 3), _x(12), _x(2, 12, 8, 7)
     te = [ember.tensor(a, requires_grad=True) for a in (x, w, b)]
     tt = [torch.tensor(a, requires_grad=True) for a in (x, w, b)]
     ye, yt = F.conv2d(*te), TF.conv2d(*tt)
@@ -102,3 +108,33 @@ def test_bias_from_weight_product_and_second_backward():
     TF.conv2d(torch.tensor(x), wt, bt).backward(torch.tensor(g))
     np.testing.assert_allclose(we.grad.numpy(), wt.grad.numpy(), rtol=1e-4, atol=1e-4)
     np.testing.assert_allclose(be.grad.numpy(), bt.grad.numpy(), rtol=1e-4, atol=1e-4)
+
+
+@pytest.mark.parametrize("kw", [dict(), dict(groups=2, padding=1), dict(dilation=2)])
+def test_stride1_layouts_training_and_inference(kw):
+    # stride 1, C*K >= output channels, output planes >= 64: batch-last windows when the
+    # weight needs a gradient (training), batch-first without; both against torch, with the
+    # weight frozen or not, and a retained second backward (the windows recomputed)
+    import ember
+
+    x, w, b = _x(3, 8, 12, 11), _x(6, 8 // kw.get("groups", 1), 3, 3), _x(6)
+    yt = TF.conv2d(torch.tensor(x), torch.tensor(w), torch.tensor(b), **kw)
+    with ember.no_grad():
+        ye = F.conv2d(ember.tensor(x), ember.tensor(w), ember.tensor(b), **kw)
+    np.testing.assert_allclose(ye.numpy(), yt.numpy(), rtol=1e-4, atol=1e-4)
+    g = _x(*yt.shape)
+    for wgrad in (True, False):
+        te = [ember.tensor(x, requires_grad=True), ember.tensor(w, requires_grad=wgrad),
+              ember.tensor(b, requires_grad=True)]
+        tt = [torch.tensor(x, requires_grad=True), torch.tensor(w, requires_grad=wgrad),
+              torch.tensor(b, requires_grad=True)]
+        ye, yt = F.conv2d(*te, **kw), TF.conv2d(*tt, **kw)
+        np.testing.assert_allclose(ye.detach().numpy(), yt.detach().numpy(), rtol=1e-4,
+                                   atol=1e-4)
+        for _ in range(2):
+            ye.backward(ember.tensor(g), retain_graph=True)
+            yt.backward(torch.tensor(g), retain_graph=True)
+        for a, c in zip(te, tt):
+            if c.grad is not None:
+                np.testing.assert_allclose(a.grad.numpy(), c.grad.numpy(), rtol=1e-4,
+                                           atol=1e-3)

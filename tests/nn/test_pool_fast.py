@@ -85,3 +85,22 @@ def test_tiled_ties_rows_first():
     check(lambda t: F.max_pool2d(t, (3, 2)), lambda t: torch.nn.functional.max_pool2d(t, (3, 2)),
           x)
     check_grad(lambda t: F.max_pool2d(t, (2, 3)), rng.standard_normal((1, 2, 4, 7)))
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float16])
+def test_tiled_2x2_scatter_pairs_exact(dtype):
+    # 2x2 windows on even planes: the backward shifts each gradient's bits into place (two
+    # columns as one wide integer); exact against torch, inf/nan gradients leaving zeros
+    # elsewhere, ties and NaN windows, a transposed (non-contiguous) gradient (a -0.0 gradient
+    # stays -0.0 where torch adds it to zeros: equal values, other bits)
+    x = np.maximum(rng.integers(-2, 3, (3, 4, 10, 12)), 0).astype(dtype)
+    x[0, 0, 0, 1] = np.nan
+    x[1, 2, 5, 4] = x[1, 2, 4, 5] = np.nan
+    g = rng.standard_normal((3, 4, 6, 5)).astype(dtype)
+    for i, v in enumerate((np.inf, -np.inf, np.nan, -0.0)):
+        g[i % 3, i, i, :] = v
+    xe, xt = ember.tensor(x, requires_grad=True), torch.tensor(x, requires_grad=True)
+    F.max_pool2d(xe, 2).backward(ember.tensor(g).transpose(2, 3))
+    torch.nn.functional.max_pool2d(xt, 2).backward(torch.tensor(g).transpose(2, 3))
+    assert xe.grad.dtype == ember.tensor(x).dtype
+    np.testing.assert_array_equal(xe.grad.numpy(), xt.grad.numpy())

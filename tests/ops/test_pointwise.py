@@ -179,6 +179,36 @@ def test_relu_backward_masks_like_torch(dtype):
     assert e.grad.dtype == ember.tensor(x).dtype
     np.testing.assert_array_equal(e.grad.numpy().view(np.uint8), t.grad.numpy().view(np.uint8))
 
+@pytest.mark.parametrize("threads", [1, 2])
+def test_relu_backward_large_noncontiguous_exact(threads):
+    # the fast mask (an integer product of the gradient's bits with y != 0) on sizes that take
+    # the thread pool, a transposed gradient, and inf/nan/-0.0 scattered at dropped and kept
+    # places: bit-identical to torch's threshold_backward; then double backward
+    rng = np.random.default_rng(0)
+    x = rng.standard_normal((300, 400)).astype(np.float32)
+    x[rng.random(x.shape) < 0.05] = 0.0
+    x[rng.random(x.shape) < 0.01] = np.nan
+    g = rng.standard_normal((400, 300)).astype(np.float32)
+    for v in (np.inf, -np.inf, np.nan, -0.0):
+        g[rng.random(g.shape) < 0.02] = v
+    old = ember.get_num_threads()
+    ember.set_num_threads(threads)
+    try:
+        e, t = ember.tensor(x, requires_grad=True), torch.tensor(x, requires_grad=True)
+        ce, ct = ember.tensor(g, requires_grad=True), torch.tensor(g, requires_grad=True)
+        (ge,) = ember.autograd.grad(ember.relu(e), e, ce.T, create_graph=True)
+        (gt,) = torch.autograd.grad(torch.relu(t), t, ct.T, create_graph=True)
+        np.testing.assert_array_equal(ge.detach().numpy().view(np.uint32),
+                                      gt.detach().numpy().view(np.uint32))
+        # double backward: the mask again, applied to w (d relu'(x) g / dg)
+        w = rng.standard_normal(x.shape).astype(np.float32)
+        (gge,) = ember.autograd.grad(ge, ce, ember.tensor(w))
+        (ggt,) = torch.autograd.grad(gt, ct, torch.tensor(w))
+        np.testing.assert_array_equal(gge.numpy(), ggt.numpy())
+    finally:
+        ember.set_num_threads(old)
+
+
 def test_maximum_tie_splits_in_half():
     a, b = _grads("maximum", [2.0], [2.0])
     assert a.item() == 0.5 and b.item() == 0.5
