@@ -189,12 +189,15 @@ def test_a_stalled_pool_thread_never_holds_the_caller(threads2):
     import time
 
     main = threading.main_thread()
-    release, finished = threading.Event(), []
+    release, entered, finished = threading.Event(), threading.Event(), []
 
     def held_neg(a):
         if threading.current_thread() is not main and a.size:
+            entered.set()
             release.wait(10)
             finished.append(1)
+        elif a.size:  # on a busy machine the pool thread may start late: wait until it holds
+            entered.wait(10)  # a piece, so the test always exercises the take-over
         return np.negative(a)
 
     x = np.arange(N, dtype=np.float32)
@@ -203,7 +206,7 @@ def test_a_stalled_pool_thread_never_holds_the_caller(threads2):
     np.testing.assert_array_equal(out, -x)
     out[:] = 7  # the user's in-place write must survive the pool thread's late result
     release.set()
-    for _ in range(100):  # let the pool thread finish its piece
+    for _ in range(500):  # let the pool thread finish its piece
         if finished:
             break
         time.sleep(0.01)
