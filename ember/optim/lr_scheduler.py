@@ -498,5 +498,16 @@ class CosineAnnealingWarmRestarts(LRScheduler):
             self.T_i = self.T_0 * self.T_mult ** n
 
 
-from ._lr_composite import ChainedScheduler, ReduceLROnPlateau, SequentialLR  # noqa: E402
-from ._lr_cyclic import CyclicLR, OneCycleLR  # noqa: E402
+_SPLIT_OUT = {"ChainedScheduler": "_lr_composite", "ReduceLROnPlateau": "_lr_composite",
+              "SequentialLR": "_lr_composite", "CyclicLR": "_lr_cyclic",
+              "OneCycleLR": "_lr_cyclic"}
+
+
+def __getattr__(name):
+    # the schedulers kept in two sibling modules (they build on the classes above), loaded on
+    # first use, so that importing either sibling first is not a circular import
+    if name in _SPLIT_OUT:
+        import importlib
+
+        return getattr(importlib.import_module("." + _SPLIT_OUT[name], __package__), name)
+    raise AttributeError(f"module '{__name__}' has no attribute '{name}'")
