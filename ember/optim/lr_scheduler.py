@@ -15,9 +15,10 @@ from collections import Counter
 from .optimizer import Optimizer
 
 __all__ = ["LRScheduler", "LambdaLR", "MultiplicativeLR", "StepLR", "MultiStepLR", "ConstantLR",
-           "LinearLR", "ExponentialLR", "SequentialLR", "CosineAnnealingLR", "ChainedScheduler",
-           "ReduceLROnPlateau", "CyclicLR", "CosineAnnealingWarmRestarts", "OneCycleLR",
+           "LinearLR", "ExponentialLR", "CosineAnnealingLR", "CosineAnnealingWarmRestarts",
            "PolynomialLR"]
+__all__ += ["SequentialLR", "ChainedScheduler", "ReduceLROnPlateau", "CyclicLR",  # noqa: F822
+            "OneCycleLR"]  # noqa: F822  (served by __getattr__ below)
 
 _EPOCH_WARNING = ("The epoch parameter in `scheduler.step()` was not necessary and is being "
                   "deprecated where possible. Please use `scheduler.step()` to step the "
