@@ -290,11 +290,14 @@ def _w1a_line(te, tt):
             f"{100 * CNN_TRAIN_FLOPS / tt / 1e9 / peak:.0f}%")
 
 
-NOTE = ("ember runs OpenBLAS on one thread (ember/backends/_blas.py says why); torch runs its "
-        "default thread pool unless `--torch-threads` says otherwise. On a machine whose cores "
-        "are shared, a thread pool that synchronises on every op stalls whenever one of its "
-        "threads is descheduled, so the default-threads ratios mostly measure that; the "
-        "`--torch-threads 1` section compares one core with one core.")
+NOTE = ("ember runs OpenBLAS on one thread (ember/backends/_blas.py says why) and large "
+        "elementwise ops on its intra-op pool; torch runs its default thread pool unless "
+        "`--torch-threads N` says otherwise (which sets ember to N threads too). On a machine "
+        "whose cores are shared, a thread pool that synchronises on every op stalls whenever "
+        "one of its threads is descheduled, so default-threads ratios there mostly measure "
+        "that. The `--torch-threads 1 --cpu-time` table compares one core with one core by "
+        "the calling thread's CPU time, which other processes on the machine barely disturb: "
+        "it is the table the targets are judged on.")
 
 
 def _write_markdown(args, rows, extra, load0):
