@@ -49,8 +49,16 @@ class Generator:
         if not -2 ** 63 <= seed < 2 ** 64:
             raise ValueError("Overflow when unpacking long long")
         self._seed = seed & 0xFFFFFFFFFFFFFFFF
-        self._rng = np.random.default_rng(self._seed)
+        self._bits = None  # the NumPy generator is built on first use (see ``_rng``)
         return self
+
+    @property
+    def _rng(self):
+        # numpy.random takes ~10 ms to import: the default generator made at `import ember`
+        # builds its NumPy generator only when something first draws from it
+        if self._bits is None:
+            self._bits = np.random.default_rng(self._seed)
+        return self._bits
 
     def seed(self):
         """Reseed from OS entropy; returns the new seed."""
