@@ -18,6 +18,7 @@ order: ``MaxPool`` / ``MaxPoolScatter`` / ``MaxPoolGather`` and ``WindowSum`` /
 (adaptive max pooling, ``max_unpool``).
 """
 import math
+import sys
 
 import numpy as np
 
@@ -84,7 +85,9 @@ class PoolGeom:
         return flat
 
 
-# float dtype -> (unsigned integer of its size, and of twice its size): ``_scatter_pairs``
+# float dtype -> (unsigned integer of its size, and of twice its size): ``_scatter_pairs``,
+# whose shifts assume the first of two adjacent elements is the low half of the wide integer
+_LITTLE = sys.byteorder == "little"
 _PAIRS = {np.dtype(np.float32): (np.uint32, np.uint64),
           np.dtype(np.float16): (np.uint16, np.uint32)}
 
@@ -193,7 +196,7 @@ class TiledArgmax:
         xp = get_array_module(g)
         geom = self.geom
         if geom.ksize == (2, 2) and self.order == (1, 0) and g.dtype in _PAIRS and \
-                xp is np and geom.shape[2:] == tuple(2 * p for p in geom.osize):
+                xp is np and _LITTLE and geom.shape[2:] == tuple(2 * p for p in geom.osize):
             return self._scatter_pairs(g)
         buf = xp.empty(geom.shape, dtype=g.dtype)
         full = tuple(p * k for p, k in zip(geom.osize, geom.ksize))
