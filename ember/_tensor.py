@@ -721,8 +721,8 @@ def _cpp_name(dt):
     return _CPP_NAMES.get(dt.name, dt.name)
 
 
-class layout:
-    """A tensor memory layout; ember has only ``ember.strided``."""
+class _NamedConstant:
+    """A module-level singleton shown as ``ember.<name>``."""
 
     __slots__ = ("name",)
 
@@ -731,6 +731,12 @@ class layout:
 
     def __repr__(self):
         return "ember." + self.name
+
+
+class layout(_NamedConstant):
+    """A tensor memory layout; ember has only ``ember.strided``."""
+
+    __slots__ = ()
 
     def __reduce__(self):
         return (_layout_by_name, (self.name,))
@@ -743,20 +749,14 @@ def _layout_by_name(name):
 strided = layout("strided")
 
 
-class memory_format:
+class memory_format(_NamedConstant):
     """A memory layout request (``ember.contiguous_format``, ``ember.channels_last``, ...).
 
     ember stores tensors row-major; these are accepted where PyTorch takes them, and
     ``Tensor.is_contiguous(memory_format=...)`` answers for the tensor's actual strides.
     """
 
-    __slots__ = ("name",)
-
-    def __init__(self, name):
-        self.name = name
-
-    def __repr__(self):
-        return "ember." + self.name
+    __slots__ = ()
 
     def __reduce__(self):
         return (_memory_format_by_name, (self.name,))

@@ -736,6 +736,22 @@ class Median(Function):
         return _evenly(grad, x, out, None, False, True)
 
 
+def _median_setup(input, dim, whole_fn):
+    """The shared start of median/nanmedian: ``(result, None)`` for ``dim=None`` (the whole
+    tensor's median by ``whole_fn``), else ``(None, (xp, x, axis, stable argsort along it))``."""
+    x = input._data
+    if dim is None:
+        if x.size == 0:
+            return _make(get_array_module(x).asarray(np.nan, dtype=x.dtype)), None
+        return whole_fn.apply(input), None
+    xp = get_array_module(x)
+    x1 = x.reshape(1) if x.ndim == 0 else x
+    ax = wrap_dim(dim, x.ndim)
+    if x1.shape[ax] == 0:
+        raise IndexError(f"median(): Expected reduction dim {ax} to have non-zero size.")
+    return None, (xp, x1, ax, xp.argsort(x1, axis=ax, kind="stable"))
+
+
 def median(input, dim=None, keepdim=False):
     """The lower median of all elements, or ``(values, indices)`` along ``dim``.
 
@@ -746,17 +762,10 @@ def median(input, dim=None, keepdim=False):
         >>> ember.tensor([3., 1., 4., 2.]).median()
         tensor(2.)
     """
-    x = input._data
-    if dim is None:
-        if x.size == 0:
-            return _make(get_array_module(x).asarray(np.nan, dtype=x.dtype))
-        return Median.apply(input)
-    xp = get_array_module(x)
-    x1 = x.reshape(1) if x.ndim == 0 else x
-    ax = wrap_dim(dim, x.ndim)
-    if x1.shape[ax] == 0:
-        raise IndexError(f"median(): Expected reduction dim {ax} to have non-zero size.")
-    order = xp.argsort(x1, axis=ax, kind="stable")
+    whole, parts = _median_setup(input, dim, Median)
+    if parts is None:
+        return whole
+    xp, x1, ax, order = parts
     k = (x1.shape[ax] - 1) // 2
     idx = xp.take(order, [k], axis=ax)
     if x1.dtype.kind == "f":
@@ -787,19 +796,12 @@ def nanmedian(input, dim=None, keepdim=False):
         >>> ember.tensor([3., float("nan"), 1., 2.]).nanmedian()
         tensor(2.)
     """
-    x = input._data
-    if x.dtype.kind != "f":
+    if input._data.dtype.kind != "f":
         return median(input, dim, keepdim)
-    if dim is None:
-        if x.size == 0:
-            return _make(get_array_module(x).asarray(np.nan, dtype=x.dtype))
-        return Nanmedian.apply(input)
-    xp = get_array_module(x)
-    x1 = x.reshape(1) if x.ndim == 0 else x
-    ax = wrap_dim(dim, x.ndim)
-    if x1.shape[ax] == 0:
-        raise IndexError(f"median(): Expected reduction dim {ax} to have non-zero size.")
-    order = xp.argsort(x1, axis=ax, kind="stable")  # NaN last
+    whole, parts = _median_setup(input, dim, Nanmedian)
+    if parts is None:
+        return whole
+    xp, x1, ax, order = parts  # NaN sorts last
     k = (x1 == x1).sum(axis=ax, keepdims=True)
     idx = xp.take_along_axis(order, xp.maximum(k - 1, 0) // 2, axis=ax)
     r = _select(input, idx.astype(np.int64), ax, keepdim, "median")
