@@ -15,16 +15,15 @@ Run: ``python benchmarks/bench_conv.py [--reps 15]``; one core each, timed by th
 import argparse
 import os
 import sys
-import time
 
 import numpy as np
 import torch
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."))
+import _timing  # noqa: E402  (benchmarks/, the script's own folder)
+
 import ember  # noqa: E402
 import ember.nn  # noqa: E402,F401
-
-_clock = time.perf_counter
 
 
 def _time_pair(fe, ft, reps):
@@ -35,9 +34,9 @@ def _time_pair(fe, ft, reps):
     te, tt = [], []
     for _ in range(reps):
         for fn, acc in ((fe, te), (ft, tt)):
-            t0 = _clock()
+            t0 = _timing.clock()
             fn()
-            acc.append(_clock() - t0)
+            acc.append(_timing.clock() - t0)
     return [(1e3 * float(np.median(t)), 1e3 * min(t)) for t in (te, tt)]
 
 
@@ -83,18 +82,9 @@ class _Chain(ember.nn.Module):
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--reps", type=int, default=15)
-    ap.add_argument("--threads", type=int, default=0,
-                    help="torch threads (set OPENBLAS_NUM_THREADS for NumPy to match)")
-    ap.add_argument("--cpu-time", action="store_true",
-                    help="time by this thread's CPU time (needs --threads 1)")
+    _timing.add_args(ap)
     args = ap.parse_args()
-    if args.cpu_time:
-        if args.threads != 1:
-            ap.error("--cpu-time measures one thread: pass --threads 1 too")
-        global _clock
-        _clock = time.thread_time
-    if args.threads:
-        torch.set_num_threads(args.threads)
+    _timing.setup(ap, args)
     rng = np.random.default_rng(0)
     print(f"torch threads: {torch.get_num_threads()}")
     print(f"{'layer (fwd+bwd)':<24}{'ember ms':>10}{'torch ms':>10}{'ratio':>8}"

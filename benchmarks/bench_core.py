@@ -13,7 +13,6 @@ import argparse
 import os
 import statistics
 import sys
-import time
 from pathlib import Path
 
 if "--cpu-time" in sys.argv:  # one BLAS thread for NumPy too, set before NumPy loads
@@ -24,6 +23,8 @@ import numpy as np  # noqa: E402
 import torch  # noqa: E402
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+import _timing  # noqa: E402  (benchmarks/, the script's own folder)
+
 import ember  # noqa: E402
 
 
@@ -59,11 +60,10 @@ def _cases():
     return make(ember), make(torch)
 
 
-_clock = [time.perf_counter]
 
 
 def _time(fn, n):
-    clock = _clock[0]
+    clock = _timing.clock
     t0 = clock()
     for _ in range(n):
         fn()
@@ -73,22 +73,14 @@ def _time(fn, n):
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--quick", action="store_true")
-    ap.add_argument("--threads", type=int, default=0,
-                    help="torch and ember threads (0: each library's default)")
-    ap.add_argument("--cpu-time", action="store_true",
-                    help="time with the thread's CPU clock, torch on one thread")
+    _timing.add_args(ap)
     args = ap.parse_args()
-    if args.cpu_time:
-        args.threads = 1
-        _clock[0] = time.thread_time
-    if args.threads:
-        torch.set_num_threads(args.threads)
-        ember.set_num_threads(args.threads)
+    _timing.setup(ap, args)
     rounds = 3 if args.quick else 7
     ember_cases, torch_cases = _cases()
     print(f"torch {torch.__version__}, numpy {np.__version__}, threads: torch "
           f"{torch.get_num_threads()}, ember {ember.get_num_threads()}; clock "
-          f"{_clock[0].__name__}, median of {rounds} rounds")
+          f"{_timing.clock.__name__}, median of {rounds} rounds")
     print(f"{'case':40s} {'ember':>11s} {'torch':>11s} {'ratio':>7s}")
     for name in ember_cases:
         fe, n = ember_cases[name]

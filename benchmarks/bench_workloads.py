@@ -26,6 +26,8 @@ import numpy as np
 import torch
 
 sys.path.insert(0, os.path.join(os.path.dirname(__file__), ".."))
+import _timing  # noqa: E402  (benchmarks/, the script's own folder)
+
 import ember  # noqa: E402
 import ember.backends._blas  # noqa: E402,F401
 
@@ -143,23 +145,20 @@ def w5():
     return fe, ft
 
 
-_clock = time.perf_counter
-
-
 def _median_pair(fe, ft, repeat, inner):
     for _ in range(max(2, repeat // 5)):  # warm-up
         fe()
         ft()
     te, tt = [], []
     for _ in range(repeat):
-        s = _clock()
+        s = _timing.clock()
         for _ in range(inner):
             fe()
-        te.append((_clock() - s) / inner)
-        s = _clock()
+        te.append((_timing.clock() - s) / inner)
+        s = _timing.clock()
         for _ in range(inner):
             ft()
-        tt.append((_clock() - s) / inner)
+        tt.append((_timing.clock() - s) / inner)
     return statistics.median(te), statistics.median(tt)
 
 
@@ -229,23 +228,9 @@ def main():
     ap.add_argument("--markdown", default=None, help="also write the table to this file")
     ap.add_argument("--append", action="store_true",
                     help="add the table to the --markdown file as a new section")
-    ap.add_argument("--torch-threads", type=int, default=None,
-                    help="torch.set_num_threads(N) and ember.set_num_threads(N) first "
-                         "(default: each library's own default)")
-    ap.add_argument("--cpu-time", action="store_true",
-                    help="time with this thread's CPU time (needs --torch-threads 1): steady "
-                         "figures while other processes share the cores")
+    _timing.add_args(ap, "--torch-threads")
     args = ap.parse_args()
-    if args.cpu_time:
-        if args.torch_threads != 1:
-            ap.error("--cpu-time measures one thread: pass --torch-threads 1 too")
-        global _clock
-        _clock = time.thread_time
-    if args.torch_threads:
-        torch.set_num_threads(args.torch_threads)
-        # the same count for ember (its elementwise pool and BLAS): one core against one core
-        # with 1, and under --cpu-time no work on threads whose CPU time the clock cannot see
-        ember.set_num_threads(args.torch_threads)
+    _timing.setup(ap, args, "torch_threads")
     rows, extra = [], []
     load0 = os.getloadavg()[0] if hasattr(os, "getloadavg") else float("nan")
     for name, (make, inner) in WORKLOADS.items():
