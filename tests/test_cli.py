@@ -170,14 +170,20 @@ def test_dcgan_spectral_norm_hinge_options_survive_resume(tmp_path):
     out = tmp_path / "sn"
     ember_cli("train", "dcgan", "--dataset", "mnist", "--data-dir", MNIST, "--epochs", "1",
               "--limit", "128", "--quiet", "--no-plots", "--spectral-norm", "--gan-loss",
-              "hinge", "--g-head", "32", "--out", str(out))
+              "hinge", "--g-head", "32", "--ngf", "16", "--ndf", "8", "--betas", "0", "0.9",
+              "--out", str(out))
     cfg = json.load(open(out / "config.json"))
     assert cfg["model_config"]["D"]["spectral_norm"] is True
     assert cfg["model_config"]["G"]["head"] == 32 and cfg["gan_loss"] == "hinge"
+    assert cfg["model_config"]["G"]["ngf"] == 16 and cfg["model_config"]["D"]["ndf"] == 8
     ember_cli("train", "--resume", str(out), "--epochs", "2", "--quiet", "--no-plots")
     st = ember.load(str(out / "checkpoint.pt"))
     assert st["epoch"] == 2 and "main.0.weight_orig" in st["D"]
     assert tuple(st["G"]["main.0.weight"].shape) == (100, 32, 7, 7)
+    assert tuple(st["G"]["main.3.weight"].shape) == (32, 16, 4, 4)
+    assert tuple(st["D"]["main.2.weight_orig"].shape) == (16, 8, 4, 4)
+    for opt in ("opt_G", "opt_D"):
+        assert st[opt]["param_groups"][0]["betas"] == (0.0, 0.9)
     ember_cli("sample", str(out), "-n", "4", "-o", str(tmp_path / "g.png"))
 
 
@@ -220,3 +226,39 @@ def test_gan_lr_tail_decay_schedule(tmp_path):
     # last step of epoch 2 is at t = 1 + 3/4 (4 steps of 64): factor (3 - 1.75) / 2
     assert rows[0]["lr"] == lr and rows[1]["lr"] == pytest.approx(lr * 0.625)
     assert rows[2]["lr"] == pytest.approx(lr * 0.125)
+
+
+def test_betas_flag_reaches_adam_and_is_refused_elsewhere():
+    from ember.cli.train import CLIError, make_optimizer
+
+    p = [ember.zeros(2, requires_grad=True)]
+    assert make_optimizer("adam", p, 0.1, gan=True).param_groups[0]["betas"] == (0.5, 0.999)
+    assert make_optimizer("adam", p, 0.1).param_groups[0]["betas"] == (0.9, 0.999)
+    assert make_optimizer("adamw", p, 0.1, betas=[0, 0.9]).param_groups[0]["betas"] == (0.0, 0.9)
+    with pytest.raises(CLIError, match="--betas applies to adam and adamw, not 'sgd'"):
+        make_optimizer("sgd", p, 0.1, betas=(0.0, 0.9))
+
+
+def test_gan_step_leaves_discriminator_trainable_and_matches_full_grads(tmp_path):
+    """G's step computes only D's input gradient (D.requires_grad_(False) around it): the
+    generator's gradient is the same as with D's weight gradients computed, and D is
+    trainable again afterwards."""
+    from ember.models import DCGANDiscriminator, DCGANGenerator
+
+    ember.manual_seed(0)
+    G, D = DCGANGenerator(ngf=8), DCGANDiscriminator(ndf=4, spectral_norm=True)
+    z = ember.randn(4, 100)
+    grads = []
+    for freeze in (False, True):
+        G.zero_grad()
+        D.zero_grad()
+        D.eval()  # no power iteration: both passes see the same normalised weights
+        D.requires_grad_(not freeze)
+        (-D(G(z)).mean()).backward()
+        D.requires_grad_(True)
+        grads.append([p.grad.numpy().copy() for p in G.parameters()])
+        if freeze:
+            assert all(p.grad is None for p in D.parameters())
+    for a, b in zip(*grads):
+        np.testing.assert_array_equal(a, b)
+    assert all(p.requires_grad for p in D.parameters())

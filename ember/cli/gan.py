@@ -24,8 +24,9 @@ def train_gan(run_dir, cfg, images, args):
         if not sn:  # a spectral-normalised D keeps the default init (SN-GAN's)
             D.apply(ember.models.weights_init)
     cfg["model_config"] = {"G": G.config, "D": D.config}
-    opt_g = make_optimizer(cfg["optimizer"], G.parameters(), cfg["lr"], gan=True)
-    opt_d = make_optimizer(cfg["optimizer"], D.parameters(), cfg["lr"], gan=True)
+    betas = cfg.get("betas")
+    opt_g = make_optimizer(cfg["optimizer"], G.parameters(), cfg["lr"], gan=True, betas=betas)
+    opt_d = make_optimizer(cfg["optimizer"], D.parameters(), cfg["lr"], gan=True, betas=betas)
     fixed = ember.randn(64, G.nz, generator=ember.Generator().manual_seed(cfg["seed"] + 7)) \
         .to(dev)
     ema = _ema_generator(G, cfg.get("ema", 0.0))
@@ -63,10 +64,12 @@ def train_gan(run_dir, cfg, images, args):
             opt_d.zero_grad()
             loss_d.backward()
             opt_d.step()
+            D.requires_grad_(False)  # G's step needs only D's input gradient, not its weights'
             loss_g = g_loss(D(fake))
             opt_g.zero_grad()
             loss_g.backward()
             opt_g.step()
+            D.requires_grad_(True)
             if ema is not None:
                 ema.update_parameters(G)
             sum_d += loss_d.item()
@@ -135,7 +138,12 @@ def _dcgan_options(cfg):
     if cfg["model"] != "dcgan":
         return {}
     g = {"head": cfg["g_head"]} if cfg.get("g_head") else {}
-    return {"G": g, "D": {"spectral_norm": bool(cfg.get("spectral_norm"))}}
+    if cfg.get("ngf"):
+        g["ngf"] = cfg["ngf"]
+    d = {"spectral_norm": bool(cfg.get("spectral_norm"))}
+    if cfg.get("ndf"):
+        d["ndf"] = cfg["ndf"]
+    return {"G": g, "D": d}
 
 
 def _losses(kind, real_label=1.0):

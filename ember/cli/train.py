@@ -33,6 +33,9 @@ def add_parser(sub):
     p.add_argument("--batch-size", type=int, default=64)
     p.add_argument("--lr", type=float, default=None)
     p.add_argument("--optimizer", choices=["sgd", "adam", "adamw", "rmsprop"], default=None)
+    p.add_argument("--betas", type=float, nargs=2, default=None, metavar=("B1", "B2"),
+                   help="Adam's betas (default 0.9 0.999; 0.5 0.999 for GANs, DCGAN's; "
+                        "SN-GAN uses 0.0 0.9)")
     p.add_argument("--scheduler", choices=["none", "cosine", "step"], default=None,
                    help="learning-rate schedule over the run (default: cosine for "
                         "classifiers, none for GANs)")
@@ -45,6 +48,11 @@ def add_parser(sub):
                    help="(dcgan) spectral-normalised discriminator without batch norm")
     p.add_argument("--g-head", type=int, default=None, metavar="C",
                    help="(dcgan) channels of the generator's first 7x7 map (default 128)")
+    p.add_argument("--ngf", type=int, default=None, metavar="C",
+                   help="(dcgan) channels of the generator's 14x14 map (default 64)")
+    p.add_argument("--ndf", type=int, default=None, metavar="C",
+                   help="(dcgan) channels of the discriminator's first convolution (default "
+                        "64; the second has twice as many)")
     p.add_argument("--lr-decay-from", type=int, default=None, metavar="EPOCH",
                    help="(GANs) keep the learning rate until this epoch, then decay it "
                         "linearly to zero at the last epoch (may be set on --resume)")
@@ -81,7 +89,8 @@ def _config(args):
                optimizer=args.optimizer or opt, seed=args.seed, workers=args.workers,
                real_label=args.real_label, ema=args.ema, gan_loss=args.gan_loss,
                spectral_norm=args.spectral_norm, g_head=args.g_head,
-               lr_decay_from=args.lr_decay_from,
+               ngf=args.ngf, ndf=args.ndf,
+               lr_decay_from=args.lr_decay_from, betas=args.betas,
                scheduler=args.scheduler or ("none" if args.model in models.GANS else "cosine"),
                device=args.device, limit=args.limit)
     out = args.out or os.path.join("runs", f"{args.model}-{args.dataset}")
@@ -89,13 +98,19 @@ def _config(args):
     return run_dir, cfg
 
 
-def make_optimizer(name, params, lr, gan=False):
+def make_optimizer(name, params, lr, gan=False, betas=None):
+    """The run's optimizer; ``betas`` (Adam/AdamW) defaults to DCGAN's (0.5, 0.999) for GANs."""
+    if betas is None:
+        betas = (0.5, 0.999) if gan else (0.9, 0.999)
+    elif name not in ("adam", "adamw"):
+        raise CLIError(f"--betas applies to adam and adamw, not '{name}'")
+    betas = tuple(float(b) for b in betas)
     if name == "sgd":
         return ember.optim.SGD(params, lr=lr, momentum=0.9)
     if name == "adam":
-        return ember.optim.Adam(params, lr=lr, betas=(0.5, 0.999) if gan else (0.9, 0.999))
+        return ember.optim.Adam(params, lr=lr, betas=betas)
     if name == "adamw":
-        return ember.optim.AdamW(params, lr=lr)
+        return ember.optim.AdamW(params, lr=lr, betas=betas)
     if name == "rmsprop":
         return ember.optim.RMSprop(params, lr=lr)
     raise CLIError(f"unknown optimizer '{name}'")
@@ -176,7 +191,7 @@ def train_classifier(run_dir, cfg, train, test, args):
     ember.manual_seed(cfg["seed"])
     model = models.build(cfg["model"], cfg["input_size"], len(cfg["classes"])).to(dev)
     cfg["model_config"] = getattr(model, "config", {})
-    opt = make_optimizer(cfg["optimizer"], model.parameters(), cfg["lr"])
+    opt = make_optimizer(cfg["optimizer"], model.parameters(), cfg["lr"], betas=cfg.get("betas"))
     steps_per_epoch = -(-len(y_tr) // cfg["batch_size"])
     sched = make_scheduler(cfg.get("scheduler", "none"), opt, cfg["epochs"], steps_per_epoch)
     start = 0

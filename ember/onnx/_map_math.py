@@ -39,6 +39,11 @@ for _c in _UNARY:
     op(_c)(_unary)
 
 
+@op(_pw.LeakyRelu)
+def _leaky_relu(cx):
+    return cx.op("LeakyRelu", [cx.x(0)], alpha=float(cx.param(1)))
+
+
 @op(_el.Pow)
 def _pow(cx):
     e = cx.rec.args[1]

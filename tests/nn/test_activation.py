@@ -232,3 +232,37 @@ def _err(fn):
 def test_bad_input_errors_match_torch(make):
     te = _err(lambda: make(torch))
     assert te is not None and _err(lambda: make(ember)) == te
+
+
+@pytest.mark.parametrize("slope", [0.01, 0.1, 0.2, 1.0, 0.0, 1.5, -0.3])
+@pytest.mark.parametrize("inplace", [False, True])
+def test_leaky_relu_bits_at_kinks_inf_nan(slope, inplace):
+    # the fast primitive (slope in (0, 1]) and the general path give torch's bits: the kink at
+    # 0 takes the slope side (x > 0 ? grad : slope * grad), -0.0, inf and nan included
+    if inplace and slope < 0:
+        pytest.skip("torch refuses the in-place backward for a negative slope")
+    x = np.array([-np.inf, -2.5, -0.0, 0.0, 1e-45, -1e-45, 1.5, np.inf, np.nan], np.float32)
+    g = np.array([1.0, np.inf, np.nan, 2.0, -3.0, 4.0, -np.inf, 5.0, 6.0], np.float32)
+    outs = []
+    for lib, fn in ((torch, tF.leaky_relu), (ember, F.leaky_relu)):
+        leaf = lib.tensor(x, requires_grad=True)
+        y = fn(leaf * 1.0, slope, inplace) if inplace else fn(leaf, slope)
+        y.backward(lib.tensor(g))
+        outs.append((y.detach().numpy(), leaf.grad.numpy()))
+    for a, b in zip(*outs):
+        np.testing.assert_array_equal(a.view(np.int32) & ~(np.isnan(a) * 0x7FFFFF),
+                                      b.view(np.int32) & ~(np.isnan(b) * 0x7FFFFF))
+
+
+@pytest.mark.parametrize("shape", [(), (0, 3), (2, 3, 5, 5)])
+def test_leaky_relu_shapes_dtypes_and_double_backward(shape):
+    x = np.random.default_rng(1).standard_normal(shape)
+    for dt in (np.float32, np.float64):
+        e = ember.tensor(x.astype(dt), requires_grad=True)
+        t = torch.tensor(x.astype(dt), requires_grad=True)
+        ye, yt = F.leaky_relu(e, 0.2), tF.leaky_relu(t, 0.2)
+        assert ye.dtype == getattr(ember, np.dtype(dt).name) and tuple(ye.shape) == shape
+        assert_close(ye, yt)
+    e = ember.tensor(x, requires_grad=True)
+    assert ember.autograd.gradcheck(lambda v: F.leaky_relu(v, 0.2), (e,))
+    assert ember.autograd.gradgradcheck(lambda v: F.leaky_relu(v, 0.2) ** 2, (e,))
