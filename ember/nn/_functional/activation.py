@@ -10,10 +10,9 @@ import math
 import warnings
 
 from ..._tensor import Tensor
-from ...ops._util import _short, wrap_dim
-from ...ops._util import inplace as _inplace
-from ...ops._util import _make
+from ...ops._util import _make, _short, wrap_dim
 from ...ops._util import _state as _grad_state
+from ...ops._util import inplace as _inplace
 from ...ops.elementwise import _Null
 from ...ops.pointwise import LeakyRelu as _LeakyRelu
 from ...ops.pointwise import erf as _erf
