@@ -66,30 +66,34 @@ def w5_layers(n):
     print(f"   {'total':22s} {total[0]:10.2f} {total[2]:7.2f} {total[1]:10.2f} {total[3]:7.2f}")
 
 
+def convt_pieces_of(y, w, b):
+    """ember's ConvTranspose2d(128, 64, 4, 2, 1) forward as its four pieces, each a function of
+    the previous piece's result: [(name, fn)], the last returning the (N, C, 14, 14) output."""
+    stride, dil = (2, 2), (1, 1)
+    wt = np.ascontiguousarray(np.moveaxis(w.reshape(128, 64, 16), 2, 0).swapaxes(1, 2))
+
+    def taps(gcols):
+        gcols = gcols.reshape(16, -1)
+        buf = np.zeros((64, 16, 16, 64), np.float32)
+        C._add_taps(buf, (gcols[j].reshape(64, 7, 7, 64) for j in range(16)),
+                    (sl for _, sl in C._offset_slices((4, 4), stride, dil, (7, 7), lead=1)))
+        return buf
+    return [("rows of the input (layout)", lambda _: C._rows(y, True)),
+            ("GEMM (1024x128)@(128x3136), NumPy", lambda rows: wt.reshape(-1, 128) @ rows),
+            ("zeros + 16 tap adds (col2im)", taps),
+            ("to NCHW + bias (layout)", lambda buf: C._from_nlast(buf[:, 1:15, 1:15], b, np))]
+
+
 def convt_pieces(n):
     print("2. ConvTranspose2d(128, 64, 4, 2, 1) forward, (64, 128, 7, 7) -> (64, 64, 14, 14), ms")
     rng = np.random.default_rng(0)
     y = rng.standard_normal((64, 128, 7, 7)).astype(np.float32)
     w = rng.standard_normal((128, 64, 4, 4)).astype(np.float32)
     b = rng.standard_normal(64).astype(np.float32)
-    stride, dil = (2, 2), (1, 1)
-    rows = C._rows(y, True)  # (O, P*N): the input's rows, batch last
-    wt = np.ascontiguousarray(np.moveaxis(w.reshape(128, 64, 16), 2, 0).swapaxes(1, 2))
-    gcols = (wt.reshape(-1, 128) @ rows).reshape(16, -1)
-
-    def taps():
-        buf = np.zeros((64, 16, 16, 64), np.float32)
-        C._add_taps(buf, (gcols[j].reshape(64, 7, 7, 64) for j in range(16)),
-                    (sl for _, sl in C._offset_slices((4, 4), stride, dil, (7, 7), lead=1)))
-        return buf
-    inner = taps()[:, 1:15, 1:15]
-    pieces = [("rows of the input (layout)", lambda: C._rows(y, True)),
-              ("GEMM (1024x128)@(128x3136), NumPy", lambda: wt.reshape(-1, 128) @ rows),
-              ("zeros + 16 tap adds (col2im)", taps),
-              ("to NCHW + bias (layout)", lambda: C._from_nlast(inner, b, np))]
-    tot = 0.0
-    for name, f in pieces:
-        t = bench(f, n)
+    tot, prev = 0.0, None
+    for name, f in convt_pieces_of(y, w, b):
+        t = bench(lambda f=f, prev=prev: f(prev), n)
+        prev = f(prev)
         tot += t
         print(f"   ember {name:38s} {t:7.2f}")
     print(f"   ember {'sum of the pieces':38s} {tot:7.2f}")
@@ -97,7 +101,8 @@ def convt_pieces(n):
     ty = torch.tensor(y)
     with torch.no_grad():
         print(f"   torch {'whole op (oneDNN deconvolution)':38s} {bench(lambda: tm(ty), n):7.2f}")
-    a, r = torch.tensor(wt.reshape(-1, 128)), torch.tensor(rows)
+    wt = np.ascontiguousarray(np.moveaxis(w.reshape(128, 64, 16), 2, 0).swapaxes(1, 2))
+    a, r = torch.tensor(wt.reshape(-1, 128)), torch.tensor(C._rows(y, True))
     print(f"   torch {'the same GEMM (torch.matmul)':38s} {bench(lambda: a @ r, n):7.2f}")
 
 
