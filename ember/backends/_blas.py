@@ -16,7 +16,7 @@ BLAS builds (MKL, Accelerate) are left alone. A thread count the user chose thro
 """
 import os
 
-__all__ = ["set_num_threads", "get_num_threads", "gemm_threads"]
+__all__ = ["set_num_threads", "get_num_threads", "gemm_threads", "axpy"]
 
 _ENV = ("OPENBLAS_NUM_THREADS", "GOTO_NUM_THREADS", "OMP_NUM_THREADS")
 # products of at least this many flops may use every core (2 ms and more on one core)
@@ -56,7 +56,8 @@ def _loaded_openblas():
 
 
 def _bind():
-    """Find ``openblas_set_num_threads`` (any of the wheel's symbol spellings)."""
+    """Find ``openblas_set_num_threads`` (any of the wheel's symbol spellings), and the same
+    library's ``cblas_saxpy``/``cblas_daxpy`` for :func:`axpy`."""
     global _set, _get
     import ctypes
 
@@ -73,7 +74,42 @@ def _bind():
                 if s is not None and g is not None:
                     s.argtypes, s.restype, g.restype = [ctypes.c_int], None, ctypes.c_int
                     _set, _get = s, g
+                    _bind_axpy(lib, "scipy_" if prefix.startswith("scipy") else "", suffix)
                     return
+
+
+_axpy = {}  # numpy dtype char -> cblas_?axpy
+
+
+def _bind_axpy(lib, prefix, suffix):
+    import ctypes
+
+    n_t = ctypes.c_int64 if suffix == "64_" else ctypes.c_int
+    for char, name, scalar in (("f", "s", ctypes.c_float), ("d", "d", ctypes.c_double)):
+        f = getattr(lib, f"{prefix}cblas_{name}axpy{suffix}", None)
+        if f is not None:
+            f.argtypes = [n_t, scalar, ctypes.c_void_p, n_t, ctypes.c_void_p, n_t]
+            f.restype = None
+            _axpy[char] = f
+
+
+def axpy(alpha, x, y):
+    """``y += alpha * x`` in place by BLAS: one pass, and on CPUs with FMA one rounding per
+    element as in PyTorch's ``y.add_(x, alpha=alpha)`` (NumPy needs a temporary, two passes and
+    two roundings). Returns False, doing nothing, unless ``x`` and ``y`` are C-contiguous NumPy
+    arrays of the same float32/float64 dtype and size, ``y`` writeable and not overlapping ``x``
+    (the caller then does it with NumPy)."""
+    from numpy import may_share_memory as _may_share_memory
+    from numpy import ndarray
+
+    f = _axpy.get(getattr(y, "dtype", None) and y.dtype.char)
+    if f is None or x.__class__ is not ndarray or y.__class__ is not ndarray or \
+            x.dtype != y.dtype or x.size != y.size or not (
+                x.flags.c_contiguous and y.flags.c_contiguous and y.flags.writeable) or \
+            _may_share_memory(x, y):
+        return False
+    f(y.size, alpha, x.ctypes.data, 1, y.ctypes.data, 1)
+    return True
 
 
 def _init():

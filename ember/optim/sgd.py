@@ -1,5 +1,6 @@
 """Stochastic gradient descent, with momentum, Nesterov momentum and weight decay."""
 from .._tensor import Tensor
+from ..backends._blas import axpy
 from ._functional import blocks, check_range, weight_decay
 from .optimizer import Optimizer
 
@@ -74,4 +75,5 @@ def _sgd_block(p, g, buf, mom, decay, damp, nesterov, lr):
             buf *= decay
             buf += g if damp == 1.0 else damp * g  # (1 - 0) * g is g exactly
         g = g + mom * buf if nesterov else buf
-    p += -lr * g
+    if not axpy(-lr, g, p):  # one fused pass by BLAS where it can (PyTorch's add_(g, alpha))
+        p += -lr * g

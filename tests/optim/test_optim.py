@@ -328,3 +328,44 @@ def test_step_hooks_like_torch():
         results[fw] = w.detach().numpy().copy()
     assert calls["ember"] == calls["torch"] == ["global", "pre", "post", "post"]
     np.testing.assert_array_equal(results["ember"], results["torch"])
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+@pytest.mark.parametrize("kw", [dict(), dict(momentum=0.9)])
+def test_sgd_steps_are_bitwise_torch(dtype, kw):
+    # the update p += -lr * step is one fused multiply-add (BLAS axpy), as torch's
+    # p.add_(step, alpha=-lr): bit for bit the same parameters after several steps (nesterov,
+    # dampening and weight decay add more of torch's fused adds: those stay within rounding)
+    rng = np.random.default_rng(7)
+    w0 = rng.standard_normal((257, 301)).astype(dtype)  # > 2 blocks: the blocked path too
+    pe = ember.tensor(w0.copy(), requires_grad=True)
+    pt = torch.tensor(w0.copy(), requires_grad=True)
+    oe, ot = ember.optim.SGD([pe], lr=0.0123, **kw), torch.optim.SGD([pt], lr=0.0123, **kw)
+    for _ in range(4):
+        g = rng.standard_normal(w0.shape).astype(dtype)
+        pe.grad, pt.grad = ember.tensor(g), torch.tensor(g)
+        oe.step()
+        ot.step()
+    np.testing.assert_array_equal(pe.detach().numpy(), pt.detach().numpy())
+
+
+def test_axpy_does_only_what_blas_can_and_leaves_the_rest_to_numpy():
+    from ember.backends._blas import _axpy, axpy
+
+    if "f" not in _axpy:
+        pytest.skip("NumPy's BLAS is not OpenBLAS here")
+    x = np.arange(6, dtype=np.float32)
+    y = np.ones(6, dtype=np.float32)
+    assert axpy(-0.5, x, y) and np.array_equal(y, 1 - 0.5 * np.arange(6, dtype=np.float32))
+    y0 = np.ones(12, dtype=np.float32)
+    for xx, yy in [(x, y0[::2]),                                   # strided
+                   (x.astype(np.float64), y),                      # mixed dtypes
+                   (x.astype(np.float16), y.astype(np.float16)),   # no half axpy
+                   (x[:5], y),                                     # sizes differ
+                   (y, y), (y0[1:7], y0[:6])]:                     # overlapping
+        before = yy.copy()
+        assert axpy(2.0, xx, yy) is False
+        np.testing.assert_array_equal(yy, before)
+    ro = np.ones(6, dtype=np.float32)
+    ro.flags.writeable = False
+    assert axpy(1.0, x, ro) is False
