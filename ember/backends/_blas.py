@@ -79,12 +79,14 @@ def _bind():
 
 
 _axpy = {}  # numpy dtype char -> cblas_?axpy
+_AXPY_MAX = [2 ** 31]  # element count the bound axpy takes (2**63 for the ILP64 build)
 
 
 def _bind_axpy(lib, prefix, suffix):
     import ctypes
 
     n_t = ctypes.c_int64 if suffix == "64_" else ctypes.c_int
+    _AXPY_MAX[0] = 2 ** 63 if suffix == "64_" else 2 ** 31
     for char, name, scalar in (("f", "s", ctypes.c_float), ("d", "d", ctypes.c_double)):
         f = getattr(lib, f"{prefix}cblas_{name}axpy{suffix}", None)
         if f is not None:
@@ -103,7 +105,8 @@ def axpy(alpha, x, y):
     from numpy import ndarray
 
     f = _axpy.get(getattr(y, "dtype", None) and y.dtype.char)
-    if f is None or x.__class__ is not ndarray or y.__class__ is not ndarray or \
+    if f is None or alpha.__class__ not in (float, int) or y.size >= _AXPY_MAX[0] or \
+            x.__class__ is not ndarray or y.__class__ is not ndarray or \
             x.dtype != y.dtype or x.size != y.size or not (
                 x.flags.c_contiguous and y.flags.c_contiguous and y.flags.writeable) or \
             _may_share_memory(x, y):

@@ -63,7 +63,7 @@ class SGD(Optimizer):
                 buf = state["momentum_buffer"]._data
             else:
                 buf, decay = buf._data, mom
-        args = (mom, decay, 1.0 - group["dampening"], group["nesterov"], group["lr"])
+        args = (mom, decay, 1.0 - group["dampening"], group["nesterov"], float(group["lr"]))
         for pb, gb, bb in blocks(p, g, buf):
             _sgd_block(pb, gb, bb, *args)
 

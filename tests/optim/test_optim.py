@@ -369,3 +369,17 @@ def test_axpy_does_only_what_blas_can_and_leaves_the_rest_to_numpy():
     ro = np.ones(6, dtype=np.float32)
     ro.flags.writeable = False
     assert axpy(1.0, x, ro) is False
+    assert axpy(np.float32(1.0), x, y) is False  # only Python numbers go through ctypes
+
+
+def test_sgd_takes_a_tensor_lr_as_torch_does():
+    w0 = np.linspace(-1, 1, 12, dtype=np.float32).reshape(3, 4)
+    pe = ember.tensor(w0.copy(), requires_grad=True)
+    pt = torch.tensor(w0.copy(), requires_grad=True)
+    oe = ember.optim.SGD([pe], lr=ember.tensor(0.05), momentum=0.9)
+    ot = torch.optim.SGD([pt], lr=torch.tensor(0.05), momentum=0.9)
+    for k in range(3):
+        pe.grad, pt.grad = ember.tensor(w0 * (k + 1)), torch.tensor(w0 * (k + 1))
+        oe.step()
+        ot.step()
+    np.testing.assert_allclose(pe.detach().numpy(), pt.detach().numpy(), rtol=1e-6, atol=1e-7)
