@@ -10,7 +10,17 @@ import numpy as np
 
 from .._dtype import _FROM_NP, result_type
 from ..backends import _parallel
-from ._util import Function, Tensor, _make, _state, get_array_module, inplace, register, unbroadcast
+from ._util import (
+    _NULL,
+    Function,
+    Tensor,
+    _make,
+    _state,
+    get_array_module,
+    inplace,
+    register,
+    unbroadcast,
+)
 
 __all__ = ["add", "sub", "subtract", "mul", "multiply", "div", "divide", "true_divide", "neg",
            "negative", "pow", "exp", "log", "rsub"]
@@ -301,17 +311,7 @@ def _binary(cls, a, b):
     return cls.apply(a, b)
 
 
-class _NullCtx:
-    """A throwaway ctx for forward-only calls (no graph is recorded)."""
-
-    def save_for_backward(self, *a):
-        pass
-
-    def __setattr__(self, k, v):
-        pass
-
-
-_Null = _NullCtx()
+_Null = _NULL  # the throwaway ctx of forward-only calls (one for all ops: ``ctx is _Null``)
 
 
 def add(input, other, *, alpha=1, out=None):

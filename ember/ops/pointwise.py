@@ -193,29 +193,26 @@ class LeakyRelu(Function):
         xp = get_array_module(x)
         out = xp.multiply(x, slope, out=xp.empty_like(x))  # out=: an array for 0-d x too
         xp.maximum(x, out, out=out)
-        if ctx is not _Null:
-            ctx.save_for_backward(x)
-            ctx.slope = slope
+        ctx.save_for_backward(x)
+        ctx.slope = slope
         return out
 
     @staticmethod
     def backward(ctx, grad):
-        (x,) = ctx.saved_tensors
-        return _LeakyMask.apply(grad, x, ctx.slope), None
+        return _LeakyMask.apply(grad, *ctx.saved_tensors, ctx.slope), None
 
 
-class _LeakyMask(Function):
+class _LeakyMask(LeakyRelu):
     """``grad`` where ``x > 0``, else ``slope * grad``: leaky_relu's backward (PyTorch's
     ``x > 0 ? grad : grad * slope``), branch-free: the factor max([x > 0], slope) is exactly 1
-    or slope, so ``grad * factor`` is bit for bit the same, inf and nan included."""
-
-    _array_forward = True
+    or slope, so ``grad * factor`` is bit for bit the same, inf and nan included. Linear in
+    ``grad`` with a mask of ``x`` alone, so its own backward is itself (LeakyRelu's)."""
 
     @staticmethod
     def forward(ctx, grad, x, slope):
         xp = get_array_module(grad, x)
         factor = xp.empty(np.broadcast_shapes(grad.shape, x.shape), grad.dtype)
-        xp.maximum(xp.greater(x, 0), slope, out=factor)
+        xp.maximum(xp.greater(x, 0), grad.dtype.type(slope), out=factor)  # in grad's dtype
         factor *= grad
         ctx.save_for_backward(x)
         ctx.slope = slope
@@ -223,9 +220,7 @@ class _LeakyMask(Function):
 
     @staticmethod
     def backward(ctx, gg):
-        # linear in grad; x enters through a piecewise-constant mask only
-        (x,) = ctx.saved_tensors
-        return _LeakyMask.apply(gg, x, ctx.slope), None, None
+        return LeakyRelu.backward(ctx, gg)[0], None, None
 
 
 _SAME_SIZE_INT = {np.dtype(np.float16): np.int16, np.dtype(np.float32): np.int32,

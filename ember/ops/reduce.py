@@ -138,19 +138,20 @@ def sum(input, dim=None, keepdim=False, *, dtype=None):
     return Sum.apply(input, axes, keepdim, npdt)
 
 
-# PyTorch's scalar-type names, as its error messages print them
-_TORCH_NAMES = {"int64": "Long", "int32": "Int", "int16": "Short", "int8": "Char", "uint8": "Byte",
-                "bool": "Bool", "float16": "Half", "float32": "Float", "float64": "Double"}
+def _float_input(input, dtype, message):
+    """``input`` cast to ``dtype`` (if given), which must then be floating or complex; else
+    PyTorch's RuntimeError, ``message`` completed with its scalar-type name ("Long", ...)."""
+    if dtype is not None:
+        input = input.to(dtype)
+    if input._data.dtype.kind not in "fc":
+        raise RuntimeError(message + input._type_name()[6:-6])
+    return input
 
 
 def mean(input, dim=None, keepdim=False, *, dtype=None):
     """Mean over ``dim``; integer inputs raise, as in PyTorch."""
-    if dtype is not None:
-        input = input.to(dtype)
-    if input._data.dtype.kind not in "fc":
-        raise RuntimeError(
-            "mean(): could not infer output dtype. Input dtype must be either a floating point "
-            f"or complex dtype. Got: {_TORCH_NAMES.get(input.dtype.name, input.dtype.name)}")
+    input = _float_input(input, dtype, "mean(): could not infer output dtype. Input dtype must "
+                                       "be either a floating point or complex dtype. Got: ")
     axes = _axes(dim, input._data.ndim)
     return Mean.apply(input, axes, keepdim)
 
@@ -178,11 +179,8 @@ def nanmean(input, dim=None, keepdim=False, *, dtype=None):
         >>> ember.tensor([1., float("nan"), 2.]).nanmean()
         tensor(1.5000)
     """
-    if dtype is not None:
-        input = input.to(dtype)
-    if input._data.dtype.kind not in "fc":
-        raise RuntimeError("nanmean(): expected input to have floating point or complex dtype "
-                           f"but got {_TORCH_NAMES.get(input.dtype.name, input.dtype.name)}")
+    input = _float_input(input, dtype, "nanmean(): expected input to have floating point or "
+                                       "complex dtype but got ")
     count = sum(~input.isnan(), dim, keepdim)
     return nansum(input, dim, keepdim) / count
 
@@ -658,11 +656,8 @@ def norm(input, p="fro", dim=None, keepdim=False, out=None, dtype=None):
         >>> ember.tensor([3., 4.]).norm()
         tensor(5.)
     """
-    if dtype is not None:
-        input = input.to(dtype)
-    if input._data.dtype.kind not in "fc":
-        raise RuntimeError("linalg.vector_norm: Expected a floating point or complex tensor as "
-                           f"input. Got {input._type_name()[6:-6]}")
+    input = _float_input(input, dtype, "linalg.vector_norm: Expected a floating point or "
+                                       "complex tensor as input. Got ")
     if p == "fro" or p is None:
         p = 2
     if isinstance(p, str):

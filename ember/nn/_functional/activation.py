@@ -10,10 +10,8 @@ import math
 import warnings
 
 from ..._tensor import Tensor
-from ...ops._util import _make, _short, wrap_dim
-from ...ops._util import _state as _grad_state
+from ...ops._util import _short, fwd, wrap_dim
 from ...ops._util import inplace as _inplace
-from ...ops.elementwise import _Null
 from ...ops.pointwise import LeakyRelu as _LeakyRelu
 from ...ops.pointwise import erf as _erf
 from ...ops.pointwise import relu as _core_relu
@@ -76,9 +74,7 @@ def relu6(input, inplace=False):
 
 def _leaky(x, slope):
     if 0 < slope <= 1 and x.dtype.is_floating_point:  # the common case: one fast primitive
-        if _grad_state.enabled and x.requires_grad:
-            return _LeakyRelu.apply(x, float(slope))
-        return _make(_LeakyRelu.forward(_Null, x._data, float(slope)))
+        return fwd(_LeakyRelu, x, float(slope))
     return where(x > 0, x, x * slope)
 
 
