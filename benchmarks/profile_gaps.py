@@ -9,6 +9,8 @@ DCGAN generator, and W2's LSTM. One core each, timed by the calling thread's CPU
    whole op and against the same GEMM in torch (torch.matmul: its BLAS on the same shape).
 3. W2 LSTM: ember's training step against the GEMMs it contains (28 steps x 2 layers forward
    and backward, plus the weight-gradient products), each timed in NumPy and in torch.matmul.
+4. W3 MLP: ember's and torch's training step against the eight GEMMs of a step, each in NumPy
+   and in torch.matmul, with the GFLOP/s each BLAS reaches on the shape.
 """
 import argparse
 import os
@@ -135,6 +137,32 @@ def lstm(n):
     print(f"   all the step's GEMMs: NumPy {te:.2f}, torch.matmul {tt:.2f}")
 
 
+def mlp(n):
+    print("4. W3 MLP training step (784-512-512-10, batch 64), ms and GFLOP/s")
+    from bench_workloads import w3
+
+    fe, ft = w3()
+    print(f"   ember step {bench(fe, n):7.2f}   torch step {bench(ft, n):7.2f}")
+    rng = np.random.default_rng(0)
+    # forward x W^T per layer; backward G W (layers 2, 3: the input needs no gradient) and
+    # G^T x per layer, as (rows, inner, columns)
+    shapes = [("fwd", 64, 784, 512), ("fwd", 64, 512, 512), ("fwd", 64, 512, 10),
+              ("bwd dx", 64, 512, 512), ("bwd dx", 64, 10, 512),
+              ("bwd dW", 512, 64, 784), ("bwd dW", 512, 64, 512), ("bwd dW", 10, 64, 512)]
+    te = tt = 0.0
+    for name, m, k, c in shapes:
+        a = rng.standard_normal((m, k)).astype(np.float32)
+        b = rng.standard_normal((k, c)).astype(np.float32)
+        ta, tb = torch.tensor(a), torch.tensor(b)
+        e = bench(lambda a=a, b=b: a @ b, n)
+        t = bench(lambda a=ta, b=tb: a @ b, n)
+        te, tt = te + e, tt + t
+        gf = 2 * m * k * c / 1e6
+        print(f"   GEMM {name:7s} ({m:3d}, {k:3d}) @ ({k:3d}, {c:3d}): NumPy {e:5.2f} "
+              f"({gf / e:4.0f} GFLOP/s)  torch.matmul {t:5.2f} ({gf / t:4.0f} GFLOP/s)")
+    print(f"   all the step's GEMMs: NumPy {te:.2f}, torch.matmul {tt:.2f}")
+
+
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--repeat", type=int, default=20)
@@ -144,6 +172,7 @@ def main():
     w5_layers(args.repeat)
     convt_pieces(args.repeat)
     lstm(args.repeat)
+    mlp(args.repeat * 10)  # sub-millisecond products: more samples
 
 
 if __name__ == "__main__":

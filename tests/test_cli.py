@@ -262,3 +262,57 @@ def test_gan_step_leaves_discriminator_trainable_and_matches_full_grads(tmp_path
     for a, b in zip(*grads):
         np.testing.assert_array_equal(a, b)
     assert all(p.requires_grad for p in D.parameters())
+
+
+@pytest.mark.parametrize("loss", ["hinge", "bce"])
+def test_gan_step_matches_pytorch_loop_in_float64(loss):
+    """The step `ember train dcgan` runs (``gan_step``: D on real and detached fakes, then G
+    through D, Adam on both, a spectral-normalised D) gives the same losses and weights as the
+    same loop written in PyTorch, from the same weights, batches and noise, step after step
+    (float64, so that any difference in the algorithm shows above the rounding)."""
+    torch = pytest.importorskip("torch")
+    from ember.cli.gan import _losses, gan_step
+    from ember.models import DCGANDiscriminator, DCGANGenerator, weights_init
+
+    ember.manual_seed(0)
+    G, D = DCGANGenerator(ngf=8), DCGANDiscriminator(ndf=4, spectral_norm=True)
+    G.apply(weights_init)
+    G, D = G.double(), D.double()
+    tn, sn = torch.nn, torch.nn.utils.spectral_norm
+    tG = tn.Sequential(
+        tn.ConvTranspose2d(100, 16, 7, 1, 0, bias=False), tn.BatchNorm2d(16), tn.ReLU(),
+        tn.ConvTranspose2d(16, 8, 4, 2, 1, bias=False), tn.BatchNorm2d(8), tn.ReLU(),
+        tn.ConvTranspose2d(8, 1, 4, 2, 1, bias=False), tn.Tanh()).double()
+    tD = tn.Sequential(sn(tn.Conv2d(1, 4, 4, 2, 1)), tn.LeakyReLU(0.1),
+                       sn(tn.Conv2d(4, 8, 4, 2, 1)), tn.LeakyReLU(0.1), tn.Flatten(),
+                       sn(tn.Linear(8 * 7 * 7, 1))).double()
+    for tm, em in ((tG, G), (tD, D)):  # the same weights (and power-iteration vectors)
+        tm.load_state_dict({k[len("main."):]: torch.tensor(v.numpy())
+                            for k, v in em.state_dict().items()})
+    opt = [ember.optim.Adam(m.parameters(), lr=2e-4, betas=(0.0, 0.9)) for m in (G, D)]
+    topt = [torch.optim.Adam(m.parameters(), lr=2e-4, betas=(0.0, 0.9)) for m in (tG, tD)]
+    d_loss, g_loss = _losses(loss)
+    bce = torch.nn.functional.binary_cross_entropy_with_logits
+    rng = np.random.default_rng(0)
+    for _ in range(6):
+        real, z = rng.uniform(-1, 1, (16, 1, 28, 28)), rng.standard_normal((16, 100))
+        ld, lg = gan_step(G, D, opt[0], opt[1], ember.tensor(real), ember.tensor(z), d_loss,
+                          g_loss)
+        fake = tG(torch.tensor(z).view(16, 100, 1, 1))
+        dr, df = tD(torch.tensor(real)).view(-1), tD(fake.detach()).view(-1)
+        tld = (torch.relu(1 - dr).mean() + torch.relu(1 + df).mean()) if loss == "hinge" else \
+            bce(dr, torch.ones_like(dr)) + bce(df, torch.zeros_like(df))
+        topt[1].zero_grad()
+        tld.backward()
+        topt[1].step()
+        dg = tD(fake).view(-1)
+        tlg = -dg.mean() if loss == "hinge" else bce(dg, torch.ones_like(dg))
+        topt[0].zero_grad()
+        tlg.backward()
+        topt[0].step()
+        assert ld.item() == pytest.approx(tld.item(), rel=1e-10, abs=1e-12)
+        assert lg.item() == pytest.approx(tlg.item(), rel=1e-10, abs=1e-12)
+    for tm, em in ((tG, G), (tD, D)):
+        for (k, tv), ev in zip(tm.state_dict().items(), em.state_dict().values()):
+            np.testing.assert_allclose(ev.numpy(), tv.numpy(), rtol=1e-9, atol=1e-12,
+                                       err_msg=k)

@@ -59,17 +59,7 @@ def train_gan(run_dir, cfg, images, args):
                 group["lr"] = lr
             k = len(real)
             z = ember.randn(k, G.nz).to(dev)
-            fake = G(z)
-            loss_d = d_loss(D(real), D(fake.detach()))
-            opt_d.zero_grad()
-            loss_d.backward()
-            opt_d.step()
-            D.requires_grad_(False)  # G's step needs only D's input gradient, not its weights'
-            loss_g = g_loss(D(fake))
-            opt_g.zero_grad()
-            loss_g.backward()
-            opt_g.step()
-            D.requires_grad_(True)
+            loss_d, loss_g = gan_step(G, D, opt_g, opt_d, real, z, d_loss, g_loss)
             if ema is not None:
                 ema.update_parameters(G)
             sum_d += loss_d.item()
@@ -106,6 +96,25 @@ def train_gan(run_dir, cfg, images, args):
 
             plot_gan(run_dir)
     return 0
+
+
+def gan_step(G, D, opt_g, opt_d, real, z, d_loss, g_loss):
+    """One training step of both players; returns the two losses (tensors).
+
+    D learns from the real batch and from G's images of the noise ``z`` (detached: no
+    gradient into G); then G learns through D's verdict on the same images."""
+    fake = G(z)
+    loss_d = d_loss(D(real), D(fake.detach()))
+    opt_d.zero_grad()
+    loss_d.backward()
+    opt_d.step()
+    D.requires_grad_(False)  # G's step needs only D's input gradient, not its weights'
+    loss_g = g_loss(D(fake))
+    opt_g.zero_grad()
+    loss_g.backward()
+    opt_g.step()
+    D.requires_grad_(True)
+    return loss_d, loss_g
 
 
 def _ema_generator(G, decay):
