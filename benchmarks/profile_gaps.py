@@ -1,5 +1,5 @@
 """Where the time goes in the workloads whose ratio is above target (issue: Speed): W5, the
-DCGAN generator, and W2's LSTM. One core each, timed by the calling thread's CPU time.
+DCGAN generator, W2's LSTM and W3's MLP. One core each, timed by the calling thread's CPU time.
 
     python benchmarks/profile_gaps.py
 
