@@ -68,11 +68,17 @@ def w5_layers(n):
     print(f"   {'total':22s} {total[0]:10.2f} {total[2]:7.2f} {total[1]:10.2f} {total[3]:7.2f}")
 
 
+def _tap_major(w):
+    """ConvTranspose's (128, 64, 4, 4) weight as ember's op lays it out: (16 taps * 64, 128)."""
+    return np.ascontiguousarray(np.moveaxis(w.reshape(128, 64, 16), 2, 0).swapaxes(1, 2)) \
+        .reshape(-1, 128)
+
+
 def convt_pieces_of(y, w, b):
     """ember's ConvTranspose2d(128, 64, 4, 2, 1) forward as its four pieces, each a function of
     the previous piece's result: [(name, fn)], the last returning the (N, C, 14, 14) output."""
     stride, dil = (2, 2), (1, 1)
-    wt = np.ascontiguousarray(np.moveaxis(w.reshape(128, 64, 16), 2, 0).swapaxes(1, 2))
+    wt = _tap_major(w)
 
     def taps(gcols):
         gcols = gcols.reshape(16, -1)
@@ -81,7 +87,7 @@ def convt_pieces_of(y, w, b):
                     (sl for _, sl in C._offset_slices((4, 4), stride, dil, (7, 7), lead=1)))
         return buf
     return [("rows of the input (layout)", lambda _: C._rows(y, True)),
-            ("GEMM (1024x128)@(128x3136), NumPy", lambda rows: wt.reshape(-1, 128) @ rows),
+            ("GEMM (1024x128)@(128x3136), NumPy", lambda rows: wt @ rows),
             ("zeros + 16 tap adds (col2im)", taps),
             ("to NCHW + bias (layout)", lambda buf: C._from_nlast(buf[:, 1:15, 1:15], b, np))]
 
@@ -103,9 +109,14 @@ def convt_pieces(n):
     ty = torch.tensor(y)
     with torch.no_grad():
         print(f"   torch {'whole op (oneDNN deconvolution)':38s} {bench(lambda: tm(ty), n):7.2f}")
-    wt = np.ascontiguousarray(np.moveaxis(w.reshape(128, 64, 16), 2, 0).swapaxes(1, 2))
-    a, r = torch.tensor(wt.reshape(-1, 128)), torch.tensor(C._rows(y, True))
+    a, r = torch.tensor(_tap_major(w)), torch.tensor(C._rows(y, True))
     print(f"   torch {'the same GEMM (torch.matmul)':38s} {bench(lambda: a @ r, n):7.2f}")
+
+
+def _gemm_pair(a, b, n):
+    """ms of ``a @ b`` in NumPy and in torch.matmul (the same float32 operands)."""
+    ta, tb = torch.tensor(a), torch.tensor(b)
+    return bench(lambda: a @ b, n), bench(lambda: ta @ tb, n)
 
 
 def lstm(n):
@@ -128,9 +139,7 @@ def lstm(n):
         b = rng.standard_normal(sb).astype(np.float32)
         if name == "fwd gates":  # (B, K) @ (4, K, H): one matrix of rows against 4 blocks
             a = a[0]
-        ta, tb = torch.tensor(a), torch.tensor(b)
-        e = bench(lambda a=a, b=b: a @ b, n) * times
-        t = bench(lambda a=ta, b=tb: a @ b, n) * times
+        e, t = (x * times for x in _gemm_pair(a, b, n))
         te, tt = te + e, tt + t
         print(f"   GEMM {name:12s} {str(a.shape):11s} @ {str(b.shape):14s} x{times:2d}: "
               f"NumPy {e:6.2f}  torch.matmul {t:6.2f}")
@@ -153,9 +162,7 @@ def mlp(n):
     for name, m, k, c in shapes:
         a = rng.standard_normal((m, k)).astype(np.float32)
         b = rng.standard_normal((k, c)).astype(np.float32)
-        ta, tb = torch.tensor(a), torch.tensor(b)
-        e = bench(lambda a=a, b=b: a @ b, n)
-        t = bench(lambda a=ta, b=tb: a @ b, n)
+        e, t = _gemm_pair(a, b, n)
         te, tt = te + e, tt + t
         gf = 2 * m * k * c / 1e6
         print(f"   GEMM {name:7s} ({m:3d}, {k:3d}) @ ({k:3d}, {c:3d}): NumPy {e:5.2f} "
