@@ -226,6 +226,22 @@ def test_gan_lr_tail_decay_schedule(tmp_path):
     # last step of epoch 2 is at t = 1 + 3/4 (4 steps of 64): factor (3 - 1.75) / 2
     assert rows[0]["lr"] == lr and rows[1]["lr"] == pytest.approx(lr * 0.625)
     assert rows[2]["lr"] == pytest.approx(lr * 0.125)
+    # a second schedule at a new base lr: --lr on resume, recorded in config.json
+    ember_cli("train", "--resume", str(out), "--epochs", "5", "--lr-decay-from", "3",
+              "--lr", "1e-4", *common)
+    rows = [json.loads(line) for line in open(out / "metrics.jsonl")]
+    assert json.load(open(out / "config.json"))["lr"] == 1e-4
+    assert rows[3]["lr"] == pytest.approx(1e-4 * 0.625)
+
+
+def test_lr_on_resume_refused_for_classifiers(tmp_path):
+    out = tmp_path / "c"
+    ember_cli("train", "cnn", "--dataset", "digits", "--epochs", "1", "--limit", "128",
+              "--out", str(out), "--quiet", "--no-plots")
+    r = ember_cli("train", "--resume", str(out), "--epochs", "2", "--lr", "0.1", "--quiet",
+                  check=False)
+    assert r.returncode != 0 and "Traceback" not in r.stderr
+    assert "--lr cannot change on --resume of a 'cnn' run" in r.stderr
 
 
 def test_betas_flag_reaches_adam_and_is_refused_elsewhere():

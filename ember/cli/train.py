@@ -31,7 +31,9 @@ def add_parser(sub):
     p.add_argument("--data-dir", default=None, help="folder with the IDX .gz files")
     p.add_argument("--epochs", type=int, default=None)
     p.add_argument("--batch-size", type=int, default=64)
-    p.add_argument("--lr", type=float, default=None)
+    p.add_argument("--lr", type=float, default=None,
+                   help="learning rate (GANs: may be set on --resume, e.g. for a second "
+                        "schedule after the first)")
     p.add_argument("--optimizer", choices=["sgd", "adam", "adamw", "rmsprop"], default=None)
     p.add_argument("--betas", type=float, nargs=2, default=None, metavar=("B1", "B2"),
                    help="Adam's betas (default 0.9 0.999; 0.5 0.999 for GANs, DCGAN's; "
@@ -78,6 +80,12 @@ def _config(args):
             cfg["epochs"] = args.epochs
         if args.lr_decay_from is not None:
             cfg["lr_decay_from"] = args.lr_decay_from
+        if args.lr is not None:
+            if cfg["model"] not in models.GANS:
+                # a classifier's scheduler state was built from the old lr: refuse, not mix
+                raise CLIError(f"--lr cannot change on --resume of a '{cfg['model']}' run "
+                               "(only GAN runs set their learning rate per step)")
+            cfg["lr"] = args.lr
         return run_dir, cfg
     if args.model is None:
         raise CLIError("give a model to train (or --resume RUN_DIR)")
