@@ -8,7 +8,8 @@ DCGAN generator, W2's LSTM and W3's MLP. One core each, timed by the calling thr
    rows, the one GEMM, the tap adds of the col2im, the layout back to NCHW), against torch's
    whole op and against the same GEMM in torch (torch.matmul: its BLAS on the same shape).
 3. W2 LSTM: ember's training step against the GEMMs it contains (28 steps x 2 layers forward
-   and backward, plus the weight-gradient products), each timed in NumPy and in torch.matmul.
+   and backward, plus the weight-gradient products), each timed in NumPy and in torch.matmul;
+   and how much of torch's step is its fused oneDNN LSTM kernel, at what GFLOP/s.
 4. W3 MLP: ember's and torch's training step against the eight GEMMs of a step, each in NumPy
    and in torch.matmul, with the GFLOP/s each BLAS reaches on the shape.
 """
@@ -119,12 +120,31 @@ def _gemm_pair(a, b, n):
     return bench(lambda: a @ b, n), bench(lambda: ta @ tb, n)
 
 
+def _torch_self_ms(f, names, n):
+    """ms per call of ``f`` spent in each named torch op (its self CPU time, torch.profiler)."""
+    from torch.profiler import ProfilerActivity, profile
+
+    for _ in range(3):
+        f()
+    with profile(activities=[ProfilerActivity.CPU]) as prof:
+        for _ in range(n):
+            f()
+    self_us = {e.key: e.self_cpu_time_total for e in prof.key_averages()}
+    return [self_us.get(name, 0.0) / n / 1e3 for name in names]
+
+
 def lstm(n):
     print("3. W2 LSTM training step (2 layers, H 128, 28 steps, batch 64), ms")
     from bench_workloads import w2
 
     fe, ft = w2("LSTM")
     print(f"   ember step {bench(fe, n):7.2f}   torch step {bench(ft, n):7.2f}")
+    kernels = _torch_self_ms(ft, ("aten::mkldnn_rnn_layer", "aten::mkldnn_rnn_layer_backward"),
+                             n)
+    flop = 2 * 64 * 28 * 4 * 128 * ((28 + 128) + (128 + 128)) * 3  # forward once, backward twice
+    print(f"   torch's oneDNN fused LSTM layers (torch.profiler, self CPU): forward "
+          f"{kernels[0]:.2f}, backward {kernels[1]:.2f}; the layers' {flop / 1e9:.2f} GFLOP "
+          f"run at {flop / 1e6 / sum(kernels):.0f} GFLOP/s, elementwise work included")
     rng = np.random.default_rng(0)
     steps, shapes = 28, []
     # rows [h | 1 | x] of layers 1 and 2; the backward's [dh | dx] (layer 1: dh only, its
