@@ -234,7 +234,7 @@ def test_gan_lr_tail_decay_schedule(tmp_path):
     assert rows[3]["lr"] == pytest.approx(1e-4 * 0.625)
 
 
-def test_lr_on_resume_refused_for_classifiers(tmp_path):
+def test_resume_refuses_changed_run_options(tmp_path):
     out = tmp_path / "c"
     ember_cli("train", "cnn", "--dataset", "digits", "--epochs", "1", "--limit", "128",
               "--out", str(out), "--quiet", "--no-plots")
@@ -242,6 +242,16 @@ def test_lr_on_resume_refused_for_classifiers(tmp_path):
                   check=False)
     assert r.returncode != 0 and "Traceback" not in r.stderr
     assert "--lr cannot change on --resume of a 'cnn' run" in r.stderr
+    # the options that define the run cannot change either (they would be ignored otherwise)
+    for extra, msg in ((["--batch-size", "32"], "--batch-size 32 differs from the resumed "
+                        "run's 64"), (["--optimizer", "sgd"], "--optimizer sgd differs"),
+                       (["gru"], "model gru differs from the resumed run's 'cnn'")):
+        r = ember_cli("train", *extra, "--resume", str(out), "--epochs", "2", "--quiet",
+                      check=False)
+        assert r.returncode != 0 and msg in r.stderr, r.stderr
+    # the same values as the run's are fine
+    ember_cli("train", "cnn", "--resume", str(out), "--epochs", "2", "--optimizer", "adam",
+              "--quiet", "--no-plots")
 
 
 def test_betas_flag_reaches_adam_and_is_refused_elsewhere():

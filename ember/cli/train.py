@@ -69,13 +69,33 @@ def add_parser(sub):
     p.add_argument("--no-plots", action="store_true")
     p.add_argument("--quiet", action="store_true", help="no progress bar")
     p.add_argument("--debug", action="store_true", help="show tracebacks")
-    p.set_defaults(func=run)
+    p.set_defaults(func=run, fixed_defaults={d: p.get_default(d) for d in FIXED_ON_RESUME})
+
+
+# options that define a run: a resumed run keeps those of its config.json, and giving one with
+# another value is an error (silently ignoring it would train something else than asked)
+FIXED_ON_RESUME = ("model", "dataset", "batch_size", "optimizer", "betas", "seed", "real_label",
+                   "ema", "gan_loss", "spectral_norm", "g_head", "ngf", "ndf", "scheduler",
+                   "limit")
+
+
+def _check_fixed(args, cfg):
+    for dest in FIXED_ON_RESUME:
+        given, kept = getattr(args, dest), cfg.get(dest)
+        if given == args.fixed_defaults[dest] or given == kept or \
+                (isinstance(kept, list) and tuple(kept) == tuple(given)):
+            continue
+        flag = dest if dest == "model" else "--" + dest.replace("_", "-")
+        raise CLIError(f"{flag} {given} differs from the resumed run's {kept!r}: a resumed run "
+                       "keeps its configuration (only --epochs, --lr-decay-from and, for "
+                       "GANs, --lr may change)")
 
 
 def _config(args):
     if args.resume:
         run_dir = RunDir(args.resume)
         cfg = run_dir.read_config()
+        _check_fixed(args, cfg)
         if args.epochs is not None:
             cfg["epochs"] = args.epochs
         if args.lr_decay_from is not None:
