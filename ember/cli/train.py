@@ -24,6 +24,13 @@ DEFAULTS = {  # optimizer, lr, epochs per model family
 }
 
 
+# options that define a run: a resumed run keeps those of its config.json, and giving one with
+# another value is an error (silently ignoring it would train something else than asked)
+FIXED_ON_RESUME = ("model", "dataset", "batch_size", "optimizer", "betas", "seed", "real_label",
+                   "ema", "gan_loss", "spectral_norm", "g_head", "ngf", "ndf", "scheduler",
+                   "limit")
+
+
 def add_parser(sub):
     p = sub.add_parser("train", help="train a model on a dataset")
     p.add_argument("model", nargs="?", choices=models.ALL, help="network to train")
@@ -72,18 +79,10 @@ def add_parser(sub):
     p.set_defaults(func=run, fixed_defaults={d: p.get_default(d) for d in FIXED_ON_RESUME})
 
 
-# options that define a run: a resumed run keeps those of its config.json, and giving one with
-# another value is an error (silently ignoring it would train something else than asked)
-FIXED_ON_RESUME = ("model", "dataset", "batch_size", "optimizer", "betas", "seed", "real_label",
-                   "ema", "gan_loss", "spectral_norm", "g_head", "ngf", "ndf", "scheduler",
-                   "limit")
-
-
 def _check_fixed(args, cfg):
     for dest in FIXED_ON_RESUME:
         given, kept = getattr(args, dest), cfg.get(dest)
-        if given == args.fixed_defaults[dest] or given == kept or \
-                (isinstance(kept, list) and tuple(kept) == tuple(given)):
+        if given == args.fixed_defaults[dest] or given == kept:  # betas: lists both
             continue
         flag = dest if dest == "model" else "--" + dest.replace("_", "-")
         raise CLIError(f"{flag} {given} differs from the resumed run's {kept!r}: a resumed run "
