@@ -11,8 +11,18 @@ import functools
 import numpy as np
 
 from .._dtype import get_default_dtype
-from ._util import Function, Tensor, _make, _state, get_array_module, inplace, register, unbroadcast
-from .elementwise import _cast, _check_broadcast, _large, _Null, _out, _par, _prep
+from ._util import (
+    _NULL,
+    Function,
+    Tensor,
+    _make,
+    _state,
+    get_array_module,
+    inplace,
+    register,
+    unbroadcast,
+)
+from .elementwise import _cast, _check_broadcast, _large, _out, _par, _prep
 
 __all__ = ["maximum", "minimum", "fmax", "fmin", "atan2", "arctan2", "hypot", "logaddexp",
            "xlogy", "floor_divide", "remainder", "fmod", "lerp", "addcmul", "addcdiv"]
@@ -210,7 +220,7 @@ def _run(cls, a, b):
         return cls.apply(a, b)
     xa = a._data if isinstance(a, Tensor) else a
     xb = b._data if isinstance(b, Tensor) else b
-    return _make(cls.forward(_Null, xa, xb))
+    return _make(cls.forward(_NULL, xa, xb))
 
 
 def _float_operands(a, b):

@@ -92,7 +92,7 @@ class Add(Function):
         except ValueError:
             _check_broadcast(x, y)
             raise
-        if ctx is not _Null:  # forward-only calls skip the bookkeeping (~0.1 us)
+        if ctx is not _NULL:  # forward-only calls skip the bookkeeping (~0.1 us)
             ctx.shapes = (getattr(x, "shape", ()), getattr(y, "shape", ()))
         return out
 
@@ -119,7 +119,7 @@ class Sub(Function):
         except ValueError:
             _check_broadcast(x, y)
             raise
-        if ctx is not _Null:  # forward-only calls skip the bookkeeping (~0.1 us)
+        if ctx is not _NULL:  # forward-only calls skip the bookkeeping (~0.1 us)
             ctx.shapes = (getattr(x, "shape", ()), getattr(y, "shape", ()))
         return out
 
@@ -146,7 +146,7 @@ class Mul(Function):
         except ValueError:
             _check_broadcast(x, y)
             raise
-        if ctx is not _Null:
+        if ctx is not _NULL:
             ctx.save_for_backward(x, y)
         return out
 
@@ -306,12 +306,9 @@ def _binary(cls, a, b):
         a, b = _prep(a, b)
         xa = a._data if isinstance(a, Tensor) else a
         xb = b._data if isinstance(b, Tensor) else b
-        return _make(cls.forward(_Null, xa, xb))
+        return _make(cls.forward(_NULL, xa, xb))
     a, b = _prep(a, b)
     return cls.apply(a, b)
-
-
-_Null = _NULL  # the throwaway ctx of forward-only calls (one for all ops: ``ctx is _Null``)
 
 
 def add(input, other, *, alpha=1, out=None):

@@ -14,10 +14,20 @@ import numpy as np
 
 from ..backends import _parallel
 from . import _special, binary
-from ._util import Function, Tensor, _make, _state, get_array_module, inplace, register, unbroadcast
+from ._util import (
+    _NULL,
+    Function,
+    Tensor,
+    _make,
+    _state,
+    get_array_module,
+    inplace,
+    register,
+    unbroadcast,
+)
 from .binary import *  # noqa: F401,F403  (re-exported: ops/__init__ lists the families)
 from .binary import _floor_div_grad0, _trunc_div  # noqa: F401  (used by div's rounding modes)
-from .elementwise import _floating, _nd, _Null, _out, _par, _prep, exp, log
+from .elementwise import _floating, _nd, _out, _par, _prep, exp, log
 
 __all__ = ["log2", "log10", "log1p", "expm1", "exp2", "sqrt", "rsqrt", "square",
            "reciprocal", "abs", "absolute", "sign", "sin", "cos", "tan", "asin", "acos", "atan",
@@ -62,7 +72,7 @@ def _unary(name, fwd, bwd, saves="x", quiet=False):
                 out = fwd(get_array_module(x), x)
         else:
             out = fwd(get_array_module(x), x)
-        if ctx is _Null:  # a forward-only call: nothing to save
+        if ctx is _NULL:  # a forward-only call: nothing to save
             return out
         if saves == "x":
             ctx.save_for_backward(x)
@@ -84,7 +94,7 @@ def _apply(cls, x):
     """``cls.apply(x)``, skipping the graph bookkeeping when no gradient is recorded."""
     if _state.enabled and x._requires_grad:
         return cls.apply(x)
-    return _make(cls.forward(_Null, x._data))
+    return _make(cls.forward(_NULL, x._data))
 
 
 def _keep_int(f):
@@ -480,7 +490,7 @@ def clamp(input, min=None, max=None, *, out=None):
         max = float(x._data.dtype.type(max))
     if _state.enabled and x._requires_grad:
         return _out(Clamp.apply(x, min, max), out)
-    return _out(_make(Clamp.forward(_Null, x._data, min, max)), out)
+    return _out(_make(Clamp.forward(_NULL, x._data, min, max)), out)
 
 
 def _clamp_tensor(input, lo, hi):

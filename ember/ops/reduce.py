@@ -16,6 +16,7 @@ from .. import return_types
 from .._dtype import _FROM_NP as _FROM
 from .._dtype import to_dtype
 from ._util import (
+    _NULL,
     Function,
     Tensor,
     _make,
@@ -26,7 +27,7 @@ from ._util import (
     wrap_dim,
 )
 from .cumulative import _cumprod_grad, cumprod, cumsum
-from .elementwise import _Null, _out
+from .elementwise import _out
 
 __all__ = ["sum", "mean", "prod", "max", "min", "amax", "amin", "argmax", "argmin", "var",
            "std", "var_mean", "std_mean", "norm", "cumsum", "cumprod", "all", "any",
@@ -284,7 +285,7 @@ def _select(input, idx, axis, keepdim, name):
         src = input.reshape(1) if scalar else input
         v = _TakeAlong.apply(src, idx, axis, keepdim, label)
     else:
-        v = _make(_TakeAlong.forward(_Null, x, idx, axis, keepdim))
+        v = _make(_TakeAlong.forward(_NULL, x, idx, axis, keepdim))
     i = idx if keepdim else idx.squeeze(axis)
     return getattr(return_types, name)(v, _make(i))
 

@@ -9,8 +9,8 @@ import warnings
 import numpy as np
 
 from .._dtype import to_dtype
-from ._util import Function, _make, _state, get_array_module, register, wrap_dim
-from .elementwise import _floating, _Null
+from ._util import _NULL, Function, _make, _state, get_array_module, register, wrap_dim
+from .elementwise import _floating
 from .reduce import _axes, _expand_back
 
 __all__ = ["softmax", "log_softmax", "softmin", "logsumexp"]
@@ -116,7 +116,7 @@ def _prepare(input, dim, dtype, name):
 def _run(cls, x, axis):
     if _state.enabled and x._requires_grad:
         return cls.apply(x, axis)
-    return _make(cls.forward(_Null, x._data, axis))
+    return _make(cls.forward(_NULL, x._data, axis))
 
 
 def softmax(input, dim=None, dtype=None):
@@ -172,7 +172,7 @@ def logsumexp(input, dim=(), keepdim=False):
     axes = _axes(dim, x._data.ndim)
     if _state.enabled and x._requires_grad:
         return Logsumexp.apply(x, axes, keepdim)
-    return _make(Logsumexp.forward(_Null, x._data, axes, keepdim))
+    return _make(Logsumexp.forward(_NULL, x._data, axes, keepdim))
 
 
 register(softmax=softmax, log_softmax=log_softmax, softmin=softmin, logsumexp=logsumexp)
